@@ -1,0 +1,147 @@
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { BookError, OptionError } from "../errors.js";
+import { packageRoot, stagesDir } from "../paths.js";
+import { parseScript } from "./script.js";
+import type { Book, BookChapter, BookSection, Edition, EditionMark, EditionSection, SectionScript, SourceFile, StageName } from "./types.js";
+
+interface BookJson {
+  release: string;
+  tag: string;
+  chapters: { number: number; title: string; sections: { page: string; title: string; edition: EditionMark; text?: boolean }[] }[];
+}
+interface SourcesJson {
+  files: SourceFile[];
+}
+
+const SCRIPT_NAME = /^(\d+\.\d+)-(.+)\.sh$/;
+const cache = new Map<string, Book>();
+
+/** The book releases under stages/ (directories named lfs-<release>). */
+export function availableReleases(): string[] {
+  return readdirSync(stagesDir(), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.startsWith("lfs-"))
+    .map((d) => d.name.slice(4))
+    .sort();
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch (err) {
+    throw new BookError(relative(packageRoot(), file), "cannot read JSON", { cause: err });
+  }
+}
+
+/** Load a book release from stages/lfs-<release>/: section list, sources, scripts, kernel fragment. */
+export function loadBook(release = "12.3"): Book {
+  const cached = cache.get(release);
+  if (cached) return cached;
+  const releases = availableReleases();
+  if (!releases.includes(release)) throw new OptionError("book release", release, releases);
+  const root = packageRoot();
+  const dir = join(stagesDir(), `lfs-${release}`);
+  const bookJson = readJson<BookJson>(join(dir, "book.json"));
+  const sources = readJson<SourcesJson>(join(dir, "sources.json")).files;
+
+  // Scripts, keyed by chapter and page.
+  const scripts = new Map<string, SectionScript>();
+  const strays: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const cm = /^chapter(\d\d)$/.exec(entry.name);
+    if (!entry.isDirectory() || !cm) continue;
+    const chapter = Number(cm[1]);
+    for (const file of readdirSync(join(dir, entry.name)).sort()) {
+      const path = relative(root, join(dir, entry.name, file));
+      const m = SCRIPT_NAME.exec(file);
+      if (!m) {
+        strays.push(path);
+        continue;
+      }
+      const [, fileNumber = "", page = ""] = m;
+      if (!fileNumber.startsWith(`${chapter}.`)) throw new BookError(path, `section number ${fileNumber} is not in chapter ${chapter}`);
+      const { header, body } = parseScript(path, readFileSync(join(root, path), "utf8"));
+      scripts.set(`${chapter}/${page}`, { path, fileNumber, header, body });
+    }
+  }
+
+  const known = new Set(sources.map((s) => s.file));
+  const chapters: BookChapter[] = bookJson.chapters.map((c) => ({
+    number: c.number,
+    title: c.title,
+    sections: c.sections.map((s): BookSection => {
+      const key = `${c.number}/${s.page}`;
+      const script = scripts.get(key);
+      scripts.delete(key);
+      if (script) {
+        for (const f of [script.header.unpack, ...script.header.uses]) {
+          if (f !== undefined && !known.has(f)) throw new BookError(script.path, `${f} is not a file of the book's sources (sources.json)`);
+        }
+      }
+      return { chapter: c.number, page: s.page, title: s.title, edition: s.edition, text: s.text === true, ...(script && { script }) };
+    }),
+  }));
+  for (const s of scripts.values()) strays.push(s.path);
+
+  const kernelFile = join(dir, "kernel.config");
+  const book: Book = {
+    release: bookJson.release,
+    tag: bookJson.tag,
+    dir: relative(root, dir),
+    chapters,
+    sources,
+    kernelConfig: existsSync(kernelFile) ? readFileSync(kernelFile, "utf8") : "",
+    strayScripts: strays,
+  };
+  checkNumbers(book);
+  cache.set(release, book);
+  return book;
+}
+
+const inEdition = (mark: EditionMark, edition: Edition): boolean => mark === "both" || mark === edition;
+
+/** Default stage of a section: chapters 4-6 on the host, 7 in the temporary system, 8 on in the final one. */
+function defaultStage(chapter: number, page: string): StageName {
+  if (chapter <= 6) return "host";
+  if (chapter === 7) return page === "changingowner" ? "host" : "toolchain";
+  return "system";
+}
+
+/** The sections of one edition, numbered as that edition of the book numbers them. */
+export function editionSections(book: Book, edition: Edition): EditionSection[] {
+  const out: EditionSection[] = [];
+  for (const chapter of book.chapters) {
+    let n = 0;
+    for (const s of chapter.sections) {
+      if (!inEdition(s.edition, edition)) continue;
+      n++;
+      const stage = s.script?.header.stage ?? defaultStage(chapter.number, s.page);
+      const user = s.script?.header.user ?? (chapter.number === 5 || chapter.number === 6 ? "lfs" : "root");
+      out.push({ ...s, number: `${chapter.number}.${n}`, stage, user });
+    }
+  }
+  return out;
+}
+
+/** The sources one edition needs. */
+export function editionSources(book: Book, edition: Edition): SourceFile[] {
+  return book.sources.filter((s) => inEdition(s.edition, edition));
+}
+
+/** A script's file number must be its section's number in the sysv edition (or systemd, for systemd-only ones). */
+function checkNumbers(book: Book): void {
+  const numbers = new Map<string, string>();
+  for (const edition of ["systemd", "sysv"] as const) {
+    for (const s of editionSections(book, edition)) numbers.set(`${s.chapter}/${s.page}`, s.number);
+  }
+  for (const chapter of book.chapters) {
+    for (const s of chapter.sections) {
+      if (!s.script) continue;
+      const expected = numbers.get(`${chapter.number}/${s.page}`);
+      if (s.text) throw new BookError(s.script.path, `section ${s.page} is explanatory only ("text" in book.json) and takes no script`);
+      if (expected !== s.script.fileNumber) {
+        throw new BookError(s.script.path, `file is numbered ${s.script.fileNumber} but the book numbers this section ${expected}`);
+      }
+    }
+  }
+}

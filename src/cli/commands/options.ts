@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import type { Argv } from "yargs";
+import { allArchProfiles } from "../../arch/profiles.js";
+import { EDITIONS } from "../../book/types.js";
+import { DEFAULT_CONFIG, DEFAULT_HOST_IMAGE, DEFAULT_ISO_IMAGE, type GenerateOptions, type SystemConfig } from "../../options.js";
+import { OptionError } from "../../errors.js";
+
+/** The options shared by every command that renders a Dockerfile (generate, build, ...). */
+export function withBookOptions<T>(y: Argv<T>) {
+  return y
+    .option("release", { type: "string", default: "12.3", describe: "LFS book release" })
+    .option("init", { type: "string", default: "sysv", describe: `init system / book edition (${EDITIONS.join(", ")})` })
+    .option("arch", { type: "string", default: "x86_64", describe: `target architecture (${allArchProfiles().map((p) => p.name).join(", ")})` })
+    .option("jobs", { type: "number", describe: "make -j value (default: the builder's core count at build time)" })
+    .option("tests", { type: "boolean", default: false, describe: "run the book's test suites" })
+    .option("host-image", { type: "string", default: DEFAULT_HOST_IMAGE, describe: "base image of the host stage" })
+    .option("iso-image", { type: "string", default: DEFAULT_ISO_IMAGE, describe: "base image of the iso-builder stage" })
+    .option("syntax", { type: "string", describe: "add a # syntax= line (for engines older than Docker 23); without a value: docker/dockerfile:1.7" })
+    .option("squashfs-compression", { type: "string", default: "zstd", describe: "squashfs compression (zstd, xz, gzip)" })
+    .option("kernel-fragment", { type: "string", describe: "file of extra kernel Kconfig lines, merged after the book's" })
+    .option("hostname", { type: "string", default: DEFAULT_CONFIG.hostname })
+    .option("domain", { type: "string", default: DEFAULT_CONFIG.domain })
+    .option("timezone", { type: "string", default: DEFAULT_CONFIG.timezone })
+    .option("locale", { type: "string", default: DEFAULT_CONFIG.locale, describe: "locale without charmap, e.g. de_DE" })
+    .option("charmap", { type: "string", default: DEFAULT_CONFIG.charmap })
+    .option("keymap", { type: "string", default: DEFAULT_CONFIG.keymap })
+    .option("codename", { type: "string", default: DEFAULT_CONFIG.codename, describe: "release codename in /etc/os-release" })
+    .group(["release", "init", "arch", "jobs", "tests"], "Book:")
+    .group(["host-image", "iso-image", "syntax", "squashfs-compression", "kernel-fragment"], "Build:")
+    .group(["hostname", "domain", "timezone", "locale", "charmap", "keymap", "codename"], "System:");
+}
+
+export interface BookArgs {
+  release: string;
+  init: string;
+  arch: string;
+  jobs?: number | undefined;
+  tests: boolean;
+  "host-image": string;
+  "iso-image": string;
+  syntax?: string | undefined;
+  "squashfs-compression": string;
+  "kernel-fragment"?: string | undefined;
+  hostname: string;
+  domain: string;
+  timezone: string;
+  locale: string;
+  charmap: string;
+  keymap: string;
+  codename: string;
+}
+
+/** Turn parsed flags into library options (values are checked by resolveOptions). */
+export function toGenerateOptions(a: BookArgs): GenerateOptions {
+  if (a.jobs !== undefined && Number.isNaN(a.jobs)) throw new OptionError("--jobs", "not a number", "a whole number from 1 to 1024");
+  let kernelFragment: string | undefined;
+  if (a["kernel-fragment"] !== undefined) {
+    try {
+      kernelFragment = readFileSync(a["kernel-fragment"], "utf8");
+    } catch (err) {
+      throw new OptionError("--kernel-fragment", a["kernel-fragment"], "a readable file of Kconfig lines", (err as NodeJS.ErrnoException).code);
+    }
+  }
+  const config: SystemConfig = {
+    hostname: a.hostname,
+    domain: a.domain,
+    timezone: a.timezone,
+    locale: a.locale,
+    charmap: a.charmap,
+    keymap: a.keymap,
+    codename: a.codename,
+  };
+  return {
+    release: a.release,
+    init: a.init as GenerateOptions["init"] & string,
+    arch: a.arch,
+    ...(a.jobs !== undefined && { jobs: a.jobs }),
+    tests: a.tests,
+    hostImage: a["host-image"],
+    isoImage: a["iso-image"],
+    ...(a.syntax !== undefined && { syntax: a.syntax === "" ? true : a.syntax }),
+    squashfsCompression: a["squashfs-compression"] as GenerateOptions["squashfsCompression"],
+    ...(kernelFragment !== undefined && { kernelFragment }),
+    config,
+  };
+}

@@ -1,0 +1,64 @@
+import yargs from "yargs";
+import { LfsDockerError, OptionError } from "../errors.js";
+import { version } from "../version.js";
+import { generateCommand } from "./commands/generate.js";
+import { listCommand } from "./commands/list.js";
+
+/** A usage error: bad flags, bad values. Exit code 2. */
+export class UsageError extends LfsDockerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("E_USAGE", message, options);
+    this.name = "UsageError";
+  }
+}
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Map an error to the line the user sees and the exit code (2: the input was wrong; 1: anything else). */
+export function describeError(err: unknown): { message: string; code: number } {
+  if (err instanceof OptionError || err instanceof UsageError) return { message: err.message, code: 2 };
+  if (err instanceof Error) {
+    let message = err.message;
+    let cause = (err as { cause?: unknown }).cause;
+    while (cause instanceof Error) {
+      if (!message.includes(cause.message)) message += `: ${cause.message}`;
+      cause = (cause as { cause?: unknown }).cause;
+    }
+    return { message, code: 1 };
+  }
+  return { message: String(err), code: 1 };
+}
+
+/** Run the CLI with the given arguments; resolves to the exit code. Never calls process.exit. */
+export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let failure: unknown;
+  const parser = yargs(argv)
+    .scriptName("lfs-docker")
+    .usage("$0 <command> [options]\n\nLinux From Scratch, built by BuildKit, section by section.")
+    .command(generateCommand(io))
+    .command(listCommand(io))
+    .demandCommand(1, "name a command: generate or list (see --help)")
+    .strict()
+    .recommendCommands()
+    .version(version)
+    .help()
+    .alias("h", "help")
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((msg: string | undefined, err: Error | undefined) => {
+      failure = err ?? new UsageError(msg ?? "invalid command line");
+    })
+    .exitProcess(false);
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    failure ??= err;
+  }
+  if (failure === undefined) return 0;
+  const { message, code } = describeError(failure);
+  io.stderr.write(`lfs-docker: ${message}\n`);
+  if (code === 2 && !(failure instanceof OptionError)) io.stderr.write("Run `lfs-docker --help` for usage.\n");
+  return code;
+}

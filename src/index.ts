@@ -1,0 +1,16 @@
+/**
+ * lfs-docker: Linux From Scratch, built by BuildKit, section by section.
+ * The public API: everything a tool needs to generate the Dockerfile and inspect the book.
+ */
+export { generate, dockerfileModel, isoFileName } from "./render/dockerfile.js";
+export type { DockerfileModel, RenderedSection, RenderedStage } from "./render/dockerfile.js";
+export { renderBake, committedFiles, committedDockerfiles } from "./render/bake.js";
+export type { CommittedDockerfile } from "./render/bake.js";
+export { resolveOptions, DEFAULT_CONFIG, DEFAULT_HOST_IMAGE, DEFAULT_ISO_IMAGE, DEFAULT_SYNTAX } from "./options.js";
+export type { GenerateOptions, ResolvedOptions, SystemConfig } from "./options.js";
+export { loadBook, editionSections, editionSources, availableReleases } from "./book/load.js";
+export type { Book, BookChapter, BookSection, EditionSection, SourceFile, ScriptHeader, SectionScript, Edition, EditionMark, StageName } from "./book/types.js";
+export { archProfile, allArchProfiles, supportedArchs } from "./arch/profiles.js";
+export type { ArchName, ArchProfile } from "./arch/profiles.js";
+export { LfsDockerError, OptionError, BookError } from "./errors.js";
+export { version } from "./version.js";

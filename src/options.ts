@@ -1,0 +1,148 @@
+import { OptionError } from "./errors.js";
+import { archProfile, isArchName, supportedArchs, type ArchName, type ArchProfile } from "./arch/profiles.js";
+import { EDITIONS, type Edition } from "./book/types.js";
+import { availableReleases } from "./book/load.js";
+
+/** Pinned public images a user can pull; the host stage installs what the book needs if it is missing. */
+export const DEFAULT_HOST_IMAGE = "debian:12.11-slim";
+export const DEFAULT_ISO_IMAGE = "debian:12.11-slim";
+/** The dockerfile frontend image named by `--syntax` when no other is given. */
+export const DEFAULT_SYNTAX = "docker/dockerfile:1.7";
+
+/** Choices a user makes about the system, rendered into its configuration (chapters 9 to 11). */
+export interface SystemConfig {
+  hostname: string;
+  domain: string;
+  timezone: string;
+  /** Locale without charmap, e.g. en_US. */
+  locale: string;
+  charmap: string;
+  keymap: string;
+  /** Release codename for /etc/os-release and /etc/lsb-release. */
+  codename: string;
+}
+
+export const DEFAULT_CONFIG: Readonly<SystemConfig> = {
+  hostname: "lfs",
+  domain: "localdomain",
+  timezone: "UTC",
+  locale: "en_US",
+  charmap: "UTF-8",
+  keymap: "us",
+  codename: "lfs-docker",
+};
+
+export interface GenerateOptions {
+  /** Book release (default 12.3). */
+  release?: string;
+  /** Init system: which edition of the book (default sysv). */
+  init?: Edition;
+  /** Target architecture (default x86_64). */
+  arch?: ArchName | string;
+  /** make -j value; default: the builder's core count at build time. */
+  jobs?: number;
+  /** Run the book's test suites (default false). */
+  tests?: boolean;
+  /** Base image of the host and sources stages. */
+  hostImage?: string;
+  /** Base image of the iso-builder stage. */
+  isoImage?: string;
+  /** Add a `# syntax=` line: true for the default frontend image, or an image reference. */
+  syntax?: boolean | string;
+  /** Compression of the system squashfs (default zstd). */
+  squashfsCompression?: "zstd" | "xz" | "gzip";
+  /** Extra Kconfig lines merged after the book's fragment. */
+  kernelFragment?: string;
+  /** System configuration (hostname, timezone, ...). */
+  config?: Partial<SystemConfig>;
+}
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedOptions {
+  release: string;
+  init: Edition;
+  arch: ArchProfile;
+  jobs: number | undefined;
+  tests: boolean;
+  hostImage: string;
+  isoImage: string;
+  syntax: string | undefined;
+  squashfsCompression: "zstd" | "xz" | "gzip";
+  kernelFragment: string;
+  config: SystemConfig;
+}
+
+const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+const COMPRESSIONS = ["zstd", "xz", "gzip"] as const;
+
+function checkImage(option: string, value: string): string {
+  if (!IMAGE_REF.test(value)) throw new OptionError(option, value, "an image reference such as debian:12.11-slim or registry:5000/team/image@sha256:<digest>");
+  return value;
+}
+
+function checkConfig(config: Partial<SystemConfig> | undefined): SystemConfig {
+  const out: SystemConfig = { ...DEFAULT_CONFIG, ...config };
+  const rules: [keyof SystemConfig, RegExp, string][] = [
+    ["hostname", /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "a host name: letters, digits and inner hyphens, at most 63 characters"],
+    ["domain", /^[a-zA-Z0-9.-]{1,253}$/, "a DNS domain such as localdomain or example.org"],
+    ["timezone", /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, "a tz database name such as UTC or Europe/Paris"],
+    ["locale", /^[a-z]{2,3}_[A-Z]{2}(@[a-z]+)?$/, "a locale such as en_US or de_DE"],
+    ["charmap", /^[A-Za-z0-9-]+$/, "a character map such as UTF-8 or ISO-8859-1"],
+    ["keymap", /^[A-Za-z0-9_-]+$/, "a console keymap such as us or de-latin1"],
+    ["codename", /^[A-Za-z0-9 ._-]{1,64}$/, "letters, digits, spaces, dots, hyphens and underscores"],
+  ];
+  for (const [key, re, accepted] of rules) {
+    if (typeof out[key] !== "string" || !re.test(out[key])) throw new OptionError(key, out[key], accepted);
+  }
+  return out;
+}
+
+/** Apply defaults and check every option; throws OptionError naming the bad value and the accepted ones. */
+export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
+  const release = options.release ?? "12.3";
+  const releases = availableReleases();
+  if (!releases.includes(release)) throw new OptionError("release", release, releases);
+
+  const init = options.init ?? "sysv";
+  if (!(EDITIONS as readonly string[]).includes(init)) throw new OptionError("init", init, EDITIONS);
+
+  const archName = options.arch ?? "x86_64";
+  const supported = supportedArchs();
+  if (!isArchName(archName) || !supported.includes(archName)) {
+    throw new OptionError("arch", archName, supported, isArchName(archName) ? "not supported yet" : undefined);
+  }
+
+  const jobs = options.jobs;
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024)) {
+    throw new OptionError("jobs", jobs, "a whole number from 1 to 1024 (omit it to use the builder's core count)");
+  }
+  const compression = options.squashfsCompression ?? "zstd";
+  if (!(COMPRESSIONS as readonly string[]).includes(compression)) throw new OptionError("squashfs compression", compression, COMPRESSIONS);
+
+  let syntax: string | undefined;
+  if (options.syntax === true) syntax = DEFAULT_SYNTAX;
+  else if (typeof options.syntax === "string") syntax = checkImage("syntax", options.syntax);
+
+  const kernelFragment = options.kernelFragment ?? "";
+  for (const [i, line] of kernelFragment.split("\n").entries()) {
+    const l = line.trim();
+    if (l === "" || l.startsWith("#")) continue;
+    if (!/^CONFIG_[A-Z0-9_]+=(y|m|n|-?\d+|0x[0-9a-fA-F]+|"[^"]*")$/.test(l)) {
+      throw new OptionError("kernel fragment", l, "Kconfig lines such as CONFIG_FOO=y, CONFIG_BAR=\"text\", or # CONFIG_BAZ is not set", `line ${i + 1}`);
+    }
+  }
+
+  return {
+    release,
+    init,
+    arch: archProfile(archName),
+    jobs,
+    tests: options.tests ?? false,
+    hostImage: checkImage("host image", options.hostImage ?? DEFAULT_HOST_IMAGE),
+    isoImage: checkImage("iso image", options.isoImage ?? DEFAULT_ISO_IMAGE),
+    syntax,
+    squashfsCompression: compression,
+    kernelFragment,
+    config: checkConfig(options.config),
+  };
+}

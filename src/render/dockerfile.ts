@@ -1,0 +1,161 @@
+import { BookError } from "../errors.js";
+import { editionSections, editionSources, loadBook } from "../book/load.js";
+import { defaultSourceDir } from "../book/script.js";
+import type { Book, EditionSection, SourceFile, StageName } from "../book/types.js";
+import { resolveOptions, type GenerateOptions, type ResolvedOptions } from "../options.js";
+import { compile, createEngine, loadTemplate, type TemplateEngine } from "./engine.js";
+import { version } from "../version.js";
+
+/** Where each stage mounts the book's sources: $LFS/sources on the host, /sources in the chroot. */
+const SOURCES_DIR: Record<StageName, string> = { host: "/mnt/lfs/sources", toolchain: "/sources", system: "/sources" };
+const SOURCES_VAR: Record<StageName, string> = { host: "$LFS/sources", toolchain: "/sources", system: "/sources" };
+const HEREDOC = "END_OF_SECTION";
+
+/** One RUN (or one explanatory comment) of the Dockerfile, ready for templates/partials/section.hbs. */
+export interface RenderedSection {
+  number: string;
+  title: string;
+  url: string;
+  script: string;
+  /** Set for sections the container does instead of commands. */
+  container?: string;
+  /** `USER x` to emit before this section, when the user changes. */
+  switchUser?: string;
+  mounts: string[];
+  prelude: string[];
+  body: string;
+  /** ENV lines to emit after this section (the book's environment set-up sections). */
+  env: string[];
+}
+
+export interface RenderedStage {
+  name: StageName;
+  sections: RenderedSection[];
+}
+
+const pageUrl = (o: ResolvedOptions, s: EditionSection): string =>
+  `https://www.linuxfromscratch.org/lfs/view/${o.release}${o.init === "systemd" ? "-systemd" : ""}/chapter${String(s.chapter).padStart(2, "0")}/${s.page}.html`;
+
+function stageEnv(stage: StageName, page: string, o: ResolvedOptions): string[] {
+  if (stage === "host" && page === "settingenviron") {
+    return [
+      "LC_ALL=POSIX",
+      `LFS_TGT=${o.arch.triple}`,
+      "PATH=/mnt/lfs/tools/bin:/usr/bin:/bin",
+      "CONFIG_SITE=/mnt/lfs/usr/share/config.site",
+    ];
+  }
+  if (stage === "toolchain" && page === "chroot") {
+    return ["HOME=/root", `PS1="(lfs chroot) \\u:\\w\\$ "`, "PATH=/usr/bin:/usr/sbin"];
+  }
+  return [];
+}
+
+function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: EditionSection, context: object): RenderedSection {
+  const script = s.script;
+  if (!script) throw new BookError(book.dir, `section ${s.number} ${s.page} has no script`);
+  const base = {
+    number: s.number,
+    title: s.title,
+    url: pageUrl(o, s),
+    script: script.path,
+    env: stageEnv(s.stage, s.page, o),
+  };
+  if (script.header.container !== undefined) {
+    return { ...base, container: script.header.container, mounts: [], prelude: [], body: "" };
+  }
+  let body: string;
+  try {
+    body = compile(hb, script.body)(context).replace(/\s+$/, "");
+  } catch (err) {
+    throw new BookError(script.path, `cannot render: ${(err as Error).message}`, { cause: err });
+  }
+  if (body.split("\n").includes(HEREDOC)) throw new BookError(script.path, `a line reads ${HEREDOC}, which ends the RUN's heredoc`);
+
+  const dir = SOURCES_DIR[s.stage];
+  const files = [...(script.header.unpack ? [script.header.unpack] : []), ...script.header.uses];
+  const mounts: string[] = [];
+  if (files.length > 0) {
+    mounts.push(`--mount=type=tmpfs,target=${dir}`);
+    for (const f of files) mounts.push(`--mount=type=bind,from=sources,source=${f},target=${dir}/${f}`);
+  }
+  if (script.header.secret) mounts.push(`--mount=type=secret,id=${script.header.secret},required=false`);
+
+  const prelude = ["#!/bin/bash", "set -euo pipefail"];
+  if (s.stage === "host" && s.user === "lfs") prelude.push("set +h", "umask 022");
+  // The book's MAKEFLAGS and TESTSUITEFLAGS (4.4, 7.4), for the sections that build something.
+  if (files.length > 0) prelude.push('export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"');
+  if (script.header.unpack) {
+    prelude.push(`cd ${SOURCES_VAR[s.stage]}`, `tar -xf ${script.header.unpack}`, `cd ${script.header.dir ?? defaultSourceDir(script.header.unpack)}`);
+  } else if (files.length > 0) {
+    prelude.push(`cd ${SOURCES_VAR[s.stage]}`);
+  }
+  return { ...base, mounts, prelude, body };
+}
+
+export interface DockerfileModel {
+  options: ResolvedOptions;
+  book: Book;
+  sources: SourceFile[];
+  stages: RenderedStage[];
+}
+
+/** Everything the Dockerfile template needs, computed from the options (pure). */
+export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngine = createEngine()): DockerfileModel {
+  const o = resolveOptions(options);
+  const book = loadBook(o.release);
+  const sections = editionSections(book, o.init).filter((s) => !s.text && s.script);
+  const context = {
+    sysv: o.init === "sysv",
+    systemd: o.init === "systemd",
+    tests: o.tests,
+    book: { release: book.release },
+    arch: { name: o.arch.name, triple: o.arch.triple },
+    config: { ...o.config, kernelFragment: [book.kernelConfig.trimEnd(), o.kernelFragment.trimEnd()].filter(Boolean).join("\n") },
+  };
+  const stages: RenderedStage[] = (["host", "toolchain", "system"] as const).map((name) => {
+    let user = "root";
+    const rendered = sections
+      .filter((s) => s.stage === name)
+      .map((s) => {
+        const r = renderSection(hb, book, o, s, context);
+        if (!r.container && s.user !== user) {
+          user = s.user;
+          r.switchUser = user;
+        }
+        return r;
+      });
+    if (user !== "root") throw new BookError(book.dir, `stage ${name} ends as user ${user}; its last section must run as root`);
+    return { name, sections: rendered };
+  });
+  return { options: o, book, sources: editionSources(book, o.init), stages };
+}
+
+/**
+ * Render the self-contained multi-stage Dockerfile for the options: pure and deterministic (the same
+ * options and the same stages/ and templates/ give the same bytes).
+ */
+export function generate(options: GenerateOptions = {}): string {
+  const hb = createEngine();
+  const model = dockerfileModel(options, hb);
+  const o = model.options;
+  const stage = (name: StageName) => model.stages.find((s) => s.name === name)!;
+  const text = loadTemplate(hb, "Dockerfile.hbs")({
+    version,
+    o,
+    book: model.book,
+    editionName: o.init === "systemd" ? "systemd edition" : "System V edition",
+    sources: model.sources,
+    host: stage("host"),
+    toolchain: stage("toolchain"),
+    system: stage("system"),
+    isoName: isoFileName(o),
+    jobs: o.jobs ?? "",
+  });
+  return text.replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "") + "\n";
+}
+
+/** The ISO's file name inside the output directory. */
+export function isoFileName(o: Pick<ResolvedOptions, "release" | "arch" | "init">): string {
+  return `lfs-${o.release}-${o.init}-${o.arch.name}.iso`;
+}

@@ -1,0 +1,8 @@
+# @unpack: grep-3.11.tar.xz
+./configure --prefix=/usr   \
+            --host=$LFS_TGT \
+            --build=$(./build-aux/config.guess)
+
+make
+
+make DESTDIR=$LFS install

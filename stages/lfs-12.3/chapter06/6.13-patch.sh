@@ -1,0 +1,8 @@
+# @unpack: patch-2.7.6.tar.xz
+./configure --prefix=/usr   \
+            --host=$LFS_TGT \
+            --build=$(build-aux/config.guess)
+
+make
+
+make DESTDIR=$LFS install

@@ -1,0 +1,8 @@
+# @unpack: m4-1.4.19.tar.xz
+./configure --prefix=/usr   \
+            --host=$LFS_TGT \
+            --build=$(build-aux/config.guess)
+
+make
+
+make DESTDIR=$LFS install

@@ -1,0 +1,1 @@
+# @container: The book mounts /dev, /dev/pts, /proc, /sys and /run into $LFS before entering the chroot. The container engine gives every RUN of the toolchain and system stages its own /dev, /dev/pts, /proc, /sys and a tmpfs /run, so there is nothing to mount, and nothing needs privileges.

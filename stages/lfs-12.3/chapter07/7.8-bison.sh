@@ -1,0 +1,7 @@
+# @unpack: bison-3.8.2.tar.xz
+./configure --prefix=/usr \
+            --docdir=/usr/share/doc/bison-3.8.2
+
+make
+
+make install
