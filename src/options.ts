@@ -53,6 +53,11 @@ export interface GenerateOptions {
   squashfsCompression?: "zstd" | "xz" | "gzip";
   /** Extra Kconfig lines merged after the book's fragment. */
   kernelFragment?: string;
+  /**
+   * Stop after this book section (e.g. "5.5"): the Dockerfile ends with the stage holding it, which
+   * becomes the default target. For debugging a section, and for quick checks of the early chapters.
+   */
+  until?: string;
   /** System configuration (hostname, timezone, ...). */
   config?: Partial<SystemConfig>;
 }
@@ -69,6 +74,7 @@ export interface ResolvedOptions {
   syntax: string | undefined;
   squashfsCompression: "zstd" | "xz" | "gzip";
   kernelFragment: string;
+  until: string | undefined;
   config: SystemConfig;
 }
 
@@ -132,6 +138,9 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
     }
   }
 
+  const until = options.until;
+  if (until !== undefined && !/^\d{1,2}\.\d{1,3}$/.test(until)) throw new OptionError("until", until, "a book section number such as 5.5 or 8.29");
+
   return {
     release,
     init,
@@ -143,6 +152,7 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
     syntax,
     squashfsCompression: compression,
     kernelFragment,
+    until,
     config: checkConfig(options.config),
   };
 }

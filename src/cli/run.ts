@@ -34,9 +34,10 @@ export function describeError(err: unknown): { message: string; code: number } {
 
 /** Run the CLI with the given arguments; resolves to the exit code. Never calls process.exit. */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  let failure: unknown;
+  let failure: unknown = undefined;
   const parser = yargs(argv)
     .scriptName("lfs-docker")
+    .parserConfiguration({ "camel-case-expansion": false })
     .usage("$0 <command> [options]\n\nLinux From Scratch, built by BuildKit, section by section.")
     .command(generateCommand(io))
     .command(listCommand(io))
@@ -48,13 +49,14 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     .alias("h", "help")
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg: string | undefined, err: Error | undefined) => {
-      failure = err ?? new UsageError(msg ?? "invalid command line");
+      // Throwing stops yargs before any handler runs (returning would let it go on).
+      throw err ?? new UsageError(msg ?? "invalid command line");
     })
     .exitProcess(false);
   try {
     await parser.parseAsync();
   } catch (err) {
-    failure ??= err;
+    failure = err;
   }
   if (failure === undefined) return 0;
   const { message, code } = describeError(failure);

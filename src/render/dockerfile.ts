@@ -1,4 +1,4 @@
-import { BookError } from "../errors.js";
+import { BookError, OptionError } from "../errors.js";
 import { editionSections, editionSources, loadBook } from "../book/load.js";
 import { defaultSourceDir } from "../book/script.js";
 import type { Book, EditionSection, SourceFile, StageName } from "../book/types.js";
@@ -104,7 +104,14 @@ export interface DockerfileModel {
 export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngine = createEngine()): DockerfileModel {
   const o = resolveOptions(options);
   const book = loadBook(o.release);
-  const sections = editionSections(book, o.init).filter((s) => !s.text && s.script);
+  let sections = editionSections(book, o.init).filter((s) => !s.text && s.script);
+  if (o.until !== undefined) {
+    const all = editionSections(book, o.init);
+    const stop = all.findIndex((s) => s.number === o.until);
+    if (stop < 0) throw new OptionError("until", o.until, `a section of the ${o.init} edition, ${all[0]?.number} to ${all.at(-1)?.number}`);
+    const keep = new Set(all.slice(0, stop + 1).map((s) => s.number));
+    sections = sections.filter((s) => keep.has(s.number));
+  }
   const context = {
     sysv: o.init === "sysv",
     systemd: o.init === "systemd",
@@ -113,7 +120,8 @@ export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngin
     arch: { name: o.arch.name, triple: o.arch.triple },
     config: { ...o.config, kernelFragment: [book.kernelConfig.trimEnd(), o.kernelFragment.trimEnd()].filter(Boolean).join("\n") },
   };
-  const stages: RenderedStage[] = (["host", "toolchain", "system"] as const).map((name) => {
+  const stageNames = (["host", "toolchain", "system"] as const).filter((name, i) => o.until === undefined || i === 0 || sections.some((s) => s.stage === name));
+  const stages: RenderedStage[] = stageNames.map((name) => {
     let user = "root";
     const rendered = sections
       .filter((s) => s.stage === name)
@@ -125,7 +133,7 @@ export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngin
         }
         return r;
       });
-    if (user !== "root") throw new BookError(book.dir, `stage ${name} ends as user ${user}; its last section must run as root`);
+    if (user !== "root" && o.until === undefined) throw new BookError(book.dir, `stage ${name} ends as user ${user}; its last section must run as root`);
     return { name, sections: rendered };
   });
   return { options: o, book, sources: editionSources(book, o.init), stages };
@@ -139,7 +147,7 @@ export function generate(options: GenerateOptions = {}): string {
   const hb = createEngine();
   const model = dockerfileModel(options, hb);
   const o = model.options;
-  const stage = (name: StageName) => model.stages.find((s) => s.name === name)!;
+  const stage = (name: StageName) => model.stages.find((s) => s.name === name);
   const text = loadTemplate(hb, "Dockerfile.hbs")({
     version,
     o,
@@ -150,6 +158,7 @@ export function generate(options: GenerateOptions = {}): string {
     toolchain: stage("toolchain"),
     system: stage("system"),
     isoName: isoFileName(o),
+    full: o.until === undefined,
     jobs: o.jobs ?? "",
   });
   return text.replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "") + "\n";

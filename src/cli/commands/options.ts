@@ -18,6 +18,7 @@ export function withBookOptions<T>(y: Argv<T>) {
     .option("syntax", { type: "string", describe: "add a # syntax= line (for engines older than Docker 23); without a value: docker/dockerfile:1.7" })
     .option("squashfs-compression", { type: "string", default: "zstd", describe: "squashfs compression (zstd, xz, gzip)" })
     .option("kernel-fragment", { type: "string", describe: "file of extra kernel Kconfig lines, merged after the book's" })
+    .option("until", { type: "string", describe: "stop after this book section (e.g. 5.5): a shorter Dockerfile for debugging" })
     .option("hostname", { type: "string", default: DEFAULT_CONFIG.hostname })
     .option("domain", { type: "string", default: DEFAULT_CONFIG.domain })
     .option("timezone", { type: "string", default: DEFAULT_CONFIG.timezone })
@@ -25,7 +26,7 @@ export function withBookOptions<T>(y: Argv<T>) {
     .option("charmap", { type: "string", default: DEFAULT_CONFIG.charmap })
     .option("keymap", { type: "string", default: DEFAULT_CONFIG.keymap })
     .option("codename", { type: "string", default: DEFAULT_CONFIG.codename, describe: "release codename in /etc/os-release" })
-    .group(["release", "init", "arch", "jobs", "tests"], "Book:")
+    .group(["release", "init", "arch", "jobs", "tests", "until"], "Book:")
     .group(["host-image", "iso-image", "syntax", "squashfs-compression", "kernel-fragment"], "Build:")
     .group(["hostname", "domain", "timezone", "locale", "charmap", "keymap", "codename"], "System:");
 }
@@ -41,6 +42,7 @@ export interface BookArgs {
   syntax?: string | undefined;
   "squashfs-compression": string;
   "kernel-fragment"?: string | undefined;
+  until?: string | undefined;
   hostname: string;
   domain: string;
   timezone: string;
@@ -81,6 +83,7 @@ export function toGenerateOptions(a: BookArgs): GenerateOptions {
     ...(a.syntax !== undefined && { syntax: a.syntax === "" ? true : a.syntax }),
     squashfsCompression: a["squashfs-compression"] as GenerateOptions["squashfsCompression"],
     ...(kernelFragment !== undefined && { kernelFragment }),
+    ...(a.until !== undefined && { until: a.until }),
     config,
   };
 }

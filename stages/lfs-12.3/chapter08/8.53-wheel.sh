@@ -1,0 +1,4 @@
+# @unpack: wheel-0.45.1.tar.gz
+pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
+
+pip3 install --no-index --find-links dist wheel

@@ -1,0 +1,2 @@
+# @unpack: lfs-bootscripts-20240825.tar.xz
+make install

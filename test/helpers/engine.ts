@@ -1,0 +1,51 @@
+/**
+ * The real Docker Engine the integration tests run against (started by scripts/engine-setup.sh, which
+ * .ci/run calls). No engine is a failure, never a skip.
+ */
+import { spawn, spawnSync } from "node:child_process";
+
+/** Local images the tests build from (made by scripts/base-images.sh; no registry is reachable in CI). */
+export const TEST_HOST_IMAGE = process.env.LFS_HOST_IMAGE ?? "lfs-docker/host:bookworm";
+export const TEST_ISO_IMAGE = process.env.LFS_ISO_IMAGE ?? "lfs-docker/iso:bookworm";
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (async, so long builds do not block the test runner's timers). */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs) : undefined;
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Fails (throws) unless a Docker Engine with a modern BuildKit answers, and returns its version. */
+export function requireEngine(): string {
+  const r = spawnSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8", timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    throw new Error(`no Docker Engine answers (docker version: ${r.error?.message ?? r.stderr.trim()}); run scripts/engine-setup.sh first`);
+  }
+  const version = r.stdout.trim();
+  const major = Number(version.split(".")[0]);
+  if (!(major >= 23)) throw new Error(`Docker Engine ${version} is too old for the generated Dockerfiles (heredocs need 23 or later)`);
+  return version;
+}
+
+/** Fails unless the image is in the engine's store. */
+export function requireImage(image: string): void {
+  const r = spawnSync("docker", ["image", "inspect", "--format", "{{.Id}}", image], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`image ${image} is missing: run scripts/base-images.sh first`);
+}

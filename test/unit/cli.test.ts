@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/paths.js";
+import { generate } from "../../src/render/dockerfile.js";
+
+const bin = join(packageRoot(), "dist", "src", "cli", "main.js");
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+test("generate prints the Dockerfile on standard output", () => {
+  const r = cli("generate", "--arch", "x86_64", "--init", "sysv");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, generate({ arch: "x86_64", init: "sysv" }));
+  assert.equal(r.stderr, "");
+});
+
+test("bad values exit 2 with one line naming the value and the accepted ones", () => {
+  const cases: [string[], RegExp][] = [
+    [["generate", "--arch", "mips"], /^lfs-docker: invalid arch "mips"; accepted: x86_64\n$/],
+    [["generate", "--init", "openrc"], /^lfs-docker: invalid init "openrc"; accepted: sysv, systemd\n$/],
+    [["generate", "--jobs", "many"], /invalid --jobs/],
+    [["generate", "--bogus-flag"], /Unknown argument: bogus-flag/],
+    [["list", "everything"], /invalid list "everything"; accepted: stages, sections, packages/],
+    [["frobnicate"], /Unknown argument: frobnicate/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = cli(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}`);
+    assert.match(r.stderr, pattern, args.join(" "));
+    assert.equal(r.stdout, "", `${args.join(" ")} prints nothing on stdout`);
+  }
+});
+
+test("--output writes the file; an existing different file is kept unless --force", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lfs-docker-cli-"));
+  const out = join(dir, "Dockerfile");
+  assert.equal(cli("generate", "-o", out).code, 0);
+  assert.equal(readFileSync(out, "utf8"), generate());
+  assert.equal(cli("generate", "-o", out).code, 0, "same content: nothing to ask");
+
+  writeFileSync(out, "FROM scratch\n# mine\n");
+  const r = cli("generate", "-o", out);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /the file exists and differs.*--force/);
+  assert.equal(readFileSync(out, "utf8"), "FROM scratch\n# mine\n", "the user's file is untouched");
+
+  assert.equal(cli("generate", "-o", out, "--force").code, 0);
+  assert.equal(readFileSync(out, "utf8"), generate());
+  assert.deepEqual(readdirSync(dir), ["Dockerfile"], "no temporary file left behind");
+});
+
+test("an unwritable output is a clear error and leaves nothing behind", { skip: process.getuid?.() === 0 ? "root writes anywhere; covered by the missing-directory case" : false }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "lfs-docker-cli-"));
+  chmodSync(dir, 0o555);
+  const r = cli("generate", "-o", join(dir, "Dockerfile"));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /invalid --output .*EACCES/);
+});
+
+test("an output in a missing directory is a clear error", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lfs-docker-cli-"));
+  const r = cli("generate", "-o", join(dir, "no", "such", "Dockerfile"));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /invalid --output ".*no\/such\/Dockerfile" \(ENOENT\); accepted: a writable file path/);
+  assert.equal(existsSync(join(dir, "no")), false);
+});
+
+test("list shows stages, sections with their scripts, and packages with versions", () => {
+  const stages = cli("list", "stages");
+  assert.equal(stages.code, 0);
+  assert.match(stages.stdout, /^host\s+4\.2 to 7\.2/m);
+  const sections = cli("list", "sections", "--init", "systemd", "--json");
+  const rows = JSON.parse(sections.stdout) as { section: string; script: string }[];
+  assert.ok(rows.some((r) => r.section === "8.76" && r.script.endsWith("8.76-systemd.sh")));
+  const packages = cli("list", "packages");
+  assert.match(packages.stdout, /^package\s+GCC\s+14\.2\.0\s+gcc-14\.2\.0\.tar\.xz\s+[0-9a-f]{32}$/m);
+});
+
+test("--help works for the program and each command", () => {
+  for (const args of [["--help"], ["generate", "--help"], ["list", "--help"]]) {
+    const r = cli(...args);
+    assert.equal(r.code, 0, args.join(" "));
+    assert.match(r.stdout, /lfs-docker/);
+  }
+});

@@ -1,0 +1,123 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { generate } from "../../src/render/dockerfile.js";
+import { loadBook, editionSections, editionSources } from "../../src/book/load.js";
+import { packageRoot } from "../../src/paths.js";
+import { sectionBlock, stageNames, instructions } from "../helpers/dockerfile.js";
+
+const sysv = generate({ init: "sysv" });
+const systemd = generate({ init: "systemd" });
+const golden = (name: string) => readFileSync(join(packageRoot(), "test", "fixtures", "golden", name), "utf8");
+
+test("stages are named and ordered as the book is: sources, host, toolchain, system, iso-builder, iso", () => {
+  for (const df of [sysv, systemd]) {
+    assert.deepEqual(stageNames(df), ["sources-download", "sources-verify", "sources", "host", "toolchain", "system", "iso-builder", "iso"]);
+    assert.match(df, /^FROM scratch AS toolchain\nCOPY --from=host \/mnt\/lfs\/ \/$/m, "the chroot is FROM scratch + COPY");
+    assert.match(df, /^FROM scratch AS iso\nCOPY --from=iso-builder \/out\/ \/\n$/m, "the last stage holds only the artifacts");
+  }
+});
+
+test("every chapter-5 section is exactly one RUN", () => {
+  const book = loadBook();
+  for (const s of editionSections(book, "sysv").filter((x) => x.chapter === 5 && !x.text)) {
+    const block = sectionBlock(sysv, s.number);
+    assert.ok(block, `section ${s.number} is in the Dockerfile`);
+    const runs = instructions(block).filter((i) => i.keyword === "RUN");
+    assert.equal(runs.length, 1, `${s.number}: ${runs.length} RUNs`);
+  }
+});
+
+test("a section renders as the golden file: mounts, prelude, the book's commands", () => {
+  assert.equal(sectionBlock(sysv, "5.2"), golden("sysv-5.2-binutils-pass1.txt"));
+  assert.equal(sectionBlock(sysv, "7.3"), golden("sysv-7.3-kernfs.txt"));
+});
+
+test("no # syntax line by default; an option adds one", () => {
+  assert.doesNotMatch(sysv, /^# syntax=/m);
+  assert.match(generate({ syntax: true }), /^# syntax=docker\/dockerfile:1\.7\n/);
+  assert.match(generate({ syntax: "registry.example/dockerfile:1.9" }), /^# syntax=registry\.example\/dockerfile:1\.9\n/);
+});
+
+test("every RUN script is bash with set -euo pipefail", () => {
+  const bodies = [...sysv.matchAll(/<<'END_OF_SECTION'\n([\s\S]*?)\nEND_OF_SECTION$/gm)].map((m) => m[1]!);
+  assert.ok(bodies.length > 100);
+  for (const b of bodies) assert.match(b, /^#!\/bin\/bash\nset -euo pipefail\n/);
+});
+
+test("jobs: default is the builder's core count at build time; --jobs pins it", () => {
+  assert.match(sysv, /^ARG JOBS=$/m);
+  assert.match(sysv, /export MAKEFLAGS="-j\$\{JOBS:-\$\(nproc\)\}"/);
+  const pinned = generate({ jobs: 6 });
+  assert.match(pinned, /^ARG JOBS=6$/m);
+  assert.doesNotMatch(pinned, /^ARG JOBS=$/m);
+});
+
+test("every package and patch of the edition appears with the book's MD5 and URL", () => {
+  const book = loadBook();
+  for (const [edition, df] of [["sysv", sysv], ["systemd", systemd]] as const) {
+    for (const f of editionSources(book, edition)) {
+      assert.ok(df.includes(`${f.md5}  ${f.file}\n`), `${edition}: md5 of ${f.file}`);
+      assert.ok(df.includes(`ADD ${f.url} /${f.file}\n`), `${edition}: ADD of ${f.file}`);
+    }
+  }
+  assert.doesNotMatch(sysv, /dbus-1\.16\.0\.tar\.xz/, "the sysv edition does not download D-Bus");
+  assert.doesNotMatch(systemd, /sysvinit-3\.14\.tar\.xz/, "the systemd edition does not download SysVinit");
+});
+
+test("edition-specific sections and commands go to their edition only", () => {
+  assert.match(sysv, /^# 8\.82\. SysVinit-3\.14$/m);
+  assert.doesNotMatch(systemd, /SysVinit-3\.14$/m);
+  assert.match(systemd, /^# 8\.76\. Systemd-257\.3$/m);
+  assert.match(sysv, /^# 8\.76\. Udev from Systemd-257\.3$/m);
+  assert.match(systemd, /^#   https:\/\/www\.linuxfromscratch\.org\/lfs\/view\/12\.3-systemd\/chapter08\/systemd\.html$/m);
+  assert.doesNotMatch(sysv, /\{\{/, "no Handlebars left in the output");
+  assert.doesNotMatch(systemd, /\{\{/, "no Handlebars left in the output");
+});
+
+test("test suites are off by default and on with tests: true", () => {
+  const withTests = generate({ tests: true });
+  const gmpOff = sectionBlock(sysv, "8.21")!;
+  const gmpOn = sectionBlock(withTests, "8.21")!;
+  assert.doesNotMatch(gmpOff, /make check/);
+  assert.match(gmpOff, /test suite not run/);
+  assert.match(gmpOn, /make check/);
+});
+
+test("sources are mounted read-only per section, build trees in a tmpfs", () => {
+  const gcc = sectionBlock(sysv, "5.3")!;
+  assert.match(gcc, /--mount=type=tmpfs,target=\/mnt\/lfs\/sources \\/);
+  for (const f of ["gcc-14.2.0.tar.xz", "mpfr-4.2.1.tar.xz", "gmp-6.3.0.tar.xz", "mpc-1.3.1.tar.gz"]) {
+    assert.ok(gcc.includes(`--mount=type=bind,from=sources,source=${f},target=/mnt/lfs/sources/${f} \\`), f);
+  }
+  const glibc8 = sectionBlock(sysv, "8.5")!;
+  assert.match(glibc8, /--mount=type=tmpfs,target=\/sources \\/);
+});
+
+test("system configuration options reach the release files and the configuration", () => {
+  const df = generate({ config: { codename: "Nightjar", hostname: "buildbox", timezone: "Europe/Paris" } });
+  assert.match(df, /VERSION_CODENAME="Nightjar"/);
+  assert.match(df, /DISTRIB_CODENAME="Nightjar"/);
+  assert.match(df, /buildbox/);
+  assert.match(df, /zoneinfo\/Europe\/Paris/);
+});
+
+test("a user kernel fragment is merged after the book's", () => {
+  const df = generate({ kernelFragment: "CONFIG_BTRFS_FS=y\n" });
+  const kernel = sectionBlock(df, "10.3")!;
+  assert.ok(kernel.indexOf("CONFIG_BTRFS_FS=y") > kernel.indexOf("CONFIG_DEVTMPFS=y"));
+  assert.match(kernel, /merge_config\.sh/);
+});
+
+test("generation is deterministic", () => {
+  assert.equal(generate({ init: "sysv" }), sysv);
+});
+
+test("--until stops after a section, and the last stage is the default target", () => {
+  const df = generate({ until: "5.5" });
+  assert.deepEqual(stageNames(df).slice(-1), ["host"]);
+  assert.ok(sectionBlock(df, "5.5"));
+  assert.equal(sectionBlock(df, "5.6"), undefined);
+  assert.doesNotMatch(df, /AS iso-builder/);
+});
