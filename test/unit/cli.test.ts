@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync, existsSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
@@ -55,12 +55,16 @@ test("--output writes the file; an existing different file is kept unless --forc
   assert.deepEqual(readdirSync(dir), ["Dockerfile"], "no temporary file left behind");
 });
 
-test("an unwritable output is a clear error and leaves nothing behind", { skip: process.getuid?.() === 0 ? "root writes anywhere; covered by the missing-directory case" : false }, () => {
+test("an output that cannot be written is a clear error, even for root", () => {
   const dir = mkdtempSync(join(tmpdir(), "lfs-docker-cli-"));
-  chmodSync(dir, 0o555);
-  const r = cli("generate", "-o", join(dir, "Dockerfile"));
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /invalid --output .*EACCES/);
+  const isDir = cli("generate", "-o", dir);
+  assert.equal(isDir.code, 2);
+  assert.match(isDir.stderr, /invalid --output ".*" \(EISDIR\); accepted: a writable file path/);
+  // /proc takes no new files, whoever asks.
+  const proc = cli("generate", "-o", "/proc/lfs-docker-Dockerfile");
+  assert.equal(proc.code, 2);
+  assert.match(proc.stderr, /invalid --output "\/proc\/lfs-docker-Dockerfile" \((ENOENT|EACCES|EPERM)\)/);
+  assert.deepEqual(readdirSync(dir), [], "nothing left behind");
 });
 
 test("an output in a missing directory is a clear error", () => {
