@@ -92,7 +92,7 @@ function checkConfig(config: Partial<SystemConfig> | undefined): SystemConfig {
     ["hostname", /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "a host name: letters, digits and inner hyphens, at most 63 characters"],
     ["domain", /^[a-zA-Z0-9.-]{1,253}$/, "a DNS domain such as localdomain or example.org"],
     ["timezone", /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, "a tz database name such as UTC or Europe/Paris"],
-    ["locale", /^[a-z]{2,3}_[A-Z]{2}(@[a-z]+)?$/, "a locale such as en_US or de_DE"],
+    ["locale", /^[a-z]{2,3}_[A-Z]{2}$/, "a locale such as en_US or de_DE (language_TERRITORY, without charmap or @modifier)"],
     ["charmap", /^[A-Za-z0-9-]+$/, "a character map such as UTF-8 or ISO-8859-1"],
     ["keymap", /^[A-Za-z0-9_-]+$/, "a console keymap such as us or de-latin1"],
     ["codename", /^[A-Za-z0-9 ._-]{1,64}$/, "letters, digits, spaces, dots, hyphens and underscores"],

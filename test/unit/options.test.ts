@@ -35,6 +35,7 @@ test("bad values are refused with the value and what is accepted", () => {
   rejects({ config: { timezone: "../../etc/passwd" } }, /invalid timezone/);
   rejects({ kernelFragment: "CONFIG_FOO=y\nrm -rf /\n" }, /invalid kernel fragment "rm -rf \/" \(line 2\)/);
   rejects({ until: "five" }, /invalid until "five"/);
+  rejects({ config: { locale: "de_DE@euro" } }, /invalid locale "de_DE@euro"/);
 });
 
 test("accepted values pass through", () => {
