@@ -1,0 +1,248 @@
+/**
+ * The BuildKit client: connect() picks a connection helper for the address, then the Control API
+ * (workers, disk usage, prune, solve) runs over grpc-js.
+ */
+import * as grpc from '@grpc/grpc-js';
+import createDebug from 'debug';
+
+import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
+import { BuildKitError, rpcError } from './errors.js';
+import { runSolve } from './solve.js';
+import type { PruneOptions, PruneResult, SolveOptions, SolveResult, UsageRecord, WorkerInfo } from './types.js';
+import { AsyncQueue } from './session/peer.js';
+import { timestampToDate, type BuildEvent } from './status.js';
+import { wire } from './wire/load.js';
+import type { WireBuildkitVersion, WireUsageRecord, WireWorkerRecord } from './wire/types.js';
+
+const debug = createDebug('lfs-docker:buildkit');
+
+type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => grpc.ClientUnaryCall;
+
+function usageFromWire(r: WireUsageRecord): UsageRecord {
+  const out: UsageRecord = {
+    id: r.ID,
+    mutable: r.Mutable,
+    inUse: r.InUse,
+    size: Number(r.Size),
+    parents: r.Parents?.length ? [...r.Parents] : r.Parent ? [r.Parent] : [],
+    usageCount: Number(r.UsageCount),
+    description: r.Description,
+    recordType: r.RecordType,
+    shared: r.Shared,
+  };
+  const c = timestampToDate(r.CreatedAt);
+  const l = timestampToDate(r.LastUsedAt);
+  if (c) out.createdAt = c;
+  if (l) out.lastUsedAt = l;
+  return out;
+}
+
+export function workerFromWire(w: WireWorkerRecord): WorkerInfo {
+  const specs = (w.platforms ?? []).map((p) => ({
+    os: p.OS,
+    architecture: p.Architecture,
+    ...(p.Variant ? { variant: p.Variant } : {}),
+  }));
+  const out: WorkerInfo = {
+    id: w.ID,
+    labels: { ...w.Labels },
+    platforms: specs.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/')),
+    platformSpecs: specs,
+    gcPolicy: (w.GCPolicy ?? []).map((g) => ({
+      all: g.all,
+      keepDurationMs: Number(g.keepDuration) / 1e6,
+      keepBytes: Number(g.keepBytes),
+      filters: [...(g.filters ?? [])],
+    })),
+  };
+  const v: WireBuildkitVersion | null = w.BuildkitVersion;
+  if (v && (v.version || v.package)) out.buildkitVersion = { package: v.package, version: v.version, revision: v.revision };
+  return out;
+}
+
+/** A running build: its events as they happen, and its outcome. */
+export interface SolveJob {
+  events: AsyncIterable<BuildEvent>;
+  result: Promise<SolveResult>;
+}
+
+export class BuildKitClient implements AsyncDisposable {
+  readonly address: string;
+  readonly description: string;
+  private readonly control: grpc.Client;
+  private closed = false;
+
+  /** Use connect(). */
+  constructor(address: string, private readonly transport: Transport) {
+    this.address = address;
+    this.description = transport.description;
+    const { Control } = wire();
+    this.control = new Control(transport.target, transport.credentials, transport.channelOptions);
+  }
+
+  /** True when the daemon is Docker Engine's embedded BuildKit. */
+  get dockerEngine(): boolean {
+    return this.address.startsWith('docker://');
+  }
+
+  private unary<T>(name: string, req: unknown, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fn = (this.control as unknown as Record<string, Unary>)[name]!;
+      const call = fn.call(this.control, req, new grpc.Metadata(), {}, (err, res) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(this.wrap(name, err));
+        else resolve(res as T);
+      });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private wrap(what: string, err: unknown): BuildKitError {
+    const e = rpcError(what, err);
+    const dialErr = this.transport.lastError();
+    if (e.code === 'CONNECT' && dialErr) {
+      return new BuildKitError('CONNECT', `${e.message} (${this.description}: ${dialErr.message})`, {
+        cause: dialErr,
+        ...(e.grpcCode !== undefined ? { grpcCode: e.grpcCode } : {}),
+        ...(e.details !== undefined ? { details: e.details } : {}),
+      });
+    }
+    return e;
+  }
+
+  /**
+   * Waits until the channel is connected. Fails with the transport's own error as soon as a
+   * bridged dial fails (grpc-js would otherwise keep retrying until the deadline).
+   */
+  async ready(timeoutMs = 20_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    // Short waits in a loop: a pending grpc-js deadline timer would keep the process alive
+    // after a failed connect, and the transport's own error is checked between waits.
+    for (;;) {
+      const err = await new Promise<Error | undefined>((resolve) => {
+        this.control.waitForReady(Math.min(end, Date.now() + 250), (e) => resolve(e));
+      });
+      if (!err) return;
+      const dialErr = this.transport.lastError();
+      if (dialErr || Date.now() >= end) {
+        throw new BuildKitError('CONNECT', `cannot connect to ${this.description}: ${dialErr?.message ?? err.message}`, {
+          cause: dialErr ?? err,
+        });
+      }
+    }
+  }
+
+  async workers(filter: string[] = [], signal?: AbortSignal): Promise<WorkerInfo[]> {
+    const res = await this.unary<{ record: WireWorkerRecord[] }>('ListWorkers', { filter }, signal);
+    return (res.record ?? []).map(workerFromWire);
+  }
+
+  /** Alias of workers(), named after the RPC. */
+  listWorkers(filter: string[] = [], signal?: AbortSignal): Promise<WorkerInfo[]> {
+    return this.workers(filter, signal);
+  }
+
+  /** BuildKit version from the Info RPC (v0.11+), or from the workers, or undefined. */
+  async version(signal?: AbortSignal): Promise<{ package: string; version: string; revision: string } | undefined> {
+    try {
+      const res = await this.unary<{ buildkitVersion: WireBuildkitVersion | null }>('Info', {}, signal);
+      if (res.buildkitVersion?.version) return { ...res.buildkitVersion };
+    } catch (err) {
+      if (!(err instanceof BuildKitError) || err.grpcCode !== grpc.status.UNIMPLEMENTED) throw err;
+    }
+    const ws = await this.workers([], signal);
+    return ws.find((w) => w.buildkitVersion)?.buildkitVersion;
+  }
+
+  async diskUsage(filter: string[] = [], signal?: AbortSignal): Promise<UsageRecord[]> {
+    const res = await this.unary<{ record: WireUsageRecord[] }>('DiskUsage', { filter }, signal);
+    return (res.record ?? []).map(usageFromWire);
+  }
+
+  prune(opts: PruneOptions = {}): Promise<PruneResult> {
+    const req = {
+      filter: opts.filters ?? [],
+      all: opts.all ?? false,
+      keepDuration: String(Math.round((opts.keepDurationMs ?? 0) * 1e6)),
+      keepBytes: String(Math.round(opts.keepBytes ?? 0)),
+    };
+    return new Promise<PruneResult>((resolve, reject) => {
+      const fn = (this.control as unknown as Record<string, (r: unknown) => grpc.ClientReadableStream<WireUsageRecord>>)['Prune']!;
+      const call = fn.call(this.control, req);
+      const records: UsageRecord[] = [];
+      const onAbort = (): void => call.cancel();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      call.on('data', (r: WireUsageRecord) => {
+        const u = usageFromWire(r);
+        records.push(u);
+        opts.onRecord?.(u);
+      });
+      call.on('error', (err) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        reject(this.wrap('Prune', err));
+      });
+      call.on('end', () => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        resolve({ records, reclaimedBytes: records.reduce((n, r) => n + r.size, 0) });
+      });
+    });
+  }
+
+  /** Runs a Dockerfile build (see SolveOptions). */
+  async solve(opts: SolveOptions): Promise<SolveResult> {
+    if (this.closed) throw new BuildKitError('INVALID_OPTIONS', 'client is closed');
+    return runSolve(
+      { control: this.control, dockerEngine: this.dockerEngine, lastTransportError: () => this.transport.lastError() },
+      opts,
+    );
+  }
+
+  /**
+   * Starts a build and exposes its events as an async iterable; `result` settles with the
+   * build (the iteration just ends, also on failure, so await `result` for the outcome).
+   */
+  startSolve(opts: SolveOptions): SolveJob {
+    const queue = new AsyncQueue<BuildEvent>();
+    const result = this.solve({
+      ...opts,
+      onEvent: (e) => {
+        opts.onEvent?.(e);
+        queue.push(e);
+      },
+    }).finally(() => queue.end());
+    return { events: queue, result };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    debug('closing client for %s', this.description);
+    this.control.close();
+    await this.transport.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Connects to BuildKit. Address: `unix:///path`, `tcp://host:port`, `docker://` (default: the
+ * BuildKit inside Docker Engine at DOCKER_HOST or /var/run/docker.sock), `docker-container://NAME`.
+ * Without an address, BUILDKIT_HOST is used when set. Fails if the daemon does not answer.
+ */
+export async function connect(address?: string, options: ConnectOptions = {}): Promise<BuildKitClient> {
+  const addr = resolveAddress(address, options.env ?? process.env);
+  debug('connecting to %s', addr);
+  const transport = await openTransport(addr, options);
+  const client = new BuildKitClient(addr, transport);
+  try {
+    await client.ready(options.connectTimeoutMs ?? 20_000);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  debug('connected to %s', transport.description);
+  return client;
+}

@@ -1,0 +1,92 @@
+/**
+ * Errors raised by the BuildKit driver. Each carries the original error as `cause`, and gRPC
+ * failures keep the status code and the daemon's own message.
+ */
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+
+export type BuildKitErrorCode =
+  | 'CONNECT' // the daemon could not be reached
+  | 'UNSUPPORTED_ADDRESS' // unknown scheme or malformed address
+  | 'INVALID_OPTIONS' // options rejected before anything was sent
+  | 'RPC' // a control call failed
+  | 'SOLVE' // the build failed
+  | 'CANCELLED' // the caller aborted
+  | 'SESSION' // the session failed (upload, export, ...)
+  | 'EXPORT'; // an export could not be written safely
+
+export class BuildKitError extends Error {
+  override readonly name: string = 'BuildKitError';
+  readonly code: BuildKitErrorCode;
+  /** gRPC status code when the failure came from a call. */
+  readonly grpcCode: number | undefined;
+  /** The daemon's message (gRPC status details) when there is one. */
+  readonly details: string | undefined;
+
+  constructor(
+    code: BuildKitErrorCode,
+    message: string,
+    options: { cause?: unknown; grpcCode?: number; details?: string } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.grpcCode = options.grpcCode;
+    this.details = options.details;
+  }
+}
+
+/** A step of the build failed (or the solve failed as a whole). */
+export class SolveError extends BuildKitError {
+  override readonly name = 'SolveError';
+  /** Name of the failing step, e.g. `[build 2/3] RUN make`. */
+  readonly vertex: string | undefined;
+  /** Exit code of the failing process, when the daemon reported one. */
+  readonly exitCode: number | undefined;
+  /** Last lines of the failing step's log. */
+  readonly logTail: string[];
+
+  constructor(
+    message: string,
+    options: {
+      cause?: unknown;
+      grpcCode?: number;
+      details?: string;
+      vertex?: string;
+      exitCode?: number;
+      logTail?: string[];
+    } = {},
+  ) {
+    super('SOLVE', message, options);
+    this.vertex = options.vertex;
+    this.exitCode = options.exitCode;
+    this.logTail = options.logTail ?? [];
+  }
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<ServiceError>).code === 'number' &&
+    'details' in err &&
+    'metadata' in err
+  );
+}
+
+/** Name of a gRPC status code (`UNAVAILABLE`, ...). */
+export function grpcCodeName(code: number): string {
+  return (GrpcStatus as unknown as Record<number, string>)[code] ?? String(code);
+}
+
+/** Wraps a failed control call so the code and the daemon's message reach the user. */
+export function rpcError(what: string, err: unknown): BuildKitError {
+  if (isServiceError(err)) {
+    const code = err.code === GrpcStatus.CANCELLED ? 'CANCELLED' : err.code === GrpcStatus.UNAVAILABLE ? 'CONNECT' : 'RPC';
+    return new BuildKitError(code, `${what}: ${grpcCodeName(err.code)}: ${err.details || err.message}`, {
+      cause: err,
+      grpcCode: err.code,
+      details: err.details,
+    });
+  }
+  if (err instanceof BuildKitError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new BuildKitError('RPC', `${what}: ${msg}`, { cause: err });
+}

@@ -1,0 +1,40 @@
+/**
+ * BuildKit driver: public API.
+ */
+export { BuildKitClient, connect, workerFromWire, type SolveJob } from './client.js';
+export {
+  connectionHelperSchemes,
+  registerConnectionHelper,
+  resolveAddress,
+  type ConnectionHelper,
+  type ConnectOptions,
+  type TlsOptions,
+  type Transport,
+} from './connhelpers.js';
+export { BuildKitError, SolveError, type BuildKitErrorCode } from './errors.js';
+export type { SecretSource } from './session/session.js';
+export { UnsafeExportError } from './session/receive.js';
+export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from './solve-request.js';
+export {
+  StatusTracker,
+  type BuildEvent,
+  type SolveStatus,
+  type VertexInfo,
+  type VertexLogInfo,
+  type VertexStatusInfo,
+  type VertexWarningInfo,
+} from './status.js';
+export type {
+  CacheEntry,
+  DaemonExport,
+  ExportSpec,
+  LocalExport,
+  PlatformSpec,
+  PruneOptions,
+  PruneResult,
+  SolveOptions,
+  SolveResult,
+  TarExport,
+  UsageRecord,
+  WorkerInfo,
+} from './types.js';

@@ -1,0 +1,296 @@
+/**
+ * A solve is three concurrent tasks that fail together (as in BuildKit's Go client):
+ * the session (uploads, exports), the Solve call, and the Status stream. One AbortController
+ * ties them: a failing task or the caller's signal cancels the Solve call on the daemon (which
+ * stops the build and kills its processes) and closes the session.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import * as grpc from '@grpc/grpc-js';
+import createDebug from 'debug';
+
+import { BuildKitError, SolveError, grpcCodeName, isServiceError } from './errors.js';
+import { Session } from './session/session.js';
+import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
+import { buildSolveRequest, localLayout, validateExports } from './solve-request.js';
+import { StatusTracker, exitCodeFromMessage, solveStatusFromWire, type BuildEvent } from './status.js';
+import type { SolveOptions, SolveResult } from './types.js';
+import type { WireSolveResponse, WireStatusResponse } from './wire/types.js';
+
+const debug = createDebug('lfs-docker:buildkit');
+
+type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => grpc.ClientUnaryCall;
+type StreamFn = (req: unknown, md?: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
+
+export interface SolveContext {
+  control: grpc.Client;
+  /** True when talking to Docker Engine's embedded BuildKit (`image` exports become `moby`). */
+  dockerEngine: boolean;
+  /** Describes the connection's last dial failure for messages. */
+  lastTransportError(): Error | undefined;
+}
+
+function method<T>(client: grpc.Client, name: string): T {
+  const fn = (client as unknown as Record<string, unknown>)[name];
+  if (typeof fn !== 'function') throw new Error(`Control client has no ${name}`);
+  return (fn as (...a: unknown[]) => unknown).bind(client) as T;
+}
+
+export function newRef(): string {
+  return randomBytes(12).toString('hex');
+}
+
+async function assertDir(p: string, what: string): Promise<void> {
+  try {
+    const st = await stat(p);
+    if (!st.isDirectory()) throw new BuildKitError('INVALID_OPTIONS', `${what} ${p} is not a directory`);
+  } catch (err) {
+    if (err instanceof BuildKitError) throw err;
+    throw new BuildKitError('INVALID_OPTIONS', `${what} ${p} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function targetFor(spec: NonNullable<SolveOptions['exports']>[number]): ExportTarget | undefined {
+  if (spec.type === 'local') {
+    const s = spec as { dest: string; overwrite?: boolean; allowSetid?: boolean };
+    return new DirTarget(s.dest, { overwrite: s.overwrite ?? false, allowSetid: s.allowSetid ?? false });
+  }
+  if (spec.dest !== undefined) return new StreamTarget(spec.dest, { overwrite: spec.overwrite ?? false });
+  return undefined;
+}
+
+export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<SolveResult> {
+  if (!opts || typeof opts.context !== 'string') throw new BuildKitError('INVALID_OPTIONS', 'solve: context directory is required');
+  const exports = opts.exports ?? [];
+  validateExports(exports);
+  opts.signal?.throwIfAborted();
+
+  let dfDir: string | undefined;
+  const targets: Array<ExportTarget | undefined> = [];
+  const cleanup = async (): Promise<void> => {
+    if (dfDir) await rm(dfDir, { recursive: true, force: true }).catch(() => {});
+  };
+  try {
+    if (opts.dockerfileText !== undefined) {
+      dfDir = await mkdtemp(join(tmpdir(), 'lfs-docker-df-'));
+      await writeFile(join(dfDir, 'Dockerfile'), opts.dockerfileText, { mode: 0o600 });
+    }
+    const layout = localLayout(opts, dfDir);
+    for (const [name, dir] of Object.entries(layout.localDirs)) await assertDir(dir, name === 'context' ? 'build context' : `local dir ${name}`);
+    for (const spec of exports) {
+      const t = targetFor(spec);
+      if (t) {
+        try {
+          await t.prepare();
+        } catch (err) {
+          throw new BuildKitError('INVALID_OPTIONS', `export ${spec.type}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      targets.push(t);
+    }
+    return await solveWithSession(ctx, opts, layout.localDirs, targets, buildSolveRequestFor(ctx, opts, layout));
+  } catch (err) {
+    await Promise.all(targets.map((t) => t?.abort().catch(() => {})));
+    throw err;
+  } finally {
+    await cleanup();
+  }
+}
+
+function buildSolveRequestFor(ctx: SolveContext, opts: SolveOptions, layout: ReturnType<typeof localLayout>) {
+  return (sessionId: string, ref: string) => buildSolveRequest(opts, layout, { ref, session: sessionId }, ctx.dockerEngine);
+}
+
+async function solveWithSession(
+  ctx: SolveContext,
+  opts: SolveOptions,
+  localDirs: Record<string, string>,
+  targets: Array<ExportTarget | undefined>,
+  makeRequest: (sessionId: string, ref: string) => ReturnType<typeof buildSolveRequest>,
+): Promise<SolveResult> {
+  const ref = opts.ref ?? newRef();
+  const tracker = new StatusTracker();
+  const uploads: SolveResult['uploads'] = {};
+  const emit = (events: BuildEvent[]): void => {
+    if (!opts.onEvent) return;
+    for (const e of events) {
+      try {
+        opts.onEvent(e);
+      } catch (err) {
+        debug('onEvent threw: %s', (err as Error).message);
+      }
+    }
+  };
+  const session = new Session({
+    localDirs,
+    exports: targets,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    ...(opts.sharedKey ? { sharedKey: opts.sharedKey } : {}),
+    onUpload: (name, s) => {
+      uploads[name] = { ...s };
+    },
+  });
+  const req = makeRequest(session.id, ref);
+  debug('solve %s: frontend %s attrs %o exporters %o', ref, req.Frontend, req.FrontendAttrs, req.Exporters);
+
+  const ac = new AbortController();
+  const onUserAbort = (): void => ac.abort(opts.signal?.reason ?? new Error('aborted'));
+  opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+
+  let solveCall: grpc.ClientUnaryCall | undefined;
+  let statusCall: grpc.ClientReadableStream<unknown> | undefined;
+  let firstFailure: unknown;
+  const fail = (err: unknown): void => {
+    firstFailure ??= err;
+    if (!ac.signal.aborted) ac.abort(err);
+  };
+  ac.signal.addEventListener('abort', () => {
+    solveCall?.cancel();
+    statusCall?.cancel();
+    void session.close();
+  }, { once: true });
+
+  const sessionTask = session.run(ctx.control).then(
+    () => {
+      if (!ac.signal.aborted && solveCall) debug('session ended before the solve');
+    },
+    (err: unknown) => {
+      fail(new BuildKitError('SESSION', `session failed: ${(err as Error).message}`, { cause: err }));
+    },
+  );
+
+  const statusTask = new Promise<void>((resolve) => {
+    const call = method<StreamFn>(ctx.control, 'Status')({ Ref: ref });
+    statusCall = call;
+    call.on('data', (r: WireStatusResponse) => {
+      const status = solveStatusFromWire(r);
+      const events = tracker.update(status);
+      try {
+        opts.onStatus?.(status);
+        opts.progress?.update(status);
+      } catch (err) {
+        debug('status consumer threw: %s', (err as Error).message);
+      }
+      emit(events);
+    });
+    call.on('end', () => resolve());
+    call.on('error', (err: grpc.ServiceError) => {
+      if (err.code !== grpc.status.CANCELLED) debug('status stream failed: %s', err.message);
+      resolve();
+    });
+  });
+
+  const solveTask = new Promise<WireSolveResponse>((resolve, reject) => {
+    solveCall = method<UnaryFn>(ctx.control, 'Solve')(req, new grpc.Metadata(), {}, (err, res) => {
+      if (err) reject(err);
+      else resolve(res as WireSolveResponse);
+    });
+  });
+
+  let response: WireSolveResponse | undefined;
+  let solveErr: unknown;
+  try {
+    response = await solveTask;
+  } catch (err) {
+    solveErr = err;
+  }
+  try {
+    if (response) {
+      // The daemon answers Solve after the exports went out; let our receivers finish.
+      await session.settled();
+      if (session.exportFailure) throw session.exportFailure;
+      await Promise.race([statusTask, delay(5000)]);
+      for (const t of targets) await t?.commit();
+      await opts.progress?.done();
+      return {
+        ref,
+        exporterResponse: { ...response.ExporterResponse },
+        uploads,
+        warnings: tracker.warnings.map((w) => ({
+          vertexName: tracker.vertex(w.vertex)?.name ?? '',
+          short: w.short,
+          detail: w.detail,
+          url: w.url,
+        })),
+      };
+    }
+    fail(solveErr);
+    await Promise.race([statusTask, delay(2000)]);
+    await session.settled().catch(() => {});
+    throw solveError(solveErr, firstFailure, session.exportFailure ?? undefined, tracker, opts.signal, ctx.lastTransportError(), session.failure);
+  } catch (err) {
+    await Promise.all(targets.map((t) => t?.abort().catch(() => {})));
+    const e = err instanceof BuildKitError ? err : new BuildKitError('EXPORT', `export failed: ${(err as Error).message}`, { cause: err });
+    await Promise.resolve(opts.progress?.done(e)).catch(() => {});
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onUserAbort);
+    if (!ac.signal.aborted) ac.abort(new Error('solve finished'));
+    await session.close();
+    await sessionTask;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** Builds the error the caller sees: the failing step, its exit code and log, the daemon's words. */
+export function solveError(
+  err: unknown,
+  firstFailure: unknown,
+  exportFailure: Error | undefined,
+  tracker: StatusTracker,
+  signal: AbortSignal | undefined,
+  transportError?: Error,
+  uploadFailure?: Error,
+): BuildKitError {
+  if (signal?.aborted) {
+    return new BuildKitError('CANCELLED', 'build cancelled', { cause: signal.reason ?? err });
+  }
+  if (exportFailure) {
+    return new BuildKitError('EXPORT', `export refused: ${exportFailure.message}`, { cause: exportFailure });
+  }
+  if (firstFailure instanceof BuildKitError && firstFailure !== err) return firstFailure;
+  const v = tracker.failedVertex();
+  // An upload cut short is usually a consequence (the daemon cancels it when a step fails),
+  // so it is the cause only when no step reported a failure of its own.
+  if (uploadFailure && (!v || /cancel/i.test(v.error ?? ''))) {
+    return new BuildKitError('SESSION', `build failed in the session: ${uploadFailure.message}`, { cause: uploadFailure });
+  }
+  const grpcCode = isServiceError(err) ? err.code : undefined;
+  const details = isServiceError(err) ? err.details : err instanceof Error ? err.message : String(err);
+  if (grpcCode === grpc.status.UNAVAILABLE) {
+    const why = transportError ? ` (${transportError.message})` : '';
+    return new BuildKitError('CONNECT', `lost the BuildKit daemon: ${details}${why}`, { cause: transportError ?? err, grpcCode, details });
+  }
+  const lines: string[] = [];
+  let exitCode = exitCodeFromMessage(details);
+  if (v) {
+    const logTail = tracker.logLines(v.digest);
+    exitCode ??= v.error ? exitCodeFromMessage(v.error) : undefined;
+    lines.push(`failed to solve: ${v.name}: ${v.error ?? details}`);
+    if (logTail.length > 0) {
+      lines.push('------', ` > ${v.name}:`, ...logTail.map((l) => `${l}`), '------');
+    }
+    if (v.error && details && !details.includes(v.error)) lines.push(details);
+    return new SolveError(lines.join('\n'), {
+      cause: err,
+      ...(grpcCode !== undefined ? { grpcCode } : {}),
+      details,
+      vertex: v.name,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      logTail,
+    });
+  }
+  const codeName = grpcCode !== undefined ? `${grpcCodeName(grpcCode)}: ` : '';
+  return new SolveError(`failed to solve: ${codeName}${details}`, {
+    cause: err,
+    ...(grpcCode !== undefined ? { grpcCode } : {}),
+    details,
+    ...(exitCode !== undefined ? { exitCode } : {}),
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * The state progress displays render from: vertexes numbered in order of appearance (`#N`, as
+ * docker prints them), their sub-statuses and log lines. Pure logic.
+ */
+import type { SolveStatus, VertexInfo, VertexStatusInfo } from '../buildkit/status.js';
+
+export interface ProgressDisplay {
+  update(status: SolveStatus): void;
+  /** Final render; `error` is the build's failure, if any. */
+  done(error?: unknown): void | Promise<void>;
+}
+
+export interface VertexView {
+  index: number;
+  digest: string;
+  name: string;
+  started?: Date;
+  completed?: Date;
+  cached: boolean;
+  error?: string;
+  statuses: Map<string, VertexStatusInfo>;
+  /** Complete log lines with their timestamps. */
+  logs: Array<{ at: Date; line: string }>;
+  partialLog: string;
+  partialAt?: Date;
+}
+
+export class ProgressModel {
+  readonly vertexes = new Map<string, VertexView>();
+  readonly order: VertexView[] = [];
+  readonly warnings: Array<{ short: string; detail: string[]; url: string; vertex: string }> = [];
+  startedAt: Date | undefined;
+
+  constructor(private readonly maxLogLines = 200) {}
+
+  private get(digest: string, v?: VertexInfo): VertexView {
+    let vv = this.vertexes.get(digest);
+    if (!vv) {
+      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, cached: false, statuses: new Map(), logs: [], partialLog: '' };
+      this.vertexes.set(digest, vv);
+      this.order.push(vv);
+    }
+    return vv;
+  }
+
+  apply(s: SolveStatus): void {
+    this.startedAt ??= new Date();
+    for (const v of s.vertexes) {
+      const vv = this.get(v.digest, v);
+      vv.name = v.name || vv.name;
+      if (v.started) vv.started = v.started;
+      if (v.completed) vv.completed = v.completed;
+      vv.cached = v.cached;
+      if (v.error) vv.error = v.error;
+    }
+    for (const st of s.statuses) {
+      const vv = this.get(st.vertex);
+      vv.statuses.set(st.id, st);
+    }
+    for (const l of s.logs) {
+      const vv = this.get(l.vertex);
+      const text = vv.partialLog + l.data.toString('utf8');
+      const parts = text.split(/\r?\n/);
+      vv.partialLog = parts.pop() ?? '';
+      vv.partialAt = l.timestamp;
+      for (const line of parts) vv.logs.push({ at: l.timestamp, line });
+      if (vv.logs.length > this.maxLogLines) vv.logs.splice(0, vv.logs.length - this.maxLogLines);
+    }
+    for (const w of s.warnings) this.warnings.push({ short: w.short, detail: w.detail, url: w.url, vertex: w.vertex });
+  }
+
+  failed(): VertexView | undefined {
+    return (
+      this.order.find((v) => v.error && !/canceled/i.test(v.error)) ?? this.order.find((v) => v.error)
+    );
+  }
+
+  counts(): { done: number; total: number } {
+    return { done: this.order.filter((v) => v.completed || v.cached).length, total: this.order.length };
+  }
+}
+
+export function formatDuration(ms: number): string {
+  return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+}
+
+/** Docker's byte units (decimal: B, kB, MB, GB). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${v}${units[0]}` : `${v.toFixed(2).replace(/\.?0+$/, '')}${units[i]}`;
+}
+
+/** A failure summary: the failing step, its error and last log lines (docker's `------` block). */
+export function errorSummary(model: ProgressModel, error: unknown, tail = 10): string[] {
+  const lines: string[] = [];
+  const v = model.failed();
+  const logs = v ? [...v.logs.map((l) => l.line), ...(v.partialLog ? [v.partialLog] : [])].slice(-tail) : [];
+  if (v && logs.length > 0) {
+    lines.push('------', ` > ${v.name}:`);
+    for (const l of logs) lines.push(l);
+    lines.push('------');
+  }
+  const msg = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  lines.push(`ERROR: ${v && v.error && !msg.includes(v.error) ? `${v.name}: ${v.error}` : msg}`);
+  return lines;
+}

@@ -1,0 +1,266 @@
+/**
+ * The driver against the real Docker Engine (BuildKit inside dockerd). These tests FAIL, never
+ * skip, when the engine is unreachable. Needs `docker buildx` and the local image
+ * lfs-docker/host:bookworm (no registry is reachable).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import tar from 'tar-stream';
+
+import { BuildKitError, connect, SolveError, type BuildEvent, type BuildKitClient } from '../../src/buildkit/index.js';
+import { PlainDisplay } from '../../src/progress/index.js';
+
+const run = promisify(execFile);
+const HOST_IMAGE = 'lfs-docker/host:bookworm';
+
+interface TreeEntry {
+  path: string;
+  type: string;
+  mode: number;
+  size: number;
+  sha?: string;
+  link?: string;
+  mtime?: number;
+}
+
+async function tree(root: string, rel = ''): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  for (const name of (await readdir(join(root, rel))).sort()) {
+    const p = rel ? `${rel}/${name}` : name;
+    const abs = join(root, p);
+    const st = await lstat(abs);
+    const e: TreeEntry = { path: p, type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other', mode: st.mode & 0o7777, size: st.isFile() ? st.size : 0 };
+    if (st.isFile()) {
+      e.sha = createHash('sha256').update(await readFile(abs)).digest('hex');
+      e.mtime = Math.floor(st.mtimeMs / 1000);
+    }
+    if (st.isSymbolicLink()) e.link = await readlink(abs);
+    out.push(e);
+    if (st.isDirectory()) out.push(...(await tree(root, p)));
+  }
+  return out;
+}
+
+async function tarEntries(file: string): Promise<Array<Record<string, unknown>>> {
+  const extract = tar.extract();
+  const entries: Array<Record<string, unknown>> = [];
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (h, stream, next) => {
+      const hash = createHash('sha256');
+      stream.on('data', (c: unknown) => hash.update(c as Buffer));
+      stream.on('end', () => {
+        entries.push({ name: h.name, type: h.type, mode: h.mode, size: h.size, uid: h.uid, gid: h.gid, linkname: h.linkname ?? null, mtime: h.mtime?.getTime(), sha: hash.digest('hex') });
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  createReadStream(file).pipe(extract);
+  await done;
+  return entries;
+}
+
+describe('BuildKit driver against Docker Engine', { concurrency: false }, () => {
+  let client: BuildKitClient;
+  let base: string;
+  let connectError: unknown;
+
+  before(async () => {
+    base = await mkdtemp(join(tmpdir(), 'bk-it-'));
+    try {
+      client = await connect(undefined, { connectTimeoutMs: 20_000 });
+    } catch (err) {
+      connectError = err;
+    }
+  });
+  // No skip: with the engine unreachable every test fails with the connection error.
+  beforeEach(() => {
+    if (connectError !== undefined) throw connectError;
+  });
+  after(async () => {
+    await client?.close();
+    if (base) await rm(base, { recursive: true, force: true });
+  });
+
+  it('lists workers with platforms', async () => {
+    const workers = await client.workers();
+    assert.ok(workers.length >= 1);
+    assert.ok(workers[0]!.platforms.includes('linux/amd64'), workers[0]!.platforms.join(','));
+    const du = await client.diskUsage();
+    assert.ok(Array.isArray(du));
+  });
+
+  it('builds a multi-stage Dockerfile with a named context; local and tar exports match docker buildx', async () => {
+    const ctx = join(base, 'ctx');
+    const extra = join(base, 'extra');
+    await mkdir(join(ctx, 'app/sub'), { recursive: true });
+    await mkdir(join(extra, 'nested'), { recursive: true });
+    await writeFile(join(ctx, 'app/a.txt'), 'hello\n');
+    await writeFile(join(ctx, 'app/sub/b.bin'), randomBytes(300_000));
+    await writeFile(join(ctx, 'app/ignored.log'), 'must not be uploaded');
+    await writeFile(join(ctx, 'run.sh'), '#!/bin/sh\necho run\n');
+    await chmod(join(ctx, 'run.sh'), 0o700);
+    await writeFile(join(ctx, '.dockerignore'), '**/*.log\n');
+    await writeFile(join(extra, 'e1.txt'), 'from the named context\n');
+    await writeFile(join(extra, 'nested/e2.txt'), 'nested\n');
+    const dockerfile = [
+      'FROM scratch AS base',
+      'COPY --from=extra / /extra/',
+      'COPY app/ /app/',
+      'COPY --chmod=755 run.sh /bin/run.sh',
+      `FROM ${HOST_IMAGE} AS gen`,
+      "RUN mkdir -p /out/d /out/empty && printf 'gen\\n' > /out/d/gen.txt && ln -s d/gen.txt /out/link && chmod 0640 /out/d/gen.txt && chmod 4755 /out/d",
+      'FROM scratch',
+      'COPY --from=base / /',
+      'COPY --from=gen /out/ /gen/',
+      '',
+    ].join('\n');
+    const dfPath = join(base, 'Dockerfile');
+    await writeFile(dfPath, dockerfile);
+
+    const ours = join(base, 'ours');
+    const oursTar = join(base, 'ours.tar');
+    const events: BuildEvent[] = [];
+    const res = await client.solve({
+      context: ctx,
+      dockerfileText: dockerfile,
+      namedContexts: { extra },
+      exports: [
+        { type: 'local', dest: ours },
+        { type: 'tar', dest: oursTar },
+      ],
+      onEvent: (e) => events.push(e),
+    });
+    assert.ok(events.some((e) => e.type === 'vertex-completed'));
+    assert.ok(res.uploads['extra'], 'named context uploaded');
+
+    const theirs = join(base, 'theirs');
+    const theirsTar = join(base, 'theirs.tar');
+    await run('docker', ['buildx', 'build', '--progress=quiet', '--build-context', `extra=${extra}`, '-f', dfPath, '-o', `type=local,dest=${theirs}`, ctx]);
+    await run('docker', ['buildx', 'build', '--progress=quiet', '--build-context', `extra=${extra}`, '-f', dfPath, '-o', `type=tar,dest=${theirsTar}`, ctx]);
+
+    const a = await tree(ours);
+    const b = await tree(theirs);
+    // Identical except that setuid/setgid bits are dropped unless the caller opts in.
+    assert.equal(b.find((e) => e.path === 'gen/d')?.mode, 0o4755);
+    assert.deepEqual(a, b.map((e) => ({ ...e, mode: e.mode & ~0o6000 })));
+    assert.ok(a.some((e) => e.path === 'extra/nested/e2.txt'));
+    assert.ok(!a.some((e) => e.path.endsWith('.log')), '.dockerignore applied');
+    assert.equal(a.find((e) => e.path === 'bin/run.sh')?.mode, 0o755);
+    assert.equal(a.find((e) => e.path === 'gen/link')?.link, 'd/gen.txt');
+    // setuid/setgid are never applied by default (buildx keeps the 4755 of /gen/d).
+    assert.equal(a.find((e) => e.path === 'gen/d')?.mode, 0o755);
+
+    const oursSetid = join(base, 'ours-setid');
+    await client.solve({
+      context: ctx,
+      dockerfileText: dockerfile,
+      namedContexts: { extra },
+      exports: [{ type: 'local', dest: oursSetid, allowSetid: true }],
+    });
+    assert.deepEqual(await tree(oursSetid), b);
+
+    assert.deepEqual(await tarEntries(oursTar), await tarEntries(theirsTar));
+    assert.deepEqual(await readFile(oursTar), await readFile(theirsTar));
+  });
+
+  it('reports a failing RUN with its log and exit code', async () => {
+    const ctx = join(base, 'ctx-fail');
+    await mkdir(ctx);
+    const out: string[] = [];
+    const display = new PlainDisplay({ write: (s: string) => out.push(s) });
+    const job = client.startSolve({
+      context: ctx,
+      dockerfileText: `FROM ${HOST_IMAGE}\nRUN echo first-line; sleep 0.3; echo 'second line' >&2; exit 3\n`,
+      noCache: true,
+      progress: display,
+    });
+    const seen: string[] = [];
+    for await (const e of job.events) seen.push(e.type);
+    assert.ok(seen.includes('vertex-error') && seen.includes('log'), seen.join(','));
+    await assert.rejects(job.result, (e: unknown) => {
+      assert.ok(e instanceof SolveError, String(e));
+      assert.equal(e.exitCode, 3);
+      assert.match(e.vertex ?? '', /RUN echo first-line/);
+      assert.deepEqual(e.logTail, ['first-line', 'second line']);
+      assert.match(e.message, /exit code: 3/);
+      assert.match(e.message, /second line/);
+      assert.equal(typeof e.grpcCode, 'number');
+      return true;
+    });
+    const text = out.join('');
+    assert.match(text, /#\d+ ERROR: process .* exit code: 3/);
+    assert.match(text, / > \[2\/2\] RUN echo first-line.*:\nfirst-line\nsecond line\n------/);
+  });
+
+  it('cancels a running build on abort and leaves no process behind', async () => {
+    const ctx = join(base, 'ctx-abort');
+    await mkdir(ctx);
+    const secs = `${2000 + Math.floor(Math.random() * 900)}.${Math.floor(Math.random() * 1e6)}`;
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const p = client.solve({
+      context: ctx,
+      dockerfileText: `FROM ${HOST_IMAGE}\nRUN echo started-${secs} && sleep ${secs}\n`,
+      noCache: true,
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'log' && e.data.toString().includes(`started-${secs}`)) ac.abort(new Error('test abort'));
+      },
+    });
+    await assert.rejects(p, (e: unknown) => e instanceof BuildKitError && e.code === 'CANCELLED');
+    assert.ok(Date.now() - t0 < 60_000);
+    // The daemon kills the RUN's processes once the Solve call is cancelled.
+    let remaining = '';
+    for (let i = 0; i < 40; i++) {
+      const { stdout } = await run('ps', ['-eo', 'pid,args']);
+      remaining = stdout.split('\n').filter((l) => l.includes(`sleep ${secs}`)).join('\n');
+      if (!remaining) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(remaining, '', 'sleep from the cancelled build is still running');
+  });
+
+  it('serves secrets to RUN --mount=type=secret', async () => {
+    const ctx = join(base, 'ctx-secret');
+    await mkdir(ctx);
+    await writeFile(join(base, 'tok.txt'), 'file-secret');
+    const dest = join(base, 'secret-out');
+    await client.solve({
+      context: ctx,
+      dockerfileText: [
+        `FROM ${HOST_IMAGE} AS s`,
+        'RUN --mount=type=secret,id=tok --mount=type=secret,id=envtok mkdir /o && cat /run/secrets/tok > /o/a && cat /run/secrets/envtok > /o/b',
+        'FROM scratch',
+        'COPY --from=s /o/ /',
+        '',
+      ].join('\n'),
+      noCache: true,
+      secrets: { tok: join(base, 'tok.txt'), envtok: { value: 'value-secret' } },
+      exports: [{ type: 'local', dest }],
+    });
+    assert.equal(await readFile(join(dest, 'a'), 'utf8'), 'file-secret');
+    assert.equal(await readFile(join(dest, 'b'), 'utf8'), 'value-secret');
+  });
+
+  it('exports an image into the engine', async () => {
+    const ctx = join(base, 'ctx-image');
+    await mkdir(ctx);
+    await writeFile(join(ctx, 'f'), 'x');
+    const name = `lfs-docker/driver-test:${Date.now()}`;
+    await client.solve({ context: ctx, dockerfileText: 'FROM scratch\nCOPY f /f\n', exports: [{ type: 'image', attrs: { name } }] });
+    const { stdout } = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', name]);
+    assert.match(stdout, /^sha256:/);
+    await run('docker', ['image', 'rm', name]);
+  });
+});

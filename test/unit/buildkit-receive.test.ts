@@ -1,0 +1,260 @@
+/**
+ * SECURITY: the local exporter's receiver against a hostile fake daemon (no daemon needed).
+ */
+import assert from 'node:assert/strict';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+
+import { sendDir } from '../../src/buildkit/session/filesync.js';
+import { GoMode } from '../../src/buildkit/session/fsmode.js';
+import { peerPair, type Peer } from '../../src/buildkit/session/peer.js';
+import { receiveDir, UnsafeExportError, assertSafeRelativePath } from '../../src/buildkit/session/receive.js';
+import { DirTarget } from '../../src/buildkit/session/targets.js';
+import { PacketType, type WirePacket, type WireStat } from '../../src/buildkit/wire/types.js';
+
+function stat_(path: string, mode: number, extra: Partial<WireStat> = {}): WireStat {
+  return {
+    path,
+    mode: mode >>> 0,
+    uid: 0,
+    gid: 0,
+    size: '0',
+    modTime: '1700000000000000000',
+    linkname: '',
+    devmajor: '0',
+    devminor: '0',
+    xattrs: {},
+    ...extra,
+  };
+}
+const pkt = (type: number, f: Partial<WirePacket> = {}): WirePacket => ({ type, stat: null, ID: 0, data: Buffer.alloc(0), ...f });
+const DIR = GoMode.Dir | 0o755;
+const FILE = 0o644;
+
+/**
+ * A scripted fake exporter: sends the STATs, then answers every REQ with `content(id)`, then
+ * waits for FIN and answers FIN.
+ */
+async function fakeExporter(peer: Peer<WirePacket>, stats: WireStat[], content: (id: number) => Buffer[] = () => [Buffer.from('data')]): Promise<number[]> {
+  const requested: number[] = [];
+  for (const s of stats) await peer.send(pkt(PacketType.STAT, { stat: s }));
+  await peer.send(pkt(PacketType.STAT));
+  for await (const p of peer.messages) {
+    if (p.type === PacketType.REQ) {
+      requested.push(p.ID);
+      for (const c of content(p.ID)) await peer.send(pkt(PacketType.DATA, { ID: p.ID, data: c }));
+      await peer.send(pkt(PacketType.DATA, { ID: p.ID }));
+    } else if (p.type === PacketType.FIN) {
+      await peer.send(pkt(PacketType.FIN));
+      peer.end();
+      break;
+    }
+  }
+  return requested;
+}
+
+describe('local export receiver (security)', () => {
+  let base: string;
+  let dest: string;
+  let outside: string;
+  beforeEach(async () => {
+    base = await mkdtemp(join(tmpdir(), 'recv-'));
+    dest = join(base, 'dest');
+    outside = join(base, 'outside');
+    await mkdir(dest);
+    await mkdir(outside);
+  });
+  afterEach(async () => rm(base, { recursive: true, force: true }));
+
+  async function run(stats: WireStat[], opts = {}): Promise<unknown> {
+    const [daemon, us] = peerPair<WirePacket>();
+    const exp = fakeExporter(daemon, stats).catch(() => undefined);
+    try {
+      return await receiveDir(us, dest, opts);
+    } finally {
+      daemon.end();
+      us.end();
+      await exp;
+    }
+  }
+
+  it('receives a normal tree', async () => {
+    const res = await run([stat_('d', DIR), stat_('d/f', FILE, { size: '4' }), stat_('l', GoMode.Symlink | 0o777, { linkname: 'd/f' })]);
+    assert.deepEqual(res, { entries: 3, files: 1, bytes: 4, skipped: 0 });
+    assert.equal(await readFile(join(dest, 'd/f'), 'utf8'), 'data');
+    assert.equal(await readlink(join(dest, 'l')), 'd/f');
+    assert.equal((await stat(join(dest, 'd/f'))).mtime.getTime(), 1700000000000);
+  });
+
+  for (const bad of ['../escape', 'a/../../escape', '/etc/passwd', './x', 'a//b', '', 'a/.']) {
+    it(`refuses the path ${JSON.stringify(bad)}`, async () => {
+      const stats = bad.startsWith('a/') ? [stat_('a', DIR), stat_(bad, FILE)] : [stat_(bad, FILE)];
+      await assert.rejects(run(stats), UnsafeExportError);
+      assert.deepEqual(await readdir(outside), []);
+      assert.deepEqual(await readdir(base).then((l) => l.sort()), ['dest', 'outside']);
+    });
+  }
+
+  it('refuses to write through a symlink it received', async () => {
+    await assert.rejects(
+      run([stat_('evil', GoMode.Symlink | 0o777, { linkname: outside }), stat_('evil/pwned', FILE, { size: '4' })]),
+      /below a symlink/,
+    );
+    assert.deepEqual(await readdir(outside), []);
+  });
+
+  it('refuses to write through a symlink that was already there', async () => {
+    const { symlink } = await import('node:fs/promises');
+    await symlink(outside, join(dest, 'pre'));
+    await assert.rejects(run([stat_('pre/pwned', FILE)]), /before its parent/);
+    await assert.rejects(run([stat_('pre', FILE)]), /EEXIST/);
+    assert.deepEqual(await readdir(outside), []);
+  });
+
+  it('refuses hard links to anything but files of this export', async () => {
+    await writeFile(join(outside, 'secret'), 's');
+    await assert.rejects(run([stat_('h', FILE, { linkname: '../outside/secret' })]), UnsafeExportError);
+    await assert.rejects(run([stat_('h', FILE, { linkname: 'nothere' })]), /not a file of this export/);
+    await rm(dest, { recursive: true });
+    await mkdir(dest);
+    await run([stat_('f', FILE), stat_('h', FILE, { linkname: 'f' })]);
+    assert.equal((await stat(join(dest, 'h'))).ino, (await stat(join(dest, 'f'))).ino);
+  });
+
+  it('refuses entries sent twice and data for unrequested ids', async () => {
+    await assert.rejects(run([stat_('x', DIR), stat_('x', DIR)]), /twice/);
+    const [daemon, us] = peerPair<WirePacket>();
+    const p = receiveDir(us, dest);
+    await daemon.send(pkt(PacketType.DATA, { ID: 7, data: Buffer.from('x') }));
+    await assert.rejects(p, /unrequested/);
+  });
+
+  it('drops setuid/setgid bits unless the caller opts in', async () => {
+    const mode = GoMode.Setuid | GoMode.Setgid | 0o755;
+    await run([stat_('su', mode), stat_('sd', GoMode.Dir | GoMode.Setgid | 0o755)]);
+    assert.equal((await stat(join(dest, 'su'))).mode & 0o7777, 0o755);
+    assert.equal((await stat(join(dest, 'sd'))).mode & 0o7777, 0o755);
+    await rm(dest, { recursive: true });
+    await mkdir(dest);
+    await run([stat_('su', mode)], { allowSetid: true });
+    assert.equal((await stat(join(dest, 'su'))).mode & 0o7777, 0o6755);
+  });
+
+  it('skips device nodes and fifos with a warning', async () => {
+    const warnings: string[] = [];
+    const res = (await run([stat_('null', GoMode.Device | GoMode.CharDevice | 0o666), stat_('p', GoMode.NamedPipe | 0o644)], {
+      onWarning: (m: string) => warnings.push(m),
+    })) as { skipped: number };
+    assert.equal(res.skipped, 2);
+    assert.equal(warnings.length, 2);
+    assert.deepEqual(await readdir(dest), []);
+  });
+
+  it('fails on an exporter error packet', async () => {
+    const [daemon, us] = peerPair<WirePacket>();
+    const p = receiveDir(us, dest);
+    await daemon.send(pkt(PacketType.ERR, { data: Buffer.from('disk on fire') }));
+    await assert.rejects(p, /disk on fire/);
+  });
+
+  it('fails when the stream ends before the export is complete', async () => {
+    const [daemon, us] = peerPair<WirePacket>();
+    const p = receiveDir(us, dest);
+    await daemon.send(pkt(PacketType.STAT, { stat: stat_('f', FILE, { size: '10' }) }));
+    await daemon.send(pkt(PacketType.STAT));
+    await daemon.send(pkt(PacketType.DATA, { ID: 0, data: Buffer.from('part') }));
+    daemon.end();
+    await assert.rejects(p, /ended before it was complete/);
+  });
+
+  it('only presents a complete export: nothing at dest until commit, nothing left on abort', async () => {
+    const final = join(base, 'final');
+    const t = new DirTarget(final);
+    await t.prepare();
+    const [daemon, us] = peerPair<WirePacket>();
+    const exp = fakeExporter(daemon, [stat_('f', FILE)]);
+    await t.receive(us);
+    await exp;
+    await assert.rejects(lstat(final), /ENOENT/);
+    await t.commit();
+    assert.equal(await readFile(join(final, 'f'), 'utf8'), 'data');
+
+    const aborted = join(base, 'aborted');
+    const t2 = new DirTarget(aborted);
+    await t2.prepare();
+    const [d2, u2] = peerPair<WirePacket>();
+    const p2 = t2.receive(u2);
+    await d2.send(pkt(PacketType.STAT, { stat: stat_('f', FILE) }));
+    await d2.send(pkt(PacketType.ERR, { data: Buffer.from('boom') }));
+    await assert.rejects(p2, /boom/);
+    await t2.abort();
+    await assert.rejects(lstat(aborted), /ENOENT/);
+    assert.deepEqual((await readdir(base)).filter((n) => n.includes('partial')), []);
+  });
+
+  it('refuses a non-empty destination unless overwrite is set', async () => {
+    await writeFile(join(dest, 'old'), 'old');
+    await assert.rejects(new DirTarget(dest).prepare(), /not an empty directory/);
+    const t = new DirTarget(dest, { overwrite: true });
+    await t.prepare();
+    const [daemon, us] = peerPair<WirePacket>();
+    const exp = fakeExporter(daemon, [stat_('new', FILE)]);
+    await t.receive(us);
+    await exp;
+    await t.commit();
+    assert.deepEqual(await readdir(dest), ['new']);
+  });
+
+  it('validates relative paths', () => {
+    assert.doesNotThrow(() => assertSafeRelativePath('a/b.c/..d'));
+    assert.throws(() => assertSafeRelativePath('a\0b'), UnsafeExportError);
+  });
+});
+
+describe('upload → receive round trip', () => {
+  it('sends a tree through the fsutil protocol and gets it back identical', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rt-'));
+    try {
+      const src = join(base, 'src');
+      await mkdir(join(src, 'd/e'), { recursive: true });
+      await writeFile(join(src, 'd/e/big'), Buffer.alloc(700_000, 7));
+      await writeFile(join(src, 'empty'), '');
+      const { symlink, chmod } = await import('node:fs/promises');
+      await symlink('d/e/big', join(src, 'link'));
+      await chmod(join(src, 'd/e'), 0o750);
+      const dst = join(base, 'dst');
+      await mkdir(dst);
+      const [a, b] = peerPair<WirePacket>();
+      const [sent, got] = await Promise.all([sendDir(a, src, { chunkSize: 65536 }), receiveDir(b, dst)]);
+      assert.equal(sent.bytes, 700_000);
+      assert.equal(got.bytes, 700_000);
+      assert.deepEqual(await readFile(join(dst, 'd/e/big')), Buffer.alloc(700_000, 7));
+      assert.equal((await readFile(join(dst, 'empty'))).length, 0);
+      assert.equal(await readlink(join(dst, 'link')), 'd/e/big');
+      assert.equal((await stat(join(dst, 'd/e'))).mode & 0o777, 0o750);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps descriptors bounded with many files (no EMFILE)', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rt-many-'));
+    try {
+      const src = join(base, 'src');
+      await mkdir(src);
+      for (let i = 0; i < 3000; i += 100) {
+        await Promise.all(Array.from({ length: 100 }, (_, j) => writeFile(join(src, `f${i + j}`), `content ${i + j}`)));
+      }
+      const dst = join(base, 'dst');
+      await mkdir(dst);
+      const [a, b] = peerPair<WirePacket>();
+      const [, got] = await Promise.all([sendDir(a, src), receiveDir(b, dst)]);
+      assert.equal(got.files, 3000);
+      assert.equal(await readFile(join(dst, 'f2999'), 'utf8'), 'content 2999');
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
