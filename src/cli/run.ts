@@ -3,6 +3,8 @@ import { LfsDockerError, OptionError } from "../errors.js";
 import { version } from "../version.js";
 import { generateCommand } from "./commands/generate.js";
 import { listCommand } from "./commands/list.js";
+import { buildCommand, Interrupted } from "./commands/build.js";
+import { doctorCommand } from "./commands/doctor.js";
 
 /** A usage error: bad flags, bad values. Exit code 2. */
 export class UsageError extends LfsDockerError {
@@ -20,6 +22,7 @@ export interface Io {
 /** Map an error to the line the user sees and the exit code (2: the input was wrong; 1: anything else). */
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof OptionError || err instanceof UsageError) return { message: err.message, code: 2 };
+  if (err instanceof Interrupted) return { message: err.message, code: 130 };
   if (err instanceof Error) {
     let message = err.message;
     let cause = (err as { cause?: unknown }).cause;
@@ -37,11 +40,13 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
   let failure: unknown = undefined;
   const parser = yargs(argv)
     .scriptName("lfs-docker")
-    .parserConfiguration({ "camel-case-expansion": false })
+    .parserConfiguration({ "camel-case-expansion": false, "boolean-negation": false })
     .usage("$0 <command> [options]\n\nLinux From Scratch, built by BuildKit, section by section.")
     .command(generateCommand(io))
     .command(listCommand(io))
-    .demandCommand(1, "name a command: generate or list (see --help)")
+    .command(buildCommand(io))
+    .command(doctorCommand(io))
+    .demandCommand(1, "name a command: generate, list, build or doctor (see --help)")
     .strict()
     .recommendCommands()
     .version(version)

@@ -28,6 +28,9 @@ test("bad values exit 2 with one line naming the value and the accepted ones", (
     [["generate", "--bogus-flag"], /Unknown argument: bogus-flag/],
     [["list", "everything"], /invalid list "everything"; accepted: stages, sections, packages/],
     [["frobnicate"], /Unknown argument: frobnicate/],
+    [["build", "--progress", "fancy"], /invalid --progress "fancy"; accepted: auto, tty, plain, rawjson, quiet/],
+    [["build", "--sources", "/no/such/dir"], /invalid --sources "\/no\/such\/dir"; accepted: an existing directory/],
+    [["build", "--arch", "sparc"], /invalid arch "sparc"/],
   ];
   for (const [args, pattern] of cases) {
     const r = cli(...args);

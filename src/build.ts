@@ -1,0 +1,117 @@
+/**
+ * build(): generate the Dockerfile, solve it on a BuildKit daemon, export the artifacts into a
+ * directory and write the build report beside them.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { connect } from "./buildkit/client.js";
+import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
+import type { SecretSource } from "./buildkit/session/session.js";
+import { OptionError } from "./errors.js";
+import { resolveOptions, type GenerateOptions } from "./options.js";
+import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
+import { generate } from "./render/dockerfile.js";
+import { buildReport, formatReport, type BuildReport } from "./report/build-report.js";
+
+export interface BuildOptions extends GenerateOptions {
+  /** Directory the artifacts and the report are written to (created when missing). */
+  output: string;
+  /** Stage to build (default: the Dockerfile's last stage, `iso`). */
+  target?: string;
+  /** BuildKit address (default: BUILDKIT_HOST, else the Docker Engine). */
+  builder?: string;
+  progress?: ProgressMode;
+  /** Directory holding the book's sources, given as the named context `sources`. */
+  sources?: string;
+  noCache?: boolean;
+  /** Replace files of the same names already in `output`. */
+  force?: boolean;
+  /** File holding the root password (the `root_password` secret). */
+  rootPasswordFile?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: BuildEvent) => void;
+}
+
+export interface BuildResult {
+  /** Paths written into the output directory. */
+  files: string[];
+  report: BuildReport;
+  reportFile: string;
+}
+
+function checkDir(option: string, dir: string): void {
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new OptionError(option, dir, "an existing directory");
+}
+
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  resolveOptions(options); // every generate option checked before anything is sent
+  const output = resolve(options.output);
+  if (existsSync(output) && !statSync(output).isDirectory()) throw new OptionError("--output", options.output, "a directory (created when missing)");
+  if (options.sources !== undefined) checkDir("--sources", options.sources);
+  if (options.rootPasswordFile !== undefined && !existsSync(options.rootPasswordFile)) {
+    throw new OptionError("--root-password-file", options.rootPasswordFile, "a readable file holding the root password");
+  }
+  const dockerfile = generate(options);
+  mkdirSync(output, { recursive: true });
+
+  // The export goes into a fresh directory inside `output`; its files are moved into place only
+  // when the build succeeded, and never over the user's files unless forced.
+  const staging = mkdtempSync(join(output, ".lfs-docker-export-"));
+  rmSync(staging, { recursive: true });
+  const context = mkdtempSync(join(tmpdir(), "lfs-docker-context-"));
+  const vertices = new Map<string, VertexInfo>();
+  const secrets: Record<string, SecretSource> = {};
+  if (options.rootPasswordFile) secrets.root_password = { file: resolve(options.rootPasswordFile) };
+  try {
+    await using client = await connect(options.builder);
+    await client.solve({
+      context,
+      dockerfileText: dockerfile,
+      ...(options.target !== undefined && { target: options.target }),
+      ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
+      ...(options.noCache && { noCache: true }),
+      exports: [{ type: "local", dest: staging }],
+      secrets,
+      progress: createProgressDisplay(options.progress ?? "auto"),
+      ...(options.signal && { signal: options.signal }),
+      onEvent: (e) => {
+        if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest, e.vertex);
+        else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest)) vertices.set(e.vertex.digest, e.vertex);
+        options.onEvent?.(e);
+      },
+    });
+    const files: string[] = [];
+    for (const name of readdirSync(staging)) {
+      const dest = join(output, name);
+      if (existsSync(dest) || isLink(dest)) {
+        if (!options.force) throw new OptionError("--output", dest, "a name not already taken, or --force to replace it", "exists");
+        rmSync(dest, { recursive: true, force: true });
+      }
+      renameSync(join(staging, name), dest);
+      files.push(dest);
+    }
+    const report = buildReport(dockerfile, [...vertices.values()]);
+    const reportFile = join(output, "build-report.txt");
+    writeFileSync(reportFile, formatReport(report));
+    writeFileSync(join(output, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
+    return { files, report, reportFile };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

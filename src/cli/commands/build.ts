@@ -1,0 +1,77 @@
+import type { CommandModule } from "yargs";
+import { build } from "../../build.js";
+import { OptionError } from "../../errors.js";
+import type { ProgressMode } from "../../progress/index.js";
+import type { Io } from "../run.js";
+import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
+
+interface BuildArgs extends BookArgs {
+  output: string;
+  target?: string | undefined;
+  builder?: string | undefined;
+  progress: string;
+  sources?: string | undefined;
+  "no-cache": boolean;
+  force: boolean;
+  "root-password-file"?: string | undefined;
+}
+
+const PROGRESS: readonly ProgressMode[] = ["auto", "tty", "plain", "rawjson", "quiet"];
+
+/** Thrown when the user interrupts the build; the CLI exits 130. */
+export class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted (${signal}): the build was cancelled on the daemon; nothing was written to the output directory`);
+    this.name = "Interrupted";
+  }
+}
+
+export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
+  return {
+    command: "build",
+    describe: "generate the Dockerfile, build it with BuildKit and export the ISO and a build report",
+    builder: (y) =>
+      withBookOptions(y)
+        .option("output", { alias: "o", type: "string", default: "out", describe: "directory for the ISO and the report" })
+        .option("target", { type: "string", describe: "stage to build (default: iso)" })
+        .option("builder", { type: "string", describe: "BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDKIT_HOST, else the Docker Engine)" })
+        .option("progress", { type: "string", default: "auto", describe: PROGRESS.join(" | ") })
+        .option("sources", { type: "string", describe: "directory holding the book's tarballs and patches (no downloads during the build)" })
+        .option("no-cache", { type: "boolean", default: false })
+        .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory" })
+        .option("root-password-file", { type: "string", describe: "file holding the root password (default password: lfs)" }) as never,
+    handler: async (args) => {
+      if (!(PROGRESS as readonly string[]).includes(args.progress)) throw new OptionError("--progress", args.progress, PROGRESS);
+      const controller = new AbortController();
+      let interrupted: string | undefined;
+      const onSignal = (sig: NodeJS.Signals) => {
+        interrupted = sig;
+        controller.abort(new Interrupted(sig));
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        const result = await build({
+          ...toGenerateOptions(args),
+          output: args.output,
+          ...(args.target !== undefined && { target: args.target }),
+          ...(args.builder !== undefined && { builder: args.builder }),
+          progress: args.progress as ProgressMode,
+          ...(args.sources !== undefined && { sources: args.sources }),
+          noCache: args["no-cache"],
+          force: args.force,
+          ...(args["root-password-file"] !== undefined && { rootPasswordFile: args["root-password-file"] }),
+          signal: controller.signal,
+        });
+        for (const f of result.files) io.stdout.write(`${f}\n`);
+        io.stdout.write(`${result.reportFile}\n`);
+      } catch (err) {
+        if (interrupted) throw new Interrupted(interrupted);
+        throw err;
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The build report: how long each book section took, from BuildKit's own vertex timestamps, cached
+ * or not, with the total and SBUs (1 SBU = the time of 5.2 binutils pass 1, as the book defines it).
+ * Pure functions: the Dockerfile text and the vertices in, the report out.
+ */
+
+/** What a counted step of a stage is: BuildKit names steps `[stage k/n]`, counting FROM, RUN, COPY, ADD. */
+export interface StepInfo {
+  stage: string;
+  step: number;
+  /** Book section number, when the step carries out a section. */
+  section?: string;
+  title: string;
+}
+
+export interface ReportVertex {
+  name: string;
+  cached: boolean;
+  started?: Date;
+  completed?: Date;
+  error?: string;
+}
+
+export interface ReportRow extends StepInfo {
+  seconds: number | null;
+  cached: boolean;
+  failed: boolean;
+  sbu: number | null;
+}
+
+export interface BuildReport {
+  rows: ReportRow[];
+  /** Wall time from the first started step to the last completed one. */
+  totalSeconds: number | null;
+  /** Seconds of one SBU when 5.2 ran (not cached) in this build. */
+  sbuSeconds: number | null;
+}
+
+const COUNTED = /^(FROM|RUN|COPY|ADD)\b/;
+
+/** Map every counted step of the Dockerfile to its stage, index and book section. */
+export function dockerfileSteps(dockerfile: string): StepInfo[] {
+  const steps: StepInfo[] = [];
+  let stage = "";
+  let step = 0;
+  let lastSection: { number: string; title: string } | undefined;
+  let heredoc: string | undefined;
+  let continued = false;
+  for (const line of dockerfile.split("\n")) {
+    if (heredoc) {
+      if (line === heredoc) heredoc = undefined;
+      continue;
+    }
+    const wasContinued = continued;
+    continued = line.endsWith("\\");
+    const h = /<<'?([A-Z_]+)'?$/.exec(line);
+    if (h) heredoc = h[1];
+    if (wasContinued) continue;
+    const sec = /^# (\d+\.\d+)\. (.+)$/.exec(line);
+    if (sec) {
+      lastSection = { number: sec[1]!, title: sec[2]! };
+      continue;
+    }
+    if (line === "" || line.startsWith("#")) continue;
+    if (!COUNTED.test(line)) continue;
+    const from = /^FROM \S+ AS (\S+)/.exec(line);
+    if (from) {
+      stage = from[1]!;
+      step = 1;
+      lastSection = undefined;
+      steps.push({ stage, step, title: line });
+      continue;
+    }
+    step++;
+    const info: StepInfo = { stage, step, title: lastSection?.title ?? line.slice(0, 80) };
+    if (lastSection && line.startsWith("RUN")) info.section = lastSection.number;
+    steps.push(info);
+    lastSection = undefined;
+  }
+  return steps;
+}
+
+const seconds = (v: ReportVertex): number | null =>
+  v.started && v.completed ? Math.max(0, (v.completed.getTime() - v.started.getTime()) / 1000) : null;
+
+/** Join the vertices of a solve with the Dockerfile's steps. */
+export function buildReport(dockerfile: string, vertices: readonly ReportVertex[]): BuildReport {
+  const steps = new Map(dockerfileSteps(dockerfile).map((s) => [`${s.stage} ${s.step}`, s]));
+  const rows: ReportRow[] = [];
+  for (const v of vertices) {
+    const m = /^\[([^\s\]]+) (\d+)\/\d+\]/.exec(v.name);
+    if (!m) continue;
+    const step = steps.get(`${m[1]} ${m[2]}`);
+    if (!step) continue;
+    rows.push({ ...step, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null });
+  }
+  rows.sort((a, b) => (a.stage === b.stage ? a.step - b.step : 0));
+  const binutils = rows.find((r) => r.section === "5.2" && !r.cached && r.seconds !== null);
+  const sbuSeconds = binutils?.seconds ?? null;
+  if (sbuSeconds) for (const r of rows) if (r.seconds !== null) r.sbu = r.seconds / sbuSeconds;
+  const starts = vertices.flatMap((v) => (v.started ? [v.started.getTime()] : []));
+  const ends = vertices.flatMap((v) => (v.completed ? [v.completed.getTime()] : []));
+  const totalSeconds = starts.length && ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null;
+  return { rows, totalSeconds, sbuSeconds };
+}
+
+/** The report as a text table. */
+export function formatReport(report: BuildReport): string {
+  const lines = ["SECTION  STAGE        SECONDS      SBU  STATE   TITLE"];
+  for (const r of report.rows) {
+    const state = r.failed ? "FAILED" : r.cached ? "cached" : "built";
+    const secs = r.seconds === null ? "-" : r.seconds.toFixed(1);
+    const sbu = r.sbu === null ? "-" : r.sbu.toFixed(2);
+    lines.push(`${(r.section ?? "").padEnd(7)}  ${r.stage.padEnd(11)}  ${secs.padStart(7)}  ${sbu.padStart(7)}  ${state.padEnd(6)}  ${r.title}`);
+  }
+  lines.push(
+    "",
+    `total: ${report.totalSeconds === null ? "-" : report.totalSeconds.toFixed(1) + " s"}`,
+    report.sbuSeconds === null ? "1 SBU: not measured in this build (5.2 was cached or not built)" : `1 SBU = ${report.sbuSeconds.toFixed(1)} s (5.2 Binutils pass 1 in this build)`,
+  );
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,43 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { generate } from "../../src/render/dockerfile.js";
+import { buildReport, dockerfileSteps, formatReport } from "../../src/report/build-report.js";
+
+const df = generate();
+
+test("steps are counted per stage as BuildKit names them ([stage k/n]: FROM, RUN, COPY, ADD)", () => {
+  const steps = dockerfileSteps(df);
+  const host = steps.filter((s) => s.stage === "host");
+  assert.deepEqual(host.slice(0, 5).map((s) => [s.step, s.section ?? null]), [[1, null], [2, "2.2"], [3, "4.2"], [4, "4.3"], [5, "5.2"]]);
+  assert.equal(host.find((s) => s.section === "5.2")?.title, "Binutils-2.44 - Pass 1");
+  const toolchain = steps.filter((s) => s.stage === "toolchain");
+  assert.deepEqual(toolchain.slice(0, 3).map((s) => s.section ?? null), [null, null, "7.5"], "FROM, the COPY of $LFS, then 7.5");
+  const sections = steps.filter((s) => s.section).map((s) => s.section);
+  assert.equal(new Set(sections).size, sections.length, "each section is one step");
+});
+
+test("the report joins vertices with sections and measures SBUs from 5.2", () => {
+  const t0 = Date.UTC(2026, 0, 1);
+  const at = (s: number) => new Date(t0 + s * 1000);
+  const report = buildReport(df, [
+    { name: "[host 3/9] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: true },
+    { name: "[host 5/40] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: false, started: at(10), completed: at(84) },
+    { name: "[host 6/40] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: false, started: at(84), completed: at(84 + 296) },
+    { name: "[internal] load build definition from Dockerfile", cached: false, started: at(0), completed: at(1) },
+  ]);
+  assert.equal(report.sbuSeconds, 74);
+  const gcc = report.rows.find((r) => r.section === "5.3")!;
+  assert.equal(gcc.seconds, 296);
+  assert.equal(gcc.sbu, 4);
+  assert.equal(report.rows.find((r) => r.section === "4.2")?.cached, true);
+  assert.equal(report.totalSeconds, 380);
+  const text = formatReport(report);
+  assert.match(text, /^5\.3\s+host\s+296\.0\s+4\.00\s+built\s+GCC-14\.2\.0 - Pass 1$/m);
+  assert.match(text, /1 SBU = 74\.0 s/);
+});
+
+test("without an uncached 5.2 there is no SBU, and the report says so", () => {
+  const report = buildReport(df, [{ name: "[host 5/40] RUN x", cached: true }]);
+  assert.equal(report.sbuSeconds, null);
+  assert.match(formatReport(report), /1 SBU: not measured/);
+});
