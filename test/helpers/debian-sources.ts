@@ -1,0 +1,484 @@
+/**
+ * The sources chapter 5 of LFS 12.3 needs, made from Debian's package archive, for tests that build the
+ * real book on a machine that cannot reach the book's download sites (see
+ * test/fixtures/debian-sources.json for what each stand-in is and how far it is the upstream release).
+ *
+ * The archive is the one apt uses on this machine (read from /etc/apt/sources.list{,.d}; override with
+ * LFS_DEBIAN_MIRROR): no host name is written in this repository. Downloads are checked against the
+ * fixture's SHA-256 and kept in a cache outside the repository ($LFS_TEST_CACHE, default
+ * /var/cache/lfs-docker-test, or ~/.cache/lfs-docker-test when that is not writable), and so are the
+ * prepared files, so a second run does no network and no repacking. Every file is written under a
+ * temporary name and renamed into place once complete and verified.
+ *
+ * Needs GNU tar and xz on the machine running the tests.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { packageRoot } from "../../src/paths.js";
+import { run } from "./engine.js";
+
+/** Bump when the preparation below changes, so prepared files in existing caches are made again. */
+const RECIPE_VERSION = 2;
+
+export interface Prepare {
+  kind: "copy" | "extract" | "repack" | "stand-in";
+  /**
+   * The member of the Debian tarball that is (extract) or holds (repack) the book's package, itself a
+   * tarball, and its SHA-256.
+   */
+  member?: string;
+  memberSha256?: string;
+  /** repack: the Debian tree's top directory, and the book's (what `tar -xf FILE; cd DIR` expects). */
+  fromTopDir?: string;
+  topDir?: string;
+  /** repack: files added to the tree (path inside the top directory -> stand-in id, see STAND_INS). */
+  standIns?: Record<string, string>;
+  /** repack: files of the tree changed by the helper (path inside the top directory -> edit id, see EDITS). */
+  edits?: Record<string, string>;
+  /** stand-in: the whole file is a stand-in text. */
+  standIn?: string;
+}
+
+export interface DebianSource {
+  source: string | null;
+  debianVersion?: string;
+  pool?: string;
+  size?: number;
+  sha256?: string;
+  upstreamIdentical: boolean;
+  substitutedVersion?: string;
+  substitutedReason?: string;
+  prepare: Prepare;
+}
+
+export interface DebianSourcesManifest {
+  description: string;
+  book: string;
+  debianSuite: string;
+  notes: string[];
+  files: Record<string, DebianSource>;
+}
+
+/**
+ * Texts this test writes itself where Debian lacks a file. None is copied from Debian or from LFS.
+ */
+export const STAND_INS: Record<string, string> = {
+  // Stands in for glibc-2.41-fhs-1.patch: that is an LFS patch, Debian does not carry it, and the LFS
+  // patch server is unreachable from the test machines. This is NOT the LFS patch, only a small patch of
+  // our own in the same spirit (an FHS path default), so that the book's `patch -Np1 -i
+  // ../glibc-2.41-fhs-1.patch` in section 5.5 applies a real change to glibc 2.41.
+  "glibc-fhs-patch": `Stand-in for glibc-2.41-fhs-1.patch, written by lfs-docker's tests (test/helpers/debian-sources.ts)
+because the LFS patch server cannot be reached from the test machines. It is not the LFS patch.
+
+It makes one FHS-style change: the default directory for variable databases (_PATH_VARDB, used by
+makedb and the db NSS module) moves from /var/db/, which the FHS does not define, to /var/lib/misc/.
+
+--- glibc-2.41.orig/sysdeps/unix/sysv/linux/paths.h
++++ glibc-2.41/sysdeps/unix/sysv/linux/paths.h
+@@ -68,7 +68,7 @@
+ /* Provide trailing slash, since mostly used for building pathnames. */
+ #define	_PATH_DEV	"/dev/"
+ #define	_PATH_TMP	"/tmp/"
+-#define	_PATH_VARDB	"/var/db/"
++#define	_PATH_VARDB	"/var/lib/misc/"
+ #define	_PATH_VARRUN	"/var/run/"
+ #define	_PATH_VARTMP	"/var/tmp/"
+ 
+`,
+  // Debian's gmp orig has no doc/ (the manual is GFDL), but gmp's configure still writes doc/Makefile
+  // and its Makefile still recurses into doc/: this Makefile.in accepts any target and does nothing.
+  "gmp-doc-makefile": `# Stand-in for gmp's doc/Makefile.in, written by lfs-docker's tests (test/helpers/debian-sources.ts):
+# Debian's gmp orig tarball leaves out doc/ (the GMP manual), so this directory builds nothing.
+all:
+	@:
+.DEFAULT:
+	@:
+`,
+  // Debian's glibc orig has no manual/ (GFDL), but glibc's Makefile recurses into every directory of
+  // Makeconfig's all-subdirs, manual/ included: an empty glibc subdirectory (no libc.info is made).
+  "glibc-manual-makefile": `# Stand-in for glibc's manual/Makefile, written by lfs-docker's tests (test/helpers/debian-sources.ts):
+# Debian's glibc orig tarball leaves out manual/ (the glibc manual), so this subdirectory has nothing to
+# build or install.
+subdir := manual
+
+include ../Makeconfig
+include ../Rules
+`,
+  // Debian's linux orig leaves out drivers/video/fbdev/nvidia and .../riva (debian/copyright:
+  // Files-Excluded), but drivers/video/fbdev/Makefile still names them, and the book's `make mrproper`
+  // descends into every directory it names: an empty kbuild Makefile for each.
+  "linux-excluded-dir-makefile": `# Stand-in written by lfs-docker's tests (test/helpers/debian-sources.ts): Debian's linux orig
+# tarball leaves this directory out, and kbuild's clean targets still descend into it. Nothing to build.
+`,
+};
+
+/**
+ * Changes this test makes to files of a Debian tree where Debian's removals break the book's commands;
+ * each says why, throws when the text it changes is not found, and keeps the file's timestamps.
+ */
+export const EDITS: Record<string, (text: string) => string> = {
+  // Debian's gcc tree has a GFDL-free dummy gcc/doc/tm.texi.in (and tm.texi), and gcc's s-tm-texi rule
+  // fails on it ("genhooks: No place specified to document hook ..."): it checks that the manual documents
+  // every target hook. The rule only guards the documentation; here it just records its stamp.
+  "gcc-s-tm-texi-rule": (text) => {
+    const lines = text.split("\n");
+    const start = lines.findIndex((l) => l.startsWith("s-tm-texi: build/genhooks$(build_exeext) $(srcdir)/doc/tm.texi.in"));
+    if (start < 0) throw new Error("gcc/Makefile.in: no s-tm-texi rule");
+    let end = start + 1;
+    while (end < lines.length && lines[end]!.startsWith("\t")) end++;
+    if (end - start < 3) throw new Error("gcc/Makefile.in: the s-tm-texi rule has an unexpected shape");
+    const recipe = [
+      "\t@echo 'lfs-docker test: gcc/doc/tm.texi.in is a GFDL-free dummy (Debian source); the hook documentation check is skipped' >&2",
+      "\t$(STAMP) $@",
+    ];
+    return [...lines.slice(0, start + 1), ...recipe, ...lines.slice(end)].join("\n");
+  },
+};
+
+export const manifestPath = (): string => join(packageRoot(), "test", "fixtures", "debian-sources.json");
+
+export function loadManifest(): DebianSourcesManifest {
+  return JSON.parse(readFileSync(manifestPath(), "utf8")) as DebianSourcesManifest;
+}
+
+/** The cache directory: $LFS_TEST_CACHE, else /var/cache/lfs-docker-test, else ~/.cache/lfs-docker-test. */
+export function testCacheDir(): string {
+  if (process.env.LFS_TEST_CACHE) return resolve(process.env.LFS_TEST_CACHE);
+  const system = "/var/cache/lfs-docker-test";
+  try {
+    const parent = dirname(system);
+    if (existsSync(system) ? isWritableDir(system) : isWritableDir(parent)) return system;
+  } catch {
+    /* fall through */
+  }
+  return join(homedir(), ".cache", "lfs-docker-test");
+}
+
+function isWritableDir(dir: string): boolean {
+  try {
+    const s = statSync(dir);
+    if (!s.isDirectory()) return false;
+    if (process.getuid?.() === 0) return true;
+    return (s.mode & 0o002) !== 0 || (s.uid === process.getuid?.() && (s.mode & 0o200) !== 0);
+  } catch {
+    return false;
+  }
+}
+
+/** Split deb822 text into stanzas of (lower-cased) field -> value. */
+function deb822(text: string): Map<string, string>[] {
+  const out: Map<string, string>[] = [];
+  let cur = new Map<string, string>();
+  let last: string | undefined;
+  for (const raw of text.split("\n")) {
+    if (raw.startsWith("#")) continue;
+    if (raw.trim() === "") {
+      if (cur.size) out.push(cur);
+      cur = new Map();
+      last = undefined;
+      continue;
+    }
+    if (/^\s/.test(raw) && last) {
+      cur.set(last, `${cur.get(last)} ${raw.trim()}`);
+      continue;
+    }
+    const m = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(raw);
+    if (m) {
+      last = m[1]!.toLowerCase();
+      cur.set(last, m[2]!.trim());
+    }
+  }
+  if (cur.size) out.push(cur);
+  return out;
+}
+
+/**
+ * The Debian archive apt uses here: the `URIs:` of the deb822 entry (/etc/apt/sources.list.d/*.sources)
+ * whose Suites include `suite` exactly (so not `suite-security`), else the URI of a one-line
+ * `deb URI suite ...` entry in /etc/apt/sources.list{,.d/*.list}. LFS_DEBIAN_MIRROR overrides.
+ */
+export function debianArchiveUri(suite = "bookworm"): string {
+  const override = process.env.LFS_DEBIAN_MIRROR;
+  if (override) return override.replace(/\/+$/, "");
+  const dir = "/etc/apt/sources.list.d";
+  const files = existsSync(dir) ? readdirSync(dir).sort().map((f) => join(dir, f)) : [];
+  for (const f of files.filter((f) => f.endsWith(".sources"))) {
+    for (const st of deb822(readFileSync(f, "utf8"))) {
+      if ((st.get("enabled") ?? "yes").toLowerCase() === "no") continue;
+      const types = (st.get("types") ?? "").split(/\s+/);
+      const suites = (st.get("suites") ?? "").split(/\s+/);
+      const uri = (st.get("uris") ?? "").split(/\s+/).find((u) => /^https?:\/\//.test(u));
+      if (types.includes("deb") && suites.includes(suite) && uri) return uri.replace(/\/+$/, "");
+    }
+  }
+  for (const f of ["/etc/apt/sources.list", ...files.filter((f) => f.endsWith(".list"))]) {
+    if (!existsSync(f)) continue;
+    for (const line of readFileSync(f, "utf8").split("\n")) {
+      const m = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(https?:\/\/\S+)\s+(\S+)/.exec(line);
+      if (m && m[2] === suite) return m[1]!.replace(/\/+$/, "");
+    }
+  }
+  throw new Error(`no Debian archive for suite ${suite} in /etc/apt/sources.list{,.d}; set LFS_DEBIAN_MIRROR to its URI`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tmpName = (final: string) => `${final}.part-${process.pid}-${randomBytes(4).toString("hex")}`;
+
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash("sha256");
+  await pipeline(createReadStream(file), h);
+  return h.digest("hex");
+}
+
+/**
+ * Download `url` to `dest` (through a temporary name), checking size and SHA-256; an existing `dest`
+ * with the right checksum is kept. Retries network errors and 5xx answers; a 4xx is final.
+ */
+export async function downloadVerified(url: string, dest: string, sha256: string, size: number | undefined, log: (m: string) => void, attempts = 4): Promise<void> {
+  if (existsSync(dest)) {
+    if ((await sha256File(dest)) === sha256) return;
+    log(`${dest}: checksum differs from the manifest; downloading again`);
+    await rm(dest, { force: true });
+  }
+  await mkdir(dirname(dest), { recursive: true });
+  let lastError: unknown;
+  for (let i = 1; i <= attempts; i++) {
+    const tmp = tmpName(dest);
+    try {
+      const t0 = Date.now();
+      const res = await fetch(url, { signal: AbortSignal.timeout(15 * 60_000) });
+      if (!res.ok || !res.body) {
+        const err = new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`);
+        if (res.status >= 400 && res.status < 500) {
+          (err as Error & { final?: boolean }).final = true;
+        }
+        throw err;
+      }
+      const hash = createHash("sha256");
+      let bytes = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), tap, createWriteStream(tmp));
+      const got = hash.digest("hex");
+      if (size !== undefined && bytes !== size) throw new Error(`GET ${url}: ${bytes} bytes, the manifest says ${size}`);
+      if (got !== sha256) {
+        const err = new Error(`GET ${url}: SHA-256 ${got}, the manifest says ${sha256}`);
+        (err as Error & { final?: boolean }).final = true;
+        throw err;
+      }
+      await rename(tmp, dest);
+      log(`downloaded ${url} (${(bytes / 1e6).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s), SHA-256 verified`);
+      return;
+    } catch (e) {
+      lastError = e;
+      await rm(tmp, { force: true });
+      if ((e as { final?: boolean }).final || i === attempts) break;
+      log(`download failed (${(e as Error).message}); retry ${i}/${attempts - 1}`);
+      await sleep(2000 * i);
+    }
+  }
+  const hint = String((lastError as Error)?.message ?? lastError).includes("HTTP 404")
+    ? " (the version may have left the archive: see the last note in test/fixtures/debian-sources.json)"
+    : "";
+  throw new Error(`${(lastError as Error)?.message ?? lastError}${hint}`);
+}
+
+async function tar(args: string[]): Promise<void> {
+  const r = await run("tar", args, { timeoutMs: 30 * 60_000 });
+  if (r.code !== 0) throw new Error(`tar ${args.join(" ")}: exit ${r.code}\n${r.stderr.slice(-4000)}`);
+}
+
+/** Unpack, rename the top directory, add stand-ins, pack again (uncompressed, deterministic order and owners). */
+async function repack(src: string, dest: string, p: Prepare, work: string): Promise<void> {
+  const from = p.fromTopDir!;
+  const to = p.topDir!;
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    await tar(["-xf", src, "-C", work, "--no-same-owner"]);
+    const top = await readdir(work);
+    if (top.length !== 1 || top[0] !== from) throw new Error(`${src}: expected one top directory ${from}/, found ${top.join(", ")}`);
+    if (from !== to) await rename(join(work, from), join(work, to));
+    const root = join(work, to);
+    const { mtime } = await stat(root);
+    for (const [rel, id] of Object.entries(p.standIns ?? {})) {
+      const text = STAND_INS[id];
+      if (text === undefined) throw new Error(`unknown stand-in ${id}`);
+      const file = join(root, rel);
+      if (existsSync(file)) throw new Error(`${src}: ${rel} exists; the stand-in would replace a real file`);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, text);
+      // same timestamps as the tree's top directory, for a reproducible archive
+      for (let d = file; d.length >= root.length; d = dirname(d)) await utimes(d, mtime, mtime);
+    }
+    for (const [rel, id] of Object.entries(p.edits ?? {})) {
+      const edit = EDITS[id];
+      if (!edit) throw new Error(`unknown edit ${id}`);
+      const file = join(root, rel);
+      const before = await stat(file);
+      await writeFile(file, edit(await readFile(file, "utf8")));
+      await utimes(file, before.atime, before.mtime);
+    }
+    await utimes(root, mtime, mtime);
+    const tmp = tmpName(dest);
+    try {
+      await tar(["-cf", tmp, "--format=gnu", "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "-C", work, to]);
+      await rename(tmp, dest);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Extract one member (a tarball) of a Debian tarball and check its SHA-256. */
+async function extractMember(src: string, dest: string, p: Prepare, work: string): Promise<void> {
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    await mkdir(dirname(dest), { recursive: true });
+    await tar(["-xf", src, "-C", work, "--no-same-owner", p.member!]);
+    const got = await sha256File(join(work, p.member!));
+    if (got !== p.memberSha256) throw new Error(`${src}: member ${p.member} has SHA-256 ${got}, the manifest says ${p.memberSha256}`);
+    if (p.topDir && p.kind === "extract") {
+      const r = await run("tar", ["-tf", join(work, p.member!)], { timeoutMs: 10 * 60_000 });
+      const first = r.stdout.split("\n", 1)[0] ?? "";
+      if (r.code !== 0 || first.replace(/^\.\//, "").split("/")[0] !== p.topDir) {
+        throw new Error(`${p.member}: top directory is not ${p.topDir}/ (first entry: ${first})`);
+      }
+    }
+    await rename(join(work, p.member!), dest);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Put `src` at `dest` as a hard link (a copy when linking is impossible), atomically. */
+async function place(src: string, dest: string): Promise<void> {
+  const tmp = tmpName(dest);
+  try {
+    await link(src, tmp);
+  } catch {
+    await copyFile(src, tmp);
+  }
+  await rename(tmp, dest);
+}
+
+export interface PrepareOptions {
+  /** Cache of downloads and prepared files (default: testCacheDir()). */
+  cacheDir?: string;
+  /** Progress messages. */
+  log?: (message: string) => void;
+  /** Debian suite whose apt entry names the archive (default bookworm). */
+  suite?: string;
+}
+
+/**
+ * Make the files chapter 5 of the book needs, under the book's names, in `dir` (created if needed;
+ * default: a directory in the cache, stable across runs so BuildKit transfers only what changed), and
+ * return `dir`, ready for `docker buildx build --build-context sources=DIR`. Only the manifest's files
+ * are written there; nothing else in `dir` is touched.
+ */
+export async function prepareChapter5Sources(dir?: string, opts: PrepareOptions = {}): Promise<string> {
+  const log = opts.log ?? (() => {});
+  const cache = opts.cacheDir ?? testCacheDir();
+  const manifest = loadManifest();
+  const out = resolve(dir ?? join(cache, `sources-lfs-${manifest.book}-chapter5`));
+  const downloads = join(cache, "downloads");
+  const prepared = join(cache, "prepared");
+  await mkdir(out, { recursive: true });
+  await mkdir(downloads, { recursive: true });
+  await mkdir(prepared, { recursive: true });
+  let archive: string | undefined;
+
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    const p = entry.prepare;
+    // What the prepared file depends on: its entry, the stand-in texts it uses, this code's recipe.
+    const key = createHash("sha256")
+      .update(JSON.stringify({ RECIPE_VERSION, name, entry, standIns: [p.standIn, ...Object.values(p.standIns ?? {})].map((id) => (id ? STAND_INS[id] : null)), edits: Object.values(p.edits ?? {}).map((id) => String(EDITS[id])) }))
+      .digest("hex")
+      .slice(0, 16);
+    const ready = join(prepared, `${key}-${name}`);
+    if (!existsSync(ready)) {
+      if (p.kind === "stand-in") {
+        const text = STAND_INS[p.standIn!];
+        if (text === undefined) throw new Error(`${name}: unknown stand-in ${p.standIn}`);
+        const tmp = tmpName(ready);
+        await writeFile(tmp, text);
+        await rename(tmp, ready);
+        log(`${name}: stand-in written by the test (not the LFS file)`);
+      } else {
+        archive ??= debianArchiveUri(opts.suite);
+        const file = join(downloads, entry.pool!.split("/").pop()!);
+        await downloadVerified(`${archive}/${entry.pool}`, file, entry.sha256!, entry.size, log);
+        const work = join(cache, "work", `${process.pid}-${randomBytes(4).toString("hex")}`);
+        const t0 = Date.now();
+        if (p.kind === "copy") await place(file, ready);
+        else if (p.kind === "extract") await extractMember(file, ready, p, work);
+        else if (p.kind === "repack" && p.member) {
+          const inner = join(cache, "work", `${process.pid}-${randomBytes(4).toString("hex")}-member`, "member.tar");
+          try {
+            await extractMember(file, inner, p, work);
+            await repack(inner, ready, p, work);
+          } finally {
+            await rm(dirname(inner), { recursive: true, force: true });
+          }
+        } else if (p.kind === "repack") await repack(file, ready, p, work);
+        else throw new Error(`${name}: unknown prepare kind ${String(p.kind)}`);
+        const how = p.kind === "copy" ? "as is" : p.kind === "extract" ? `member ${p.member}` : `${p.member ? `member ${p.member} ` : ""}repacked as ${p.topDir}/, uncompressed`;
+        log(`${name} <- ${entry.pool} (Debian ${entry.debianVersion}${entry.substitutedVersion ? `, version ${entry.substitutedVersion}` : ""}), ${how}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    }
+    // earlier preparations of this file (another manifest entry or recipe) are not needed any more
+    for (const f of await readdir(prepared)) {
+      if (f.endsWith(`-${name}`) && /^[0-9a-f]{16}-/.test(f) && join(prepared, f) !== ready) await rm(join(prepared, f), { force: true });
+    }
+    const target = join(out, name);
+    const same = existsSync(target) && (() => {
+      const a = statSync(target);
+      const b = statSync(ready);
+      return a.ino === b.ino && a.dev === b.dev;
+    })();
+    if (!same) await place(ready, target);
+  }
+  return out;
+}
+
+/** Remove leftovers of interrupted runs in the cache (temporary files, work trees) of processes now gone. */
+export async function cleanStaleCacheFiles(cacheDir = testCacheDir()): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  const work = join(cacheDir, "work");
+  if (existsSync(work)) {
+    for (const d of await readdir(work)) {
+      const pid = Number(d.split("-")[0]);
+      if (!alive(pid)) await rm(join(work, d), { recursive: true, force: true });
+    }
+  }
+  for (const sub of ["downloads", "prepared"]) {
+    const d = join(cacheDir, sub);
+    if (!existsSync(d)) continue;
+    for (const f of await readdir(d)) {
+      const m = /\.part-(\d+)-[0-9a-f]+$/.exec(f);
+      if (m && !alive(Number(m[1]))) await rm(join(d, f), { force: true });
+    }
+  }
+}
