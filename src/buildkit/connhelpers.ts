@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { createConnection } from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
 
 import * as grpc from '@grpc/grpc-js';
@@ -124,9 +125,35 @@ function pem(v: Buffer | string | undefined): Buffer | null {
 
 // ---------------------------------------------------------------- unix://, tcp://
 
+/**
+ * Opens and closes one connection to a unix socket: grpc-js only reports "failed to connect
+ * before the deadline" after waiting out the whole connect timeout, while the socket itself says
+ * at once why it cannot be reached (ENOENT, ECONNREFUSED, EACCES, ENOTSOCK...).
+ */
+export function probeUnixSocket(path: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const sock = createConnection({ path });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve();
+    });
+    sock.once('error', (err) => {
+      sock.destroy();
+      reject(err);
+    });
+  });
+}
+
 registerConnectionHelper('unix', async (url) => {
   const path = decodeURIComponent(url.pathname);
   if (!path) throw new BuildKitError('UNSUPPORTED_ADDRESS', `unix address without a path: ${url.href}`);
+  try {
+    await probeUnixSocket(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such socket' : e.code === 'ECONNREFUSED' ? 'nothing is listening' : e.code === 'EACCES' ? 'permission denied' : 'cannot connect';
+    throw new BuildKitError('CONNECT', `cannot connect to buildkitd at unix://${path}: ${why} (${e.code ?? e.message})`, { cause: err });
+  }
   return {
     target: `unix://${path}`,
     credentials: grpc.credentials.createInsecure(),

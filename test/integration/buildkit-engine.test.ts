@@ -253,6 +253,67 @@ describe('BuildKit driver against Docker Engine', { concurrency: false }, () => 
     assert.equal(await readFile(join(dest, 'b'), 'utf8'), 'value-secret');
   });
 
+  it('exports a whole root file system (local) without stalling; same tree as docker buildx (tar)', { timeout: 150_000 }, async () => {
+    // ~20k entries: this export used to stall for good at ~6,600 (REQs awaited while DATA waited,
+    // see Outbox in session/peer.ts). buildx's own `type=local` export of this target can stall
+    // on this engine too (moby/buildkit#2950), so its `type=tar` export is the reference.
+    const ctx = join(base, 'ctx-rootfs');
+    await mkdir(ctx);
+    const dockerfile = `FROM ${HOST_IMAGE} AS host\nRUN true\n`;
+    await writeFile(join(ctx, 'Dockerfile'), dockerfile);
+    const ours = join(base, 'rootfs-ours');
+    const t0 = Date.now();
+    await client.solve({
+      context: ctx,
+      dockerfileText: dockerfile,
+      target: 'host',
+      exports: [{ type: 'local', dest: ours }],
+      signal: AbortSignal.timeout(90_000),
+    });
+    const oursSeconds = (Date.now() - t0) / 1000;
+    const theirsTar = join(base, 'rootfs-theirs.tar');
+    await run('docker', ['buildx', 'build', '--progress=quiet', '--target', 'host', '-o', `type=tar,dest=${theirsTar}`, ctx], { maxBuffer: 16 * 1024 * 1024 });
+
+    type Row = { path: string; type: string; mode: number; size: number; sha?: string; link?: string };
+    const entries = await tarEntries(theirsTar);
+    const byName = new Map<string, Record<string, unknown>>();
+    const norm = (n: unknown): string => String(n).replace(/^\.\//, '').replace(/\/+$/, '');
+    for (const e of entries) byName.set(norm(e['name']), e);
+    const theirs: Row[] = [];
+    let specials = 0;
+    for (const e of entries) {
+      const path = norm(e['name']);
+      if (path === '' || path === '.') continue;
+      const mode = (e['mode'] as number) & 0o7777 & ~0o6000; // we drop setuid/setgid by default
+      switch (e['type']) {
+        case 'directory':
+          theirs.push({ path, type: 'dir', mode, size: 0 });
+          break;
+        case 'symlink':
+          theirs.push({ path, type: 'symlink', mode: 0o777, size: 0, link: e['linkname'] as string });
+          break;
+        case 'file':
+          theirs.push({ path, type: 'file', mode, size: e['size'] as number, sha: e['sha'] as string });
+          break;
+        case 'link': {
+          // A hard link: in the local export, another name of the same file.
+          const target = byName.get(norm(e['linkname']))!;
+          theirs.push({ path, type: 'file', mode: (target['mode'] as number) & 0o7777 & ~0o6000, size: target['size'] as number, sha: target['sha'] as string });
+          break;
+        }
+        default:
+          specials++; // devices, fifos: skipped by the receiver (with a warning), so not compared
+      }
+    }
+    theirs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const mine: Row[] = (await tree(ours)).map(({ mtime: _m, ...e }) => (e.type === 'symlink' ? { ...e, mode: 0o777 } : e));
+    mine.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    assert.ok(mine.length > 15_000, `a root file system has many entries (got ${mine.length})`);
+    assert.equal(mine.length, theirs.length, `entries (${specials} device/fifo entries of the tar not compared)`);
+    assert.deepEqual(mine, theirs);
+    assert.ok(oursSeconds < 60, `local export of the rootfs took ${oursSeconds}s`);
+  });
+
   it('exports an image into the engine', async () => {
     const ctx = join(base, 'ctx-image');
     await mkdir(ctx);

@@ -111,6 +111,19 @@ describe('unix:// buildkitd (fake)', () => {
   it('fails to connect to a missing socket with the reason', async () => {
     await assert.rejects(connect(`unix://${join(dir, 'missing.sock')}`, { connectTimeoutMs: 1000 }), (e: BuildKitError) => e.code === 'CONNECT');
   });
+
+  it('reports ENOENT for a missing socket promptly, not a deadline after the connect timeout', async () => {
+    const t0 = Date.now();
+    await assert.rejects(connect('unix:///nonexistent.sock', { connectTimeoutMs: 20_000 }), (e: BuildKitError) => {
+      assert.equal(e.code, 'CONNECT');
+      assert.match(e.message, /unix:\/\/\/nonexistent\.sock/);
+      assert.match(e.message, /ENOENT/);
+      assert.doesNotMatch(e.message, /deadline/i);
+      assert.equal((e.cause as NodeJS.ErrnoException).code, 'ENOENT');
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  });
 });
 
 describe('docker:// (fake engine upgrading POST /grpc to h2c)', () => {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 
 import { sendDir } from '../../src/buildkit/session/filesync.js';
 import { GoMode } from '../../src/buildkit/session/fsmode.js';
-import { peerPair, type Peer } from '../../src/buildkit/session/peer.js';
+import { Outbox, peerPair, type Peer } from '../../src/buildkit/session/peer.js';
 import { receiveDir, UnsafeExportError, assertSafeRelativePath } from '../../src/buildkit/session/receive.js';
 import { DirTarget } from '../../src/buildkit/session/targets.js';
 import { PacketType, type WirePacket, type WireStat } from '../../src/buildkit/wire/types.js';
@@ -256,5 +256,203 @@ describe('upload → receive round trip', () => {
     } finally {
       await rm(base, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * A connected pair of peers with bounded transport in each direction, like an HTTP/2 stream's
+ * receive window: send() resolves only when the other side's buffer has room (peerPair's sends
+ * never wait, which is why it could not show flow-control deadlocks).
+ */
+function boundedPeerPair<T>(capacityAB: number, capacityBA: number): [Peer<T>, Peer<T>] & { moved: () => number } {
+  let moved = 0;
+  const channel = (capacity: number) => {
+    const items: T[] = [];
+    let ended = false;
+    const readers: Array<() => void> = [];
+    const writers: Array<() => void> = [];
+    const wake = (list: Array<() => void>): void => {
+      for (const f of list.splice(0)) f();
+    };
+    return {
+      async send(m: T): Promise<void> {
+        while (items.length >= capacity && !ended) await new Promise<void>((r) => writers.push(r));
+        if (ended) throw new Error('closed');
+        items.push(m);
+        moved++;
+        wake(readers);
+      },
+      end(): void {
+        ended = true;
+        wake(readers);
+        wake(writers);
+      },
+      messages: {
+        async *[Symbol.asyncIterator]() {
+          for (;;) {
+            if (items.length > 0) {
+              const m = items.shift()!;
+              wake(writers);
+              yield m;
+              continue;
+            }
+            if (ended) return;
+            await new Promise<void>((r) => readers.push(r));
+          }
+        },
+      } as AsyncIterable<T>,
+    };
+  };
+  const ab = channel(capacityAB);
+  const ba = channel(capacityBA);
+  const pair = [
+    { send: ab.send, messages: ba.messages, end: ab.end },
+    { send: ba.send, messages: ab.messages, end: ba.end },
+  ] as [Peer<T>, Peer<T>] & { moved: () => number };
+  pair.moved = () => moved;
+  return pair;
+}
+
+/**
+ * The daemon's side of a `local` export as fsutil's sender does it: a walker sending STATs, a
+ * reader queueing REQs into a bounded pipeline (it stops reading while the pipeline is full), 4
+ * workers sending DATA chunks, and all sends serialized through one lock.
+ */
+async function fsutilLikeSender(peer: Peer<WirePacket>, stats: WireStat[], content: (id: number) => Buffer, chunk: number): Promise<void> {
+  let lock: Promise<void> = Promise.resolve();
+  const send = (p: WirePacket): Promise<void> => {
+    const next = lock.then(() => peer.send(p));
+    lock = next.catch(() => {});
+    return next;
+  };
+  const pipeline: number[] = [];
+  const PIPELINE = 128;
+  let pipelineClosed = false;
+  const wakeWorkers: Array<() => void> = [];
+  const wakeReader: Array<() => void> = [];
+  const wake = (l: Array<() => void>): void => {
+    for (const f of l.splice(0)) f();
+  };
+  const walker = (async () => {
+    for (const s of stats) await send(pkt(PacketType.STAT, { stat: s }));
+    await send(pkt(PacketType.STAT));
+  })();
+  const workers = Array.from({ length: 4 }, async () => {
+    for (;;) {
+      while (pipeline.length === 0 && !pipelineClosed) await new Promise<void>((r) => wakeWorkers.push(r));
+      const id = pipeline.shift();
+      if (id === undefined) return;
+      wake(wakeReader);
+      const data = content(id);
+      for (let o = 0; o < data.length; o += chunk) await send(pkt(PacketType.DATA, { ID: id, data: data.subarray(o, o + chunk) }));
+      await send(pkt(PacketType.DATA, { ID: id }));
+    }
+  });
+  const reader = (async () => {
+    try {
+      for await (const p of peer.messages) {
+        if (p.type === PacketType.REQ) {
+          while (pipeline.length >= PIPELINE) await new Promise<void>((r) => wakeReader.push(r));
+          pipeline.push(p.ID);
+          wake(wakeWorkers);
+        } else if (p.type === PacketType.FIN) {
+          await send(pkt(PacketType.FIN));
+          return;
+        }
+      }
+      throw new Error('receiver closed the stream before FIN');
+    } finally {
+      pipelineClosed = true;
+      wake(wakeWorkers);
+    }
+  })();
+  await Promise.all([walker, reader, ...workers]);
+  peer.end();
+}
+
+describe('local export receiver (flow control)', () => {
+  it('does not deadlock against a flow-controlled fsutil sender (many small files, some large)', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'recv-flow-'));
+    try {
+      // 4,000 small files in 40 dirs, with 4 large files early on to keep the 4 workers busy.
+      const stats: WireStat[] = [];
+      const sizes = new Map<number, number>();
+      const LARGE = 2 * 1024 * 1024;
+      for (let d = 0; d < 40; d++) {
+        stats.push(stat_(`d${d}`, DIR));
+        for (let f = 0; f < 100; f++) {
+          const size = d === 0 && f < 4 ? LARGE : (f * 37) % 300;
+          sizes.set(stats.length, size);
+          stats.push(stat_(`d${d}/f${String(f).padStart(3, '0')}`, FILE, { size: String(size) }));
+        }
+      }
+      const content = (id: number): Buffer => Buffer.alloc(sizes.get(id) ?? 0, id % 251);
+      // Windows of 32 packets each way; 8 KiB DATA chunks (256 per large file).
+      const pair = boundedPeerPair<WirePacket>(32, 32);
+      const [daemon, us] = pair;
+      const dest = join(base, 'dest');
+      await mkdir(dest);
+      let watchdog: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        let last = -1;
+        watchdog = setInterval(() => {
+          const now = pair.moved();
+          if (now === last) reject(new Error(`export stalled after ${now} packets (flow-control deadlock)`));
+          last = now;
+        }, 2000);
+      });
+      try {
+        const [, got] = await Promise.race([Promise.all([fsutilLikeSender(daemon, stats, content, 8192), receiveDir(us, dest)]), stalled]);
+        assert.equal(got.files, 4000);
+        assert.equal(got.entries, 4040);
+        assert.equal(got.bytes, [...sizes.values()].reduce((a, b) => a + b, 0));
+      } finally {
+        clearInterval(watchdog);
+        daemon.end();
+        us.end();
+      }
+      assert.deepEqual(await readFile(join(dest, 'd0/f001')), Buffer.alloc(LARGE, 2));
+      assert.equal((await stat(join(dest, 'd39/f099'))).size, (99 * 37) % 300);
+      assert.equal((await readdir(join(dest, 'd17'))).length, 100);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Outbox', () => {
+  it('posts without waiting, sends in order, and reports a failed send', async () => {
+    const sent: number[] = [];
+    let release: () => void = () => {};
+    let blocked: () => void = () => {};
+    const isBlocked = new Promise<void>((r) => (blocked = r));
+    let fail = false;
+    const peer: Peer<number> = {
+      send: async (m) => {
+        if (fail) throw new Error('stream closed');
+        if (m === 1) {
+          // The transport is full until released.
+          const wait = new Promise<void>((r) => (release = r));
+          blocked();
+          await wait;
+        }
+        sent.push(m);
+      },
+      messages: { async *[Symbol.asyncIterator]() {} },
+      end: () => {},
+    };
+    const out = new Outbox(peer);
+    for (let i = 0; i < 3000; i++) out.post(i); // returns at once although send(1) is blocked
+    assert.equal(out.pending, 2999);
+    await isBlocked;
+    assert.deepEqual(sent, [0]);
+    assert.equal(out.pending, 2998);
+    release();
+    await out.flushed();
+    assert.deepEqual(sent, Array.from({ length: 3000 }, (_, i) => i));
+    fail = true;
+    out.post(5);
+    await assert.rejects(out.flushed(), /stream closed/);
+    assert.match(String(out.failure), /stream closed/);
   });
 });

@@ -141,3 +141,64 @@ export function peerPair<T>(): [Peer<T>, Peer<T>] {
     { send: async (m) => ba.push(m), messages: ab, end: () => ba.end() },
   ];
 }
+
+/**
+ * Messages to a peer, sent in order by their own task: post() never waits.
+ *
+ * For a side that must keep reading while it talks. The fsutil sender (the daemon, in a `local`
+ * export) reads our REQs into a bounded pipeline (128 entries) served by 4 workers that send DATA
+ * through one lock; when the pipeline is full it stops reading, our REQs fill its receive window
+ * and our writes stop draining. A receiver that awaited each REQ before reading the next packet
+ * would then stop reading DATA, the workers would block on their sends, the pipeline would never
+ * drain: a deadlock (seen at ~6,600 entries of a root file system). With an outbox, REQs wait
+ * here (a few bytes each, at most one per file) while the reading goes on.
+ */
+export class Outbox<T> {
+  private items: T[] = [];
+  private head = 0;
+  private running: Promise<void> | undefined;
+  /** The first send failure; nothing more is sent after it. */
+  failure: Error | undefined;
+
+  constructor(private readonly peer: Peer<T>) {}
+
+  /** Queues a message; it goes out after everything posted before it. */
+  post(msg: T): void {
+    if (this.failure) return;
+    this.items.push(msg);
+    this.running ??= this.pump();
+  }
+
+  /** Messages posted but not yet accepted by the transport. */
+  get pending(): number {
+    return this.items.length - this.head;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.head < this.items.length) {
+        const msg = this.items[this.head]!;
+        this.items[this.head++] = undefined as T;
+        if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+          this.items = this.items.slice(this.head);
+          this.head = 0;
+        }
+        await this.peer.send(msg);
+      }
+      this.items = [];
+      this.head = 0;
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      this.items = [];
+      this.head = 0;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Resolves when everything posted so far was accepted; rejects with the send failure. */
+  async flushed(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.failure) throw this.failure;
+  }
+}

@@ -11,6 +11,9 @@
  *  - device nodes, fifos and sockets are skipped (reported as warnings);
  *  - everything lands in a fresh temporary directory; ./targets.ts renames it into place only
  *    after the whole solve succeeded, so a partial export is never presented as complete.
+ *
+ * Flow control: the loop reading the daemon's packets never waits for our own sends. REQs and
+ * FIN go through an Outbox (./peer.ts explains the deadlock that waiting on them causes).
  */
 import { constants as FS } from 'node:fs';
 import { chmod, link, lutimes, mkdir, open, symlink, utimes, type FileHandle } from 'node:fs/promises';
@@ -20,7 +23,7 @@ import createDebug from 'debug';
 
 import { PacketType, type WirePacket, type WireStat } from '../wire/types.js';
 import { kindOfGoMode, posixPermFromGoMode, GoMode } from './fsmode.js';
-import type { Peer } from './peer.js';
+import { Outbox, type Peer } from './peer.js';
 
 const debug = createDebug('lfs-docker:session');
 
@@ -106,6 +109,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
   let listingDone = false;
   let outstanding = 0;
   let finSent = false;
+  const outbox = new Outbox(peer);
 
   const warn = (m: string): void => {
     stats.skipped++;
@@ -127,10 +131,10 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
     }
   };
 
-  const sendFinIfDone = async (): Promise<void> => {
+  const sendFinIfDone = (): void => {
     if (listingDone && outstanding === 0 && !finSent) {
       finSent = true;
-      await peer.send({ type: PacketType.FIN, stat: null, ID: 0, data: Buffer.alloc(0) });
+      outbox.post({ type: PacketType.FIN, stat: null, ID: 0, data: Buffer.alloc(0) });
     }
   };
 
@@ -176,7 +180,8 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
         kinds.set(p, 'file');
         files.set(id, { id, path: p, abs, stat: { ...st, mode: perm }, done: false, buffered: [], bufferedBytes: 0 });
         outstanding++;
-        await peer.send({ type: PacketType.REQ, stat: null, ID: id, data: Buffer.alloc(0) });
+        // Not awaited: the daemon may stop reading REQs until we have read more of its DATA.
+        outbox.post({ type: PacketType.REQ, stat: null, ID: id, data: Buffer.alloc(0) });
         return;
       }
       default:
@@ -210,7 +215,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
     }
     stats.files++;
     outstanding--;
-    await sendFinIfDone();
+    sendFinIfDone();
   };
 
   let gotFin = false;
@@ -221,7 +226,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
           if (listingDone) throw new UnsafeExportError('export sent a STAT after the end of the listing');
           if (!pkt.stat || pkt.stat.path === '') {
             listingDone = true;
-            await sendFinIfDone();
+            sendFinIfDone();
           } else {
             await onStat(pkt.stat);
           }
@@ -237,8 +242,11 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
         default:
           throw new UnsafeExportError(`export sent an unexpected packet type ${pkt.type}`);
       }
+      // A failed send means the stream is gone; its incoming side ends too, but don't wait.
+      if (outbox.failure) throw outbox.failure;
       if (gotFin) break;
     }
+    await outbox.flushed();
     if (!gotFin && !finSent) throw new Error('export stream ended before it was complete');
     if (outstanding !== 0) throw new Error(`export ended with ${outstanding} files incomplete`);
   } finally {
