@@ -9,7 +9,7 @@ import { connect } from "./buildkit/client.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/session/session.js";
 import { OptionError } from "./errors.js";
-import { resolveOptions, type GenerateOptions } from "./options.js";
+import type { GenerateOptions } from "./options.js";
 import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildReport } from "./report/build-report.js";
@@ -51,14 +51,13 @@ function checkDir(option: string, dir: string): void {
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  resolveOptions(options); // every generate option checked before anything is sent
+  const dockerfile = generate(options); // checks every generate option before anything is written or sent
   const output = resolve(options.output);
   if (existsSync(output) && !statSync(output).isDirectory()) throw new OptionError("--output", options.output, "a directory (created when missing)");
   if (options.sources !== undefined) checkDir("--sources", options.sources);
   if (options.rootPasswordFile !== undefined && !existsSync(options.rootPasswordFile)) {
     throw new OptionError("--root-password-file", options.rootPasswordFile, "a readable file holding the root password");
   }
-  const dockerfile = generate(options);
   mkdirSync(output, { recursive: true });
 
   // The export goes into a fresh directory inside `output`; its files are moved into place only

@@ -37,7 +37,6 @@ export function describeError(err: unknown): { message: string; code: number } {
 
 /** Run the CLI with the given arguments; resolves to the exit code. Never calls process.exit. */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  let failure: unknown = undefined;
   const parser = yargs(argv)
     .scriptName("lfs-docker")
     .parserConfiguration({ "camel-case-expansion": false, "boolean-negation": false })
@@ -60,10 +59,13 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     .exitProcess(false);
   try {
     await parser.parseAsync();
-  } catch (err) {
-    failure = err;
+    return 0;
+  } catch (failure) {
+    return report(failure, io);
   }
-  if (failure === undefined) return 0;
+}
+
+function report(failure: unknown, io: Io): number {
   const { message, code } = describeError(failure);
   io.stderr.write(`lfs-docker: ${message}\n`);
   if (code === 2 && !(failure instanceof OptionError)) io.stderr.write("Run `lfs-docker --help` for usage.\n");

@@ -104,14 +104,13 @@ export interface DockerfileModel {
 export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngine = createEngine()): DockerfileModel {
   const o = resolveOptions(options);
   const book = loadBook(o.release);
-  let sections = editionSections(book, o.init).filter((s) => !s.text && s.script);
+  const all = editionSections(book, o.init);
+  let end = all.length;
   if (o.until !== undefined) {
-    const all = editionSections(book, o.init);
-    const stop = all.findIndex((s) => s.number === o.until);
-    if (stop < 0) throw new OptionError("until", o.until, `a section of the ${o.init} edition, ${all[0]?.number} to ${all.at(-1)?.number}`);
-    const keep = new Set(all.slice(0, stop + 1).map((s) => s.number));
-    sections = sections.filter((s) => keep.has(s.number));
+    end = all.findIndex((s) => s.number === o.until) + 1;
+    if (end === 0) throw new OptionError("until", o.until, `a section of the ${o.init} edition, ${all[0]?.number} to ${all.at(-1)?.number}`);
   }
+  const sections = all.slice(0, end).filter((s) => !s.text && s.script);
   const context = {
     sysv: o.init === "sysv",
     systemd: o.init === "systemd",
