@@ -19,8 +19,10 @@ export interface VertexView {
   cached: boolean;
   error?: string;
   statuses: Map<string, VertexStatusInfo>;
-  /** Complete log lines with their timestamps. */
+  /** The last complete log lines (at most the model's maxLogLines) with their timestamps. */
   logs: Array<{ at: Date; line: string }>;
+  /** How many complete log lines were received in all (`logs` holds the last of them). */
+  logTotal: number;
   partialLog: string;
   partialAt?: Date;
 }
@@ -36,7 +38,7 @@ export class ProgressModel {
   private get(digest: string, v?: VertexInfo): VertexView {
     let vv = this.vertexes.get(digest);
     if (!vv) {
-      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, cached: false, statuses: new Map(), logs: [], partialLog: '' };
+      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, cached: false, statuses: new Map(), logs: [], logTotal: 0, partialLog: '' };
       this.vertexes.set(digest, vv);
       this.order.push(vv);
     }
@@ -64,6 +66,7 @@ export class ProgressModel {
       vv.partialLog = parts.pop() ?? '';
       vv.partialAt = l.timestamp;
       for (const line of parts) vv.logs.push({ at: l.timestamp, line });
+      vv.logTotal += parts.length;
       if (vv.logs.length > this.maxLogLines) vv.logs.splice(0, vv.logs.length - this.maxLogLines);
     }
     for (const w of s.warnings) this.warnings.push({ short: w.short, detail: w.detail, url: w.url, vertex: w.vertex });

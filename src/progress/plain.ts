@@ -84,8 +84,15 @@ export class PlainDisplay implements ProgressDisplay {
       if (!active && v.logs.length === 0 && v.statuses.size === 0) continue;
       if (!s.header && !s.done && (v.started || v.cached)) this.line(v, '');
       // Logs since last time.
-      while (s.logs < v.logs.length) {
-        const l = v.logs[s.logs++]!;
+      // `s.logs` counts the lines printed; the model keeps only the last ones, so a step that logged
+      // more than that between two flushes has lines that were never seen here: say how many.
+      const kept = v.logTotal - v.logs.length;
+      if (s.logs < kept) {
+        this.line(v, `(${kept - s.logs} log lines not shown)`);
+        s.logs = kept;
+      }
+      while (s.logs < v.logTotal) {
+        const l = v.logs[s.logs++ - kept]!;
         this.line(v, `${logTime(v, l.at)} ${l.line}`);
       }
       // Finished sub-statuses (transfers, export steps); all of them once the step is over.

@@ -89,6 +89,30 @@ describe('plain progress', () => {
     d.done();
     assert.equal(out.text, '#1 A\n\n#2 B\n\n#1 A\n#1 1.000 x\n\n#2 B\n#2 DONE 1.2s\n\n#1 A\n#1 DONE 2.0s\n');
   });
+
+  it('goes on printing a long log after the model has dropped its first lines', () => {
+    // A kernel build logs thousands of lines; the model keeps the last 200 of them per step.
+    const out = sink();
+    const d = new PlainDisplay(out, { intervalMs: 0 });
+    d.update(st({ vertexes: [v('k', 'RUN make', { started: at(0) })] }));
+    for (let i = 0; i < 1000; i++) {
+      d.update(st({ logs: [{ vertex: 'k', stream: 1, data: Buffer.from(`CC file${i}.o\n`), timestamp: at(1) }] }));
+    }
+    d.done();
+    for (const i of [0, 199, 200, 999]) assert.match(out.text, new RegExp(`#1 1\\.000 CC file${i}\\.o\\n`));
+    assert.equal(out.text.match(/CC file/g)?.length, 1000);
+  });
+
+  it('says how many lines it could not show when more arrive between two flushes than the model keeps', () => {
+    const out = sink();
+    const d = new PlainDisplay(out, { intervalMs: 0 });
+    d.update(st({ vertexes: [v('k', 'RUN make', { started: at(0) })] }));
+    const burst = Array.from({ length: 250 }, (_, i) => `line${i}\n`).join('');
+    d.update(st({ logs: [{ vertex: 'k', stream: 1, data: Buffer.from(burst), timestamp: at(1) }] }));
+    d.done();
+    assert.match(out.text, /#1 \(50 log lines not shown\)\n#1 1\.000 line50\n/);
+    assert.match(out.text, /line249\n/);
+  });
 });
 
 describe('tty progress', () => {
