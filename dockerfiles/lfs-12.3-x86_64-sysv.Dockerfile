@@ -15,6 +15,7 @@
 # Build it:  docker buildx build -f THIS_FILE -o out .    -> out/lfs-12.3-sysv-x86_64.iso
 # Sources are mounted read-only into a tmpfs per section, and build trees live in that tmpfs: no
 # tarball or build tree lands in a layer, and a failed build resumes after the last finished section.
+# Every section runs with --network=none: the sources stage is the only step that downloads anything.
 
 ARG HOST_IMAGE=debian:12.11-slim
 ARG ISO_IMAGE=debian:12.11-slim
@@ -122,7 +123,7 @@ ADD https://www.linuxfromscratch.org/patches/lfs/12.3/sysvinit-3.14-consolidated
 
 FROM ${HOST_IMAGE} AS sources-verify
 # MD5 is what the book publishes; it detects damaged downloads, not a malicious mirror.
-RUN --mount=type=bind,from=sources-download,target=/sources <<'END_OF_SECTION'
+RUN --network=none --mount=type=bind,from=sources-download,target=/sources <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 cd /sources
@@ -262,7 +263,8 @@ END_OF_SECTION
 # 4.2. Creating a Limited Directory Layout in the LFS Filesystem
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter04/creatingminlayout.html
 #   stages/lfs-12.3/chapter04/4.2-creatingminlayout.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -288,7 +290,8 @@ END_OF_SECTION
 # 4.3. Adding the LFS User
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter04/addinguser.html
 #   stages/lfs-12.3/chapter04/4.3-addinguser.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -322,7 +325,8 @@ USER lfs
 # 5.2. Binutils-2.44 - Pass 1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter05/binutils-pass1.html
 #   stages/lfs-12.3/chapter05/5.2-binutils-pass1.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/mnt/lfs/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -354,7 +358,8 @@ END_OF_SECTION
 # 5.3. GCC-14.2.0 - Pass 1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter05/gcc-pass1.html
 #   stages/lfs-12.3/chapter05/5.3-gcc-pass1.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/mnt/lfs/sources/gcc-14.2.0.tar.xz \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/mnt/lfs/sources/mpfr-4.2.1.tar.xz \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/mnt/lfs/sources/gmp-6.3.0.tar.xz \
@@ -420,7 +425,8 @@ END_OF_SECTION
 # 5.4. Linux-6.13.4 API Headers
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter05/linux-headers.html
 #   stages/lfs-12.3/chapter05/5.4-linux-headers.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/mnt/lfs/sources/linux-6.13.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -442,7 +448,8 @@ END_OF_SECTION
 # 5.5. Glibc-2.41
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter05/glibc.html
 #   stages/lfs-12.3/chapter05/5.5-glibc.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/mnt/lfs/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/mnt/lfs/sources/glibc-2.41-fhs-1.patch \
     <<'END_OF_SECTION'
@@ -497,7 +504,8 @@ END_OF_SECTION
 # 5.6. Libstdc++ from GCC-14.2.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter05/libstdc++.html
 #   stages/lfs-12.3/chapter05/5.6-libstdc++.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/mnt/lfs/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -531,7 +539,8 @@ END_OF_SECTION
 # 6.2. M4-1.4.19
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/m4.html
 #   stages/lfs-12.3/chapter06/6.2-m4.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/mnt/lfs/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -555,7 +564,8 @@ END_OF_SECTION
 # 6.3. Ncurses-6.5
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/ncurses.html
 #   stages/lfs-12.3/chapter06/6.3-ncurses.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/mnt/lfs/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -598,7 +608,8 @@ END_OF_SECTION
 # 6.4. Bash-5.2.37
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/bash.html
 #   stages/lfs-12.3/chapter06/6.4-bash.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/mnt/lfs/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -625,7 +636,8 @@ END_OF_SECTION
 # 6.5. Coreutils-9.6
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/coreutils.html
 #   stages/lfs-12.3/chapter06/6.5-coreutils.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/mnt/lfs/sources/coreutils-9.6.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -656,7 +668,8 @@ END_OF_SECTION
 # 6.6. Diffutils-3.11
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/diffutils.html
 #   stages/lfs-12.3/chapter06/6.6-diffutils.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/mnt/lfs/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -680,7 +693,8 @@ END_OF_SECTION
 # 6.7. File-5.46
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/file.html
 #   stages/lfs-12.3/chapter06/6.7-file.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/mnt/lfs/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -713,7 +727,8 @@ END_OF_SECTION
 # 6.8. Findutils-4.10.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/findutils.html
 #   stages/lfs-12.3/chapter06/6.8-findutils.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/mnt/lfs/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -738,7 +753,8 @@ END_OF_SECTION
 # 6.9. Gawk-5.3.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/gawk.html
 #   stages/lfs-12.3/chapter06/6.9-gawk.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/mnt/lfs/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -764,7 +780,8 @@ END_OF_SECTION
 # 6.10. Grep-3.11
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/grep.html
 #   stages/lfs-12.3/chapter06/6.10-grep.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/mnt/lfs/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -788,7 +805,8 @@ END_OF_SECTION
 # 6.11. Gzip-1.13
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/gzip.html
 #   stages/lfs-12.3/chapter06/6.11-gzip.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/mnt/lfs/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -810,7 +828,8 @@ END_OF_SECTION
 # 6.12. Make-4.4.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/make.html
 #   stages/lfs-12.3/chapter06/6.12-make.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/mnt/lfs/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -835,7 +854,8 @@ END_OF_SECTION
 # 6.13. Patch-2.7.6
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/patch.html
 #   stages/lfs-12.3/chapter06/6.13-patch.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/mnt/lfs/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -859,7 +879,8 @@ END_OF_SECTION
 # 6.14. Sed-4.9
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/sed.html
 #   stages/lfs-12.3/chapter06/6.14-sed.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/mnt/lfs/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -883,7 +904,8 @@ END_OF_SECTION
 # 6.15. Tar-1.35
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/tar.html
 #   stages/lfs-12.3/chapter06/6.15-tar.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/mnt/lfs/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -907,7 +929,8 @@ END_OF_SECTION
 # 6.16. Xz-5.6.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/xz.html
 #   stages/lfs-12.3/chapter06/6.16-xz.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/mnt/lfs/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -935,7 +958,8 @@ END_OF_SECTION
 # 6.17. Binutils-2.44 - Pass 2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/binutils-pass2.html
 #   stages/lfs-12.3/chapter06/6.17-binutils-pass2.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/mnt/lfs/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -974,7 +998,8 @@ END_OF_SECTION
 # 6.18. GCC-14.2.0 - Pass 2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter06/gcc-pass2.html
 #   stages/lfs-12.3/chapter06/6.18-gcc-pass2.sh
-RUN --mount=type=tmpfs,target=/mnt/lfs/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/mnt/lfs/sources/gcc-14.2.0.tar.xz \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/mnt/lfs/sources/mpfr-4.2.1.tar.xz \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/mnt/lfs/sources/gmp-6.3.0.tar.xz \
@@ -1041,7 +1066,8 @@ USER root
 # 7.2. Changing Ownership
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/changingowner.html
 #   stages/lfs-12.3/chapter07/7.2-changingowner.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -1083,7 +1109,8 @@ ENV HOME=/root \
 # 7.5. Creating Directories
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/creatingdirs.html
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -1111,7 +1138,8 @@ END_OF_SECTION
 # 7.6. Creating Essential Files and Symlinks
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/createfiles.html
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -1179,7 +1207,8 @@ END_OF_SECTION
 # 7.7. Gettext-0.24
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/gettext.html
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1199,7 +1228,8 @@ END_OF_SECTION
 # 7.8. Bison-3.8.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/bison.html
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1220,7 +1250,8 @@ END_OF_SECTION
 # 7.9. Perl-5.40.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/perl.html
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1249,7 +1280,8 @@ END_OF_SECTION
 # 7.10. Python-3.13.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/python.html
 #   stages/lfs-12.3/chapter07/7.10-python.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1273,7 +1305,8 @@ END_OF_SECTION
 # 7.11. Texinfo-7.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/texinfo.html
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1293,7 +1326,8 @@ END_OF_SECTION
 # 7.12. Util-linux-2.40.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/util-linux.html
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1328,7 +1362,8 @@ END_OF_SECTION
 # 7.13. Cleaning up and Saving the Temporary System
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/cleanup.html
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -1353,7 +1388,8 @@ ARG JOBS=
 # 8.3. Man-pages-6.12
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/man-pages.html
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1371,7 +1407,8 @@ END_OF_SECTION
 # 8.4. Iana-Etc-20250123
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/iana-etc.html
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1387,7 +1424,8 @@ END_OF_SECTION
 # 8.5. Glibc-2.41
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/glibc.html
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
     --mount=type=bind,from=sources,source=tzdata2025a.tar.gz,target=/sources/tzdata2025a.tar.gz \
@@ -1517,7 +1555,8 @@ END_OF_SECTION
 # 8.6. Zlib-1.3.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/zlib.html
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1541,7 +1580,8 @@ END_OF_SECTION
 # 8.7. Bzip2-1.0.8
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bzip2.html
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
     <<'END_OF_SECTION'
@@ -1580,7 +1620,8 @@ END_OF_SECTION
 # 8.8. Xz-5.6.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/xz.html
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1604,7 +1645,8 @@ END_OF_SECTION
 # 8.9. Lz4-1.10.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/lz4.html
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1624,7 +1666,8 @@ END_OF_SECTION
 # 8.10. Zstd-1.5.7
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/zstd.html
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1646,7 +1689,8 @@ END_OF_SECTION
 # 8.11. File-5.46
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/file.html
 #   stages/lfs-12.3/chapter08/8.11-file.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1668,7 +1712,8 @@ END_OF_SECTION
 # 8.12. Readline-8.2.13
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/readline.html
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1698,7 +1743,8 @@ END_OF_SECTION
 # 8.13. M4-1.4.19
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/m4.html
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1720,7 +1766,8 @@ END_OF_SECTION
 # 8.14. Bc-7.0.3
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bc.html
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1742,7 +1789,8 @@ END_OF_SECTION
 # 8.15. Flex-2.6.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/flex.html
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1769,7 +1817,8 @@ END_OF_SECTION
 # 8.16. Tcl-8.6.16
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/tcl.html
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
     <<'END_OF_SECTION'
@@ -1826,7 +1875,8 @@ END_OF_SECTION
 # 8.17. Expect-5.45.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/expect.html
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
     <<'END_OF_SECTION'
@@ -1859,7 +1909,8 @@ END_OF_SECTION
 # 8.18. DejaGNU-1.6.3
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/dejagnu.html
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1886,7 +1937,8 @@ END_OF_SECTION
 # 8.19. Pkgconf-2.3.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/pkgconf.html
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1911,7 +1963,8 @@ END_OF_SECTION
 # 8.20. Binutils-2.44
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/binutils.html
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1948,7 +2001,8 @@ END_OF_SECTION
 # 8.21. GMP-6.3.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gmp.html
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -1975,7 +2029,8 @@ END_OF_SECTION
 # 8.22. MPFR-4.2.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/mpfr.html
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2002,7 +2057,8 @@ END_OF_SECTION
 # 8.23. MPC-1.3.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/mpc.html
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2028,7 +2084,8 @@ END_OF_SECTION
 # 8.24. Attr-2.5.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/attr.html
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2053,7 +2110,8 @@ END_OF_SECTION
 # 8.25. Acl-2.3.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/acl.html
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2077,7 +2135,8 @@ END_OF_SECTION
 # 8.26. Libcap-2.73
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libcap.html
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2099,7 +2158,8 @@ END_OF_SECTION
 # 8.27. Libxcrypt-4.4.38
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libxcrypt.html
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2125,7 +2185,8 @@ END_OF_SECTION
 # 8.28. Shadow-4.17.3
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/shadow.html
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
     <<'END_OF_SECTION'
@@ -2181,7 +2242,8 @@ END_OF_SECTION
 # 8.29. GCC-14.2.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gcc.html
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2253,7 +2315,8 @@ END_OF_SECTION
 # 8.30. Ncurses-6.5
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/ncurses.html
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2294,7 +2357,8 @@ END_OF_SECTION
 # 8.31. Sed-4.9
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sed.html
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2319,7 +2383,8 @@ END_OF_SECTION
 # 8.32. Psmisc-23.7
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/psmisc.html
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2341,7 +2406,8 @@ END_OF_SECTION
 # 8.33. Gettext-0.24
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gettext.html
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2366,7 +2432,8 @@ END_OF_SECTION
 # 8.34. Bison-3.8.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bison.html
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2388,7 +2455,8 @@ END_OF_SECTION
 # 8.35. Grep-3.11
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/grep.html
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2412,7 +2480,8 @@ END_OF_SECTION
 # 8.36. Bash-5.2.37
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bash.html
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2440,7 +2509,8 @@ END_OF_SECTION
 # 8.37. Libtool-2.5.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libtool.html
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2464,7 +2534,8 @@ END_OF_SECTION
 # 8.38. GDBM-1.24
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gdbm.html
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2488,7 +2559,8 @@ END_OF_SECTION
 # 8.39. Gperf-3.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gperf.html
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2510,7 +2582,8 @@ END_OF_SECTION
 # 8.40. Expat-2.6.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/expat.html
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2536,7 +2609,8 @@ END_OF_SECTION
 # 8.41. Inetutils-2.6
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/inetutils.html
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2571,7 +2645,8 @@ END_OF_SECTION
 # 8.42. Less-668
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/less.html
 #   stages/lfs-12.3/chapter08/8.42-less.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2593,7 +2668,8 @@ END_OF_SECTION
 # 8.43. Perl-5.40.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/perl.html
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2632,7 +2708,8 @@ END_OF_SECTION
 # 8.44. XML::Parser-2.47
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/xml-parser.html
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2654,7 +2731,8 @@ END_OF_SECTION
 # 8.45. Intltool-0.51.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/intltool.html
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2679,7 +2757,8 @@ END_OF_SECTION
 # 8.46. Autoconf-2.72
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/autoconf.html
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2701,7 +2780,8 @@ END_OF_SECTION
 # 8.47. Automake-1.17
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/automake.html
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2723,7 +2803,8 @@ END_OF_SECTION
 # 8.48. OpenSSL-3.4.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/openssl.html
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2754,7 +2835,8 @@ END_OF_SECTION
 # 8.49. Libelf from Elfutils-0.192
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libelf.html
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2780,7 +2862,8 @@ END_OF_SECTION
 # 8.50. Libffi-3.4.7
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libffi.html
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2804,7 +2887,8 @@ END_OF_SECTION
 # 8.51. Python-3.13.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/python.html
 #   stages/lfs-12.3/chapter08/8.51-python.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
     <<'END_OF_SECTION'
@@ -2844,7 +2928,8 @@ END_OF_SECTION
 # 8.52. Flit-Core-3.11.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/flit-core.html
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2862,7 +2947,8 @@ END_OF_SECTION
 # 8.53. Wheel-0.45.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/wheel.html
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2880,7 +2966,8 @@ END_OF_SECTION
 # 8.54. Setuptools-75.8.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/setuptools.html
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2898,7 +2985,8 @@ END_OF_SECTION
 # 8.55. Ninja-1.12.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/ninja.html
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2925,7 +3013,8 @@ END_OF_SECTION
 # 8.56. Meson-1.7.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/meson.html
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2945,7 +3034,8 @@ END_OF_SECTION
 # 8.57. Kmod-34
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/kmod.html
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -2971,7 +3061,8 @@ END_OF_SECTION
 # 8.58. Coreutils-9.6
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/coreutils.html
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
     <<'END_OF_SECTION'
@@ -3004,7 +3095,8 @@ END_OF_SECTION
 # 8.59. Check-0.15.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/check.html
 #   stages/lfs-12.3/chapter08/8.59-check.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3026,7 +3118,8 @@ END_OF_SECTION
 # 8.60. Diffutils-3.11
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/diffutils.html
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3048,7 +3141,8 @@ END_OF_SECTION
 # 8.61. Gawk-5.3.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gawk.html
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3077,7 +3171,8 @@ END_OF_SECTION
 # 8.62. Findutils-4.10.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/findutils.html
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3099,7 +3194,8 @@ END_OF_SECTION
 # 8.63. Groff-1.23.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/groff.html
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3128,7 +3224,8 @@ END_OF_SECTION
 # 8.64. GRUB-2.12
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/grub.html
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3156,7 +3253,8 @@ END_OF_SECTION
 # 8.65. Gzip-1.13
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gzip.html
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3178,7 +3276,8 @@ END_OF_SECTION
 # 8.66. IPRoute2-6.13.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/iproute2.html
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3201,7 +3300,8 @@ END_OF_SECTION
 # 8.67. Kbd-2.7.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/kbd.html
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
     <<'END_OF_SECTION'
@@ -3231,7 +3331,8 @@ END_OF_SECTION
 # 8.68. Libpipeline-1.5.8
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libpipeline.html
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3253,7 +3354,8 @@ END_OF_SECTION
 # 8.69. Make-4.4.1
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/make.html
 #   stages/lfs-12.3/chapter08/8.69-make.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3275,7 +3377,8 @@ END_OF_SECTION
 # 8.70. Patch-2.7.6
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/patch.html
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3297,7 +3400,8 @@ END_OF_SECTION
 # 8.71. Tar-1.35
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/tar.html
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3321,7 +3425,8 @@ END_OF_SECTION
 # 8.72. Texinfo-7.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/texinfo.html
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3345,7 +3450,8 @@ END_OF_SECTION
 # 8.73. Vim-9.1.1166
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/vim.html
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3394,7 +3500,8 @@ END_OF_SECTION
 # 8.74. MarkupSafe-3.0.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/markupsafe.html
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3412,7 +3519,8 @@ END_OF_SECTION
 # 8.75. Jinja2-3.1.5
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/jinja2.html
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3430,7 +3538,8 @@ END_OF_SECTION
 # 8.76. Udev from Systemd-257.3
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/udev.html
 #   stages/lfs-12.3/chapter08/8.76-udev.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
@@ -3518,7 +3627,8 @@ END_OF_SECTION
 # 8.77. Man-DB-2.13.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/man-db.html
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3549,7 +3659,8 @@ END_OF_SECTION
 # 8.78. Procps-ng-4.0.5
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/procps.html
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3575,7 +3686,8 @@ END_OF_SECTION
 # 8.79. Util-linux-2.40.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/util-linux.html
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3614,7 +3726,8 @@ END_OF_SECTION
 # 8.80. E2fsprogs-1.47.2
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/e2fsprogs.html
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3654,7 +3767,8 @@ END_OF_SECTION
 # 8.81. Sysklogd-2.7.0
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sysklogd.html
 #   stages/lfs-12.3/chapter08/8.81-sysklogd.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3696,7 +3810,8 @@ END_OF_SECTION
 # 8.82. SysVinit-3.14
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sysvinit.html
 #   stages/lfs-12.3/chapter08/8.82-sysvinit.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
     <<'END_OF_SECTION'
@@ -3717,7 +3832,8 @@ END_OF_SECTION
 # 8.84. Stripping
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/stripping.html
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -3790,7 +3906,8 @@ END_OF_SECTION
 # 8.85. Cleaning Up
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/cleanup.html
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -3806,7 +3923,8 @@ END_OF_SECTION
 # 9.2. LFS-Bootscripts-20240825
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/bootscripts.html
 #   stages/lfs-12.3/chapter09/9.2-bootscripts.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -3822,7 +3940,8 @@ END_OF_SECTION
 # 9.4. Managing Devices
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/symlinks.html
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -3838,7 +3957,8 @@ END_OF_SECTION
 # 9.5. General Network Configuration
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/network.html
 #   stages/lfs-12.3/chapter09/9.5-network.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -3891,7 +4011,8 @@ END_OF_SECTION
 # 9.6. System V Bootscript Usage and Configuration
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/usage.html
 #   stages/lfs-12.3/chapter09/9.6-usage.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -3970,7 +4091,8 @@ END_OF_SECTION
 # 9.7. Configuring the System Locale
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/locale.html
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -3995,7 +4117,8 @@ END_OF_SECTION
 # 9.8. Creating the /etc/inputrc File
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/inputrc.html
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -4047,7 +4170,8 @@ END_OF_SECTION
 # 9.9. Creating the /etc/shells File
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/etcshells.html
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -4064,7 +4188,8 @@ END_OF_SECTION
 # 10.2. Creating the /etc/fstab File
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/fstab.html
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -4096,7 +4221,8 @@ END_OF_SECTION
 # 10.3. Linux-6.13.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/kernel.html
 #   stages/lfs-12.3/chapter10/10.3-kernel.sh
-RUN --mount=type=tmpfs,target=/sources \
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/sources/linux-6.13.4.tar.xz \
     <<'END_OF_SECTION'
 #!/bin/bash
@@ -4108,12 +4234,12 @@ cd linux-6.13.4
 
 make mrproper
 
-# lfs-docker: the book configures the kernel interactively with `make menuconfig`, from the good
-# starting point it suggests, `make defconfig`, setting the options it lists. Here defconfig is the
-# start, and the options are a fragment merged with the kernel's own merge_config.sh: the book's
-# required options for this edition and those a live ISO needs to boot without modules (see
-# stages/lfs-12.3/kernel.config), followed by the user's own fragment, whose values win. Then
-# olddefconfig settles the dependencies.
+# lfs-docker: the book configures the kernel interactively with `make menuconfig`, from a good
+# starting point (`make defconfig`), setting the options it lists. Here `make defconfig` is the start,
+# and the options are a fragment merged with the kernel's own merge_config.sh: the book's required
+# options for this edition and those a live ISO needs to boot without modules (kernel.config beside
+# the book's scripts), followed by the user's own fragment, whose values win. Then olddefconfig
+# settles the dependencies.
 make defconfig
 cat > lfs-docker.config << "EOF"
 # Default kernel configuration fragment for LFS 12.3 (lfs-docker).
@@ -4195,6 +4321,7 @@ CONFIG_ISO9660_FS=y
 CONFIG_JOLIET=y
 # The system image on the ISO: a squashfs file, mounted through a loop device
 CONFIG_BLK_DEV_LOOP=y
+CONFIG_MISC_FILESYSTEMS=y
 CONFIG_SQUASHFS=y
 CONFIG_SQUASHFS_ZLIB=y
 CONFIG_SQUASHFS_XZ=y
@@ -4285,7 +4412,8 @@ END_OF_SECTION
 # 10.4. Using GRUB to Set Up the Boot Process
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/grub.html
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -4328,7 +4456,8 @@ END_OF_SECTION
 # 11.1. The End
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter11/theend.html
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
-RUN <<'END_OF_SECTION'
+RUN --network=none \
+    <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 
@@ -4380,7 +4509,7 @@ END_OF_SECTION
 
 # The system, as it will boot. The bind mount is a writable snapshot of the system stage: the
 # changes below go into the squashfs only, never back into the system stage.
-RUN --mount=type=bind,from=system,target=/rootfs,rw <<'END_OF_SECTION'
+RUN --network=none --mount=type=bind,from=system,target=/rootfs,rw <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 cd /rootfs
@@ -4445,10 +4574,11 @@ mkdir -p /mnt/rw/upper /mnt/rw/work
 mount -t overlay overlay -o lowerdir=/mnt/system,upperdir=/mnt/rw/upper,workdir=/mnt/rw/work /mnt/root || rescue "cannot mount the overlay"
 umount /proc /sys
 mount --move /dev /mnt/root/dev
+echo "lfs-docker initramfs: switching to the live system's /sbin/init"
 exec switch_root /mnt/root /sbin/init "$@"
 END_OF_FILE
 
-RUN <<'END_OF_SECTION'
+RUN --network=none <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 cd /initramfs
@@ -4464,6 +4594,7 @@ set default=0
 serial --unit=0 --speed=115200
 terminal_input console serial
 terminal_output console serial
+echo "lfs-docker: GRUB x86_64 is up, menu follows"
 
 menuentry "Linux From Scratch 12.3 (sysv) - serial console ttyS0 and screen" {
   linux /boot/vmlinuz console=tty0 console=ttyS0,115200 net.ifnames=0
@@ -4482,7 +4613,7 @@ set prefix=($root)/boot/grub
 configfile $prefix/grub.cfg
 END_OF_FILE
 
-RUN <<'END_OF_SECTION'
+RUN --network=none <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
 modules="iso9660 part_gpt part_msdos fat search search_fs_file configfile normal linux echo test serial terminal all_video gzio"
@@ -4499,11 +4630,12 @@ kib=$(( (bytes / 1024) * 11 / 10 + 512 ))
 mkfs.vfat -C /iso/boot/grub/efi.img "$kib" >/dev/null
 mmd -i /iso/boot/grub/efi.img ::/EFI ::/EFI/BOOT
 mcopy -i /iso/boot/grub/efi.img /esp/EFI/BOOT/BOOTX64.EFI ::/EFI/BOOT/
-xorriso_args+=(-eltorito-alt-boot -e boot/grub/efi.img -no-emul-boot -isohybrid-gpt-basdat)
+# The same ESP as a GPT partition, for firmware that boots a USB disk rather than El Torito.
+xorriso_args+=(-eltorito-alt-boot -e boot/grub/efi.img -no-emul-boot -efi-boot-part --efi-boot-image)
 mkdir -p /out
 xorriso -as mkisofs -iso-level 3 -full-iso9660-filenames -R -J -joliet-long \
-  -volid LFS_12.3 -appid "Linux From Scratch 12.3 (sysv, x86_64)" \
-  -c boot/boot.cat "${xorriso_args[@]}" \
+  -volid LFS_12_3 -appid "Linux From Scratch 12.3 (sysv, x86_64)" \
+  -c boot/boot.cat "${xorriso_args[@]}" --protective-msdos-label \
   -o /out/lfs-12.3-sysv-x86_64.iso /iso
 END_OF_SECTION
 

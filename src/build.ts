@@ -9,7 +9,8 @@ import { connect } from "./buildkit/client.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/session/session.js";
 import { OptionError } from "./errors.js";
-import type { GenerateOptions } from "./options.js";
+import { resolveOptions, type GenerateOptions } from "./options.js";
+import { editionSections, loadBookDir } from "./book/load.js";
 import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildReport } from "./report/build-report.js";
@@ -48,6 +49,12 @@ function checkDir(option: string, dir: string): void {
     ok = false;
   }
   if (!ok) throw new OptionError(option, dir, "an existing directory");
+}
+
+/** The section that defines the SBU in this book and edition: Binutils pass 1 (5.2 in LFS), if any. */
+function sbuSection(options: GenerateOptions): string | null {
+  const o = resolveOptions(options);
+  return editionSections(loadBookDir(o.bookDir), o.init).find((s) => s.page === "binutils-pass1")?.number ?? null;
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -96,7 +103,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       renameSync(join(staging, name), dest);
       files.push(dest);
     }
-    const report = buildReport(dockerfile, [...vertices.values()]);
+    const report = buildReport(dockerfile, [...vertices.values()], sbuSection(options));
     const reportFile = join(output, "build-report.txt");
     writeFileSync(reportFile, formatReport(report));
     writeFileSync(join(output, "build-report.json"), JSON.stringify(report, null, 1) + "\n");

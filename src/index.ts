@@ -8,7 +8,7 @@ export { renderBake, committedFiles, committedDockerfiles } from "./render/bake.
 export type { CommittedDockerfile } from "./render/bake.js";
 export { resolveOptions, DEFAULT_CONFIG, DEFAULT_HOST_IMAGE, DEFAULT_ISO_IMAGE, DEFAULT_SYNTAX } from "./options.js";
 export type { GenerateOptions, ResolvedOptions, SystemConfig } from "./options.js";
-export { loadBook, editionSections, editionSources, availableReleases } from "./book/load.js";
+export { loadBook, loadBookDir, editionSections, editionSources, availableReleases } from "./book/load.js";
 export type { Book, BookChapter, BookSection, EditionSection, SourceFile, ScriptHeader, SectionScript, Edition, EditionMark, StageName } from "./book/types.js";
 export { archProfile, allArchProfiles, supportedArchs } from "./arch/profiles.js";
 export type { ArchName, ArchProfile } from "./arch/profiles.js";

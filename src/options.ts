@@ -1,7 +1,9 @@
 import { OptionError } from "./errors.js";
 import { archProfile, isArchName, supportedArchs, type ArchName, type ArchProfile } from "./arch/profiles.js";
 import { EDITIONS, type Edition } from "./book/types.js";
-import { availableReleases } from "./book/load.js";
+import { join } from "node:path";
+import { availableReleases, loadBookDir } from "./book/load.js";
+import { stagesDir } from "./paths.js";
 
 /** Pinned public images a user can pull; the host stage installs what the book needs if it is missing. */
 export const DEFAULT_HOST_IMAGE = "debian:12.11-slim";
@@ -35,6 +37,11 @@ export const DEFAULT_CONFIG: Readonly<SystemConfig> = {
 export interface GenerateOptions {
   /** Book release (default 12.3). */
   release?: string;
+  /**
+   * A book directory of your own in the stages/ format (stages/README.md) instead of a release under
+   * stages/: a derived book, or a small test book. Its book.json names the release.
+   */
+  book?: string;
   /** Init system: which edition of the book (default sysv). */
   init?: Edition;
   /** Target architecture (default x86_64). */
@@ -65,6 +72,8 @@ export interface GenerateOptions {
 /** Options with every default applied and every value checked. */
 export interface ResolvedOptions {
   release: string;
+  /** The book's directory, absolute. */
+  bookDir: string;
   init: Edition;
   arch: ArchProfile;
   jobs: number | undefined;
@@ -105,9 +114,22 @@ function checkConfig(config: Partial<SystemConfig> | undefined): SystemConfig {
 
 /** Apply defaults and check every option; throws OptionError naming the bad value and the accepted ones. */
 export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
-  const release = options.release ?? "12.3";
-  const releases = availableReleases();
-  if (!releases.includes(release)) throw new OptionError("release", release, releases);
+  let release: string;
+  let bookDir: string;
+  if (options.book !== undefined) {
+    if (typeof options.book !== "string" || options.book === "") throw new OptionError("book", options.book, "a directory holding book.json (see stages/README.md)");
+    const book = loadBookDir(options.book);
+    if (options.release !== undefined && options.release !== book.release) {
+      throw new OptionError("release", options.release, [book.release], `the book in ${options.book} is release ${book.release}`);
+    }
+    release = book.release;
+    bookDir = book.path;
+  } else {
+    release = options.release ?? "12.3";
+    const releases = availableReleases();
+    if (!releases.includes(release)) throw new OptionError("release", release, releases);
+    bookDir = join(stagesDir(), `lfs-${release}`);
+  }
 
   const init = options.init ?? "sysv";
   if (!(EDITIONS as readonly string[]).includes(init)) throw new OptionError("init", init, EDITIONS);
@@ -143,6 +165,7 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
 
   return {
     release,
+    bookDir,
     init,
     arch: archProfile(archName),
     jobs,

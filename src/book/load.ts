@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { BookError, OptionError } from "../errors.js";
 import { packageRoot, stagesDir } from "../paths.js";
 import { parseScript } from "./script.js";
@@ -8,6 +8,9 @@ import type { Book, BookChapter, BookSection, Edition, EditionMark, EditionSecti
 interface BookJson {
   release: string;
   tag: string;
+  title?: string;
+  shell?: string;
+  pages?: string;
   chapters: { number: number; title: string; sections: { page: string; title: string; edition: EditionMark; text?: boolean }[] }[];
 }
 interface SourcesJson {
@@ -35,12 +38,27 @@ function readJson<T>(file: string): T {
 
 /** Load a book release from stages/lfs-<release>/: section list, sources, scripts, kernel fragment. */
 export function loadBook(release = "12.3"): Book {
-  const cached = cache.get(release);
-  if (cached) return cached;
   const releases = availableReleases();
   if (!releases.includes(release)) throw new OptionError("book release", release, releases);
-  const root = packageRoot();
-  const dir = join(stagesDir(), `lfs-${release}`);
+  return loadBookDir(join(stagesDir(), `lfs-${release}`));
+}
+
+/** The default page address pattern: the book's own pages on linuxfromscratch.org. */
+const LFS_PAGES = "https://www.linuxfromscratch.org/lfs/view/{release}{-systemd}/chapter{chapter}/{page}.html";
+
+/**
+ * Load a book from a directory in the stages/ format (book.json, sources.json, chapterNN/ scripts,
+ * optional kernel.config; see stages/README.md): a release under stages/, or a book of the user's own
+ * (a derived book, or a small test book). Script paths are given relative to the package root when the
+ * book is inside it, else relative to the book's parent directory.
+ */
+export function loadBookDir(bookDir: string): Book {
+  const dir = resolve(bookDir);
+  const cached = cache.get(dir);
+  if (cached) return cached;
+  if (!existsSync(join(dir, "book.json"))) throw new OptionError("book", bookDir, "a directory holding book.json, sources.json and chapterNN/ scripts (see stages/README.md)");
+  const inside = !relative(packageRoot(), dir).startsWith("..");
+  const root = inside ? packageRoot() : dirname(dir);
   const bookJson = readJson<BookJson>(join(dir, "book.json"));
   const sources = readJson<SourcesJson>(join(dir, "sources.json")).files;
 
@@ -87,6 +105,10 @@ export function loadBook(release = "12.3"): Book {
   const book: Book = {
     release: bookJson.release,
     tag: bookJson.tag,
+    title: bookJson.title ?? "Linux From Scratch",
+    shell: bookJson.shell ?? "/bin/bash",
+    pages: bookJson.pages ?? LFS_PAGES,
+    path: dir,
     dir: relative(root, dir),
     chapters,
     sources,
@@ -94,7 +116,7 @@ export function loadBook(release = "12.3"): Book {
     strayScripts: strays,
   };
   checkNumbers(book);
-  cache.set(release, book);
+  cache.set(dir, book);
   return book;
 }
 

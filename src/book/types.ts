@@ -60,8 +60,19 @@ export interface BookChapter {
 export interface Book {
   readonly release: string;
   readonly tag: string;
-  /** Directory of this release under stages/, relative to the package root. */
+  /** The book's name, as generated files and the ISO's boot menu show it ("Linux From Scratch"). */
+  readonly title: string;
+  /** The interpreter of every section's commands (default /bin/bash, as the book requires). */
+  readonly shell: string;
+  /**
+   * Address pattern of a section's page: {release}, {-systemd} (empty for System V), {chapter} (two
+   * digits) and {page} are replaced.
+   */
+  readonly pages: string;
+  /** Directory of this book, relative to the package root for the books under stages/. */
   readonly dir: string;
+  /** The same directory, absolute. */
+  readonly path: string;
   readonly chapters: readonly BookChapter[];
   readonly sources: readonly SourceFile[];
   /** Default kernel configuration fragment (Kconfig lines). */

@@ -1,5 +1,5 @@
 import { BookError, OptionError } from "../errors.js";
-import { editionSections, editionSources, loadBook } from "../book/load.js";
+import { editionSections, editionSources, loadBookDir } from "../book/load.js";
 import { defaultSourceDir } from "../book/script.js";
 import type { Book, EditionSection, SourceFile, StageName } from "../book/types.js";
 import { resolveOptions, type GenerateOptions, type ResolvedOptions } from "../options.js";
@@ -33,8 +33,12 @@ export interface RenderedStage {
   sections: RenderedSection[];
 }
 
-const pageUrl = (o: ResolvedOptions, s: EditionSection): string =>
-  `https://www.linuxfromscratch.org/lfs/view/${o.release}${o.init === "systemd" ? "-systemd" : ""}/chapter${String(s.chapter).padStart(2, "0")}/${s.page}.html`;
+const pageUrl = (book: Book, o: ResolvedOptions, s: EditionSection): string =>
+  book.pages
+    .replaceAll("{release}", book.release)
+    .replaceAll("{-systemd}", o.init === "systemd" ? "-systemd" : "")
+    .replaceAll("{chapter}", String(s.chapter).padStart(2, "0"))
+    .replaceAll("{page}", s.page);
 
 function stageEnv(stage: StageName, page: string, o: ResolvedOptions): string[] {
   if (stage === "host" && page === "settingenviron") {
@@ -57,7 +61,7 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
   const base = {
     number: s.number,
     title: s.title,
-    url: pageUrl(o, s),
+    url: pageUrl(book, o, s),
     script: script.path,
     env: stageEnv(s.stage, s.page, o),
   };
@@ -74,14 +78,16 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
 
   const dir = SOURCES_DIR[s.stage];
   const files = [...(script.header.unpack ? [script.header.unpack] : []), ...script.header.uses];
-  const mounts: string[] = [];
+  // Nothing in a section needs the network: every file comes from the sources stage (or the named
+  // context that replaces it), so the build of the book is hermetic and cannot fetch behind our back.
+  const mounts: string[] = ["--network=none"];
   if (files.length > 0) {
     mounts.push(`--mount=type=tmpfs,target=${dir}`);
     for (const f of files) mounts.push(`--mount=type=bind,from=sources,source=${f},target=${dir}/${f}`);
   }
   if (script.header.secret) mounts.push(`--mount=type=secret,id=${script.header.secret},required=false`);
 
-  const prelude = ["#!/bin/bash", "set -euo pipefail"];
+  const prelude = [`#!${book.shell}`, "set -euo pipefail"];
   if (s.stage === "host" && s.user === "lfs") prelude.push("set +h", "umask 022");
   // The book's MAKEFLAGS and TESTSUITEFLAGS (4.4, 7.4), for the sections that build something.
   if (files.length > 0) prelude.push('export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"');
@@ -103,7 +109,7 @@ export interface DockerfileModel {
 /** Everything the Dockerfile template needs, computed from the options (pure). */
 export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngine = createEngine()): DockerfileModel {
   const o = resolveOptions(options);
-  const book = loadBook(o.release);
+  const book = loadBookDir(o.bookDir);
   const all = editionSections(book, o.init);
   let end = all.length;
   if (o.until !== undefined) {
@@ -115,8 +121,8 @@ export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngin
     sysv: o.init === "sysv",
     systemd: o.init === "systemd",
     tests: o.tests,
-    book: { release: book.release },
-    arch: { name: o.arch.name, triple: o.arch.triple },
+    book: { release: book.release, title: book.title },
+    arch: { name: o.arch.name, triple: o.arch.triple, serialConsole: o.arch.serialConsole },
     config: { ...o.config, kernelFragment: [book.kernelConfig.trimEnd(), o.kernelFragment.trimEnd()].filter(Boolean).join("\n") },
   };
   const stageNames = (["host", "toolchain", "system"] as const).filter((name, i) => o.until === undefined || i === 0 || sections.some((s) => s.stage === name));
@@ -157,10 +163,16 @@ export function generate(options: GenerateOptions = {}): string {
     toolchain: stage("toolchain"),
     system: stage("system"),
     isoName: isoFileName(o),
+    volumeId: volumeId(o),
     full: o.until === undefined,
     jobs: o.jobs ?? "",
   });
   return text.replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "") + "\n";
+}
+
+/** The ISO 9660 volume identifier: at most 32 of A-Z, 0-9 and _ (ECMA-119 d-characters). */
+export function volumeId(o: Pick<ResolvedOptions, "release" | "arch" | "init">): string {
+  return `LFS_${o.release}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_").slice(0, 32);
 }
 
 /** The ISO's file name inside the output directory. */

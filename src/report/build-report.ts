@@ -34,6 +34,8 @@ export interface BuildReport {
   totalSeconds: number | null;
   /** Seconds of one SBU when 5.2 ran (not cached) in this build. */
   sbuSeconds: number | null;
+  /** The section that is 1 SBU (Binutils pass 1, 5.2 in LFS), null when the book has none. */
+  sbuSection?: string | null;
 }
 
 const COUNTED = /^(FROM|RUN|COPY|ADD)\b/;
@@ -84,7 +86,7 @@ const seconds = (v: ReportVertex): number | null =>
   v.started && v.completed ? Math.max(0, (v.completed.getTime() - v.started.getTime()) / 1000) : null;
 
 /** Join the vertices of a solve with the Dockerfile's steps. */
-export function buildReport(dockerfile: string, vertices: readonly ReportVertex[]): BuildReport {
+export function buildReport(dockerfile: string, vertices: readonly ReportVertex[], sbuSection: string | null = "5.2"): BuildReport {
   const steps = new Map(dockerfileSteps(dockerfile).map((s) => [`${s.stage} ${s.step}`, s]));
   const rows: ReportRow[] = [];
   for (const v of vertices) {
@@ -95,13 +97,13 @@ export function buildReport(dockerfile: string, vertices: readonly ReportVertex[
     rows.push({ ...step, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null });
   }
   rows.sort((a, b) => (a.stage === b.stage ? a.step - b.step : 0));
-  const binutils = rows.find((r) => r.section === "5.2" && !r.cached && r.seconds !== null);
+  const binutils = sbuSection === null ? undefined : rows.find((r) => r.section === sbuSection && !r.cached && r.seconds !== null);
   const sbuSeconds = binutils?.seconds ?? null;
   if (sbuSeconds) for (const r of rows) if (r.seconds !== null) r.sbu = r.seconds / sbuSeconds;
   const starts = vertices.flatMap((v) => (v.started ? [v.started.getTime()] : []));
   const ends = vertices.flatMap((v) => (v.completed ? [v.completed.getTime()] : []));
   const totalSeconds = starts.length && ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null;
-  return { rows, totalSeconds, sbuSeconds };
+  return { rows, totalSeconds, sbuSeconds, sbuSection };
 }
 
 /** The report as a text table. */
@@ -116,7 +118,11 @@ export function formatReport(report: BuildReport): string {
   lines.push(
     "",
     `total: ${report.totalSeconds === null ? "-" : report.totalSeconds.toFixed(1) + " s"}`,
-    report.sbuSeconds === null ? "1 SBU: not measured in this build (5.2 was cached or not built)" : `1 SBU = ${report.sbuSeconds.toFixed(1)} s (5.2 Binutils pass 1 in this build)`,
+    report.sbuSection === null
+      ? "1 SBU: not defined (this book has no Binutils pass 1)"
+      : report.sbuSeconds === null
+        ? `1 SBU: not measured in this build (${report.sbuSection ?? "5.2"} was cached or not built)`
+        : `1 SBU = ${report.sbuSeconds.toFixed(1)} s (${report.sbuSection ?? "5.2"} Binutils pass 1 in this build)`,
   );
   return lines.join("\n") + "\n";
 }

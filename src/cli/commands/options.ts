@@ -8,7 +8,8 @@ import { OptionError } from "../../errors.js";
 /** The options shared by every command that renders a Dockerfile (generate, build, ...). */
 export function withBookOptions<T>(y: Argv<T>) {
   return y
-    .option("release", { type: "string", default: "12.3", describe: "LFS book release" })
+    .option("release", { type: "string", describe: "LFS book release (default 12.3)" })
+    .option("book", { type: "string", describe: "a book directory of your own in the stages/ format, instead of --release" })
     .option("init", { type: "string", default: "sysv", describe: `init system / book edition (${EDITIONS.join(", ")})` })
     .option("arch", { type: "string", default: "x86_64", describe: `target architecture (${allArchProfiles().map((p) => p.name).join(", ")})` })
     .option("jobs", { type: "number", describe: "make -j value (default: the builder's core count at build time)" })
@@ -26,13 +27,14 @@ export function withBookOptions<T>(y: Argv<T>) {
     .option("charmap", { type: "string", default: DEFAULT_CONFIG.charmap })
     .option("keymap", { type: "string", default: DEFAULT_CONFIG.keymap })
     .option("codename", { type: "string", default: DEFAULT_CONFIG.codename, describe: "release codename in /etc/os-release" })
-    .group(["release", "init", "arch", "jobs", "tests", "until"], "Book:")
+    .group(["release", "book", "init", "arch", "jobs", "tests", "until"], "Book:")
     .group(["host-image", "iso-image", "syntax", "squashfs-compression", "kernel-fragment"], "Build:")
     .group(["hostname", "domain", "timezone", "locale", "charmap", "keymap", "codename"], "System:");
 }
 
 export interface BookArgs {
-  release: string;
+  release?: string | undefined;
+  book?: string | undefined;
   init: string;
   arch: string;
   jobs?: number | undefined;
@@ -73,7 +75,8 @@ export function toGenerateOptions(a: BookArgs): GenerateOptions {
     codename: a.codename,
   };
   return {
-    release: a.release,
+    ...(a.release !== undefined && { release: a.release }),
+    ...(a.book !== undefined && { book: a.book }),
     init: a.init as GenerateOptions["init"] & string,
     arch: a.arch,
     ...(a.jobs !== undefined && { jobs: a.jobs }),

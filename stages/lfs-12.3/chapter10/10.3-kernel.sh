@@ -1,29 +1,7 @@
 # @unpack: linux-6.13.4.tar.xz
 make mrproper
 
-# lfs-docker: the book configures the kernel interactively with `make menuconfig`, from the good
-# starting point it suggests, `make defconfig`, setting the options it lists. Here defconfig is the
-# start, and the options are a fragment merged with the kernel's own merge_config.sh: the book's
-# required options for this edition and those a live ISO needs to boot without modules (see
-# stages/lfs-12.3/kernel.config), followed by the user's own fragment, whose values win. Then
-# olddefconfig settles the dependencies.
-make defconfig
-cat > lfs-docker.config << "EOF"
-{{config.kernelFragment}}
-EOF
-scripts/kconfig/merge_config.sh -m .config lfs-docker.config
-make olddefconfig
-
-# lfs-docker: like merge_config.sh does when it runs make itself, name the options of the fragment that
-# did not make it into the final .config (an unmet dependency, or an option of another architecture,
-# such as X86_X2APIC on aarch64). A warning only.
-# Only the last value given for an option counts (the user's fragment comes after the default one).
-awk '/^CONFIG_[A-Za-z0-9_]*=/ { split($0, a, "="); last[a[1]] = $0 }
-     /^# CONFIG_[A-Za-z0-9_]* is not set$/ { last[$2] = "" }
-     END { for (k in last) if (last[k] != "") print last[k] }' lfs-docker.config |
-while read -r opt; do
-  grep -qxF -- "$opt" .config || echo "lfs-docker: warning: $opt is not in the final .config" >&2
-done
+{{> kernel-config base="defconfig"}}
 
 make
 
