@@ -20,8 +20,8 @@ const PROGRESS: readonly ProgressMode[] = ["auto", "tty", "plain", "rawjson", "q
 
 /** Thrown when the user interrupts the build; the CLI exits 130. */
 export class Interrupted extends Error {
-  constructor(signal: string) {
-    super(`interrupted (${signal}): the build was cancelled on the daemon; nothing was written to the output directory`);
+  constructor(signal: string, what = "the build was cancelled on the daemon; nothing was written to the output directory") {
+    super(`interrupted (${signal}): ${what}`);
     this.name = "Interrupted";
   }
 }

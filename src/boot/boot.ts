@@ -1,0 +1,244 @@
+/**
+ * Boot an ISO in QEMU and watch its serial console: each milestone with its time, then optionally log
+ * in and run commands. Succeeds only when every milestone and every command was seen to succeed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LfsDockerError, OptionError } from "../errors.js";
+import { isArchName, type ArchName } from "../arch/profiles.js";
+import { ConsoleLog, MILESTONES, commandOutput, wrapCommand, type MilestoneEvent, type MilestoneName } from "./console.js";
+import { qemuCommand, uefiFirmware, type Accel, type Firmware, type Medium } from "./qemu.js";
+
+export interface BootOptions {
+  /** The ISO image to boot. */
+  iso: string;
+  arch?: ArchName | string;
+  firmware?: Firmware;
+  /** cdrom (default), or disk: the image attached as a hard disk, the way a USB stick boots. */
+  medium?: Medium;
+  /** Guest memory in MiB (default 1024). */
+  memory?: number;
+  accel?: Accel;
+  /** Seconds for the whole boot and the commands (default 600). */
+  timeout?: number;
+  /** Log in on the serial console with this user and password, e.g. { user: "root", password: "lfs" }. */
+  login?: { user: string; password: string };
+  /** Shell commands to run after logging in; each must exit 0. */
+  commands?: string[];
+  /** Milestones that must be seen (default: all of them; without `login`, up to the login prompt). */
+  expect?: MilestoneName[];
+  /** Each milestone as it is seen. */
+  onMilestone?: (event: MilestoneEvent) => void;
+  /** Raw console output, as it arrives. */
+  onConsole?: (text: string) => void;
+  /** Cancels the boot (the machine is stopped). */
+  signal?: AbortSignal;
+}
+
+export interface CommandResult {
+  command: string;
+  output: string[];
+  status: number;
+  /** Seconds since the machine started, when the command finished. */
+  seconds: number;
+}
+
+export interface BootResult {
+  milestones: MilestoneEvent[];
+  commands: CommandResult[];
+  /** Seconds from the start of QEMU to the login prompt. */
+  toLogin?: number;
+  seconds: number;
+  /** The accelerators QEMU was asked to use. */
+  accel: string[];
+  /** The QEMU command line. */
+  command: string[];
+}
+
+/** The boot did not reach what was expected: carries the console's last lines. */
+export class BootError extends LfsDockerError {
+  readonly consoleTail: string[];
+  readonly milestones: MilestoneEvent[];
+  constructor(message: string, tail: string[], milestones: MilestoneEvent[], options?: { cause?: unknown }) {
+    const reached = milestones.length ? milestones.map((m) => `${m.name} ${m.seconds.toFixed(1)} s`).join(", ") : "none";
+    super("E_BOOT", `${message}\nmilestones reached: ${reached}\nlast console lines:\n${tail.map((l) => `  | ${l}`).join("\n") || "  (the console printed nothing)"}`, options);
+    this.name = "BootError";
+    this.consoleTail = tail;
+    this.milestones = milestones;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function connectConsole(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    s.once("connect", () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+/** Boot `options.iso` and return what was seen; throws BootError (with the console tail) otherwise. */
+export async function boot(options: BootOptions): Promise<BootResult> {
+  const arch = options.arch ?? "x86_64";
+  if (!isArchName(arch)) throw new OptionError("arch", arch, ["x86_64", "aarch64"]);
+  const firmware = options.firmware ?? (arch === "x86_64" ? "bios" : "uefi");
+  const timeout = options.timeout ?? 600;
+  if (!(timeout > 0)) throw new OptionError("timeout", timeout, "a number of seconds greater than 0");
+  try {
+    const s = await stat(options.iso);
+    if (!s.isFile()) throw new Error("not a regular file");
+  } catch (err) {
+    throw new OptionError("ISO", options.iso, "an ISO image file", (err as Error).message);
+  }
+  const commands = options.commands ?? [];
+  if (commands.length && !options.login) throw new OptionError("run", commands[0], "commands need --login USER:PASSWORD");
+  const expect = options.expect ?? [...MILESTONES];
+
+  const work = await mkdtemp(join(tmpdir(), "lfs-docker-boot-"));
+  const debugLog = join(work, "firmware.log");
+  const consoleSocket = join(work, "console.sock");
+  let uefiVars: string | undefined;
+  if (firmware === "uefi") {
+    const fw = uefiFirmware(arch);
+    if (fw.vars) {
+      uefiVars = join(work, "uefi-vars.fd");
+      await copyFile(fw.vars, uefiVars);
+    }
+  }
+  await writeFile(debugLog, "");
+  const q = qemuCommand({
+    iso: options.iso,
+    arch,
+    firmware,
+    medium: options.medium ?? "cdrom",
+    memory: options.memory ?? 1024,
+    accel: options.accel ?? "auto",
+    ...(uefiVars && { uefiVars }),
+    ...(arch === "x86_64" && { debugLog }),
+    consoleSocket,
+  });
+
+  const log = new ConsoleLog();
+  const started = Date.now();
+  const now = () => (Date.now() - started) / 1000;
+  const child = spawn(q.binary, q.args, { stdio: ["ignore", "ignore", "pipe"] });
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  let stderr = "";
+  const changed: (() => void)[] = [];
+  const wake = () => changed.splice(0).forEach((f) => f());
+  const note = (events: MilestoneEvent[]) => events.forEach((e) => options.onMilestone?.(e));
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (t: string) => {
+    stderr = (stderr + t).slice(-4000);
+  });
+  child.on("error", (err) => {
+    spawnError = err;
+    wake();
+  });
+  child.on("exit", (code, signal) => {
+    exited = { code, signal };
+    wake();
+  });
+
+  // The firmware's debug console (SeaBIOS prints its banner there, not on the serial port).
+  const firmwareWatch = setInterval(() => {
+    if (log.milestone("firmware")) return;
+    readFile(debugLog, "utf8")
+      .then((t) => {
+        const line = t.split("\n").find((l) => /SeaBIOS \(version/.test(l));
+        if (line && !log.milestone("firmware")) note(log.record("firmware", now(), line.trim()));
+        wake();
+      })
+      .catch(() => {});
+  }, 200);
+  const onAbort = () => wake();
+  options.signal?.addEventListener("abort", onAbort);
+
+  const fail = (message: string, cause?: unknown): never => {
+    throw new BootError(message, log.tail(), log.milestones, cause === undefined ? undefined : { cause });
+  };
+  /** Wait until `done()` gives a value, failing on a fatal console line, QEMU's exit, abort or timeout. */
+  const until = async <T>(what: string, done: () => T | undefined, pollMs = 1000): Promise<T> => {
+    for (;;) {
+      const v = done();
+      if (v !== undefined) return v;
+      if (log.fatal) fail(`boot failed while waiting for ${what}: the console shows "${log.fatal}"`);
+      if (spawnError) fail(`cannot start ${q.binary}: ${spawnError.message}`, spawnError);
+      if (exited) fail(`QEMU exited (${exited.signal ?? `code ${exited.code}`}) while waiting for ${what}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
+      if (options.signal?.aborted) fail(`boot cancelled while waiting for ${what}`, options.signal.reason);
+      const left = timeout - now();
+      if (left <= 0) fail(`timed out after ${timeout} s waiting for ${what}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left * 1000, pollMs));
+        changed.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  };
+  let console: Socket | undefined;
+  const type = (text: string) => console?.write(text);
+
+  const results: CommandResult[] = [];
+  try {
+    // QEMU makes the socket, then waits for us before it starts the machine.
+    await until("QEMU's serial console socket", () => (existsSync(consoleSocket) ? true : undefined), 50);
+    const c = await connectConsole(consoleSocket);
+    console = c;
+    c.setEncoding("utf8");
+    c.on("data", (text: string) => {
+      options.onConsole?.(text);
+      note(log.feed(text, now()));
+      wake();
+    });
+    c.on("error", () => {});
+    const needed = options.login ? MILESTONES.filter((m) => expect.includes(m) || m === "login") : expect;
+    for (const m of needed) await until(`the ${m} milestone`, () => log.milestone(m));
+    if (options.login) {
+      const { user, password } = options.login;
+      await sleep(300);
+      type(`${user}\n`);
+      await until("the password prompt", () => (/[Pp]assword: ?$/.test(log.openLine) ? true : undefined));
+      type(`${password}\n`);
+      const mark = log.mark;
+      await until("a shell prompt after logging in", () => {
+        if (log.history.slice(mark).some((l) => /Login incorrect|Authentication failure/i.test(l))) fail(`login as ${user} was refused`);
+        return /[#$] ?$/.test(log.openLine) ? true : undefined;
+      });
+      for (const [i, command] of commands.entries()) {
+        const w = wrapCommand(command, i + 1);
+        type(`${w.line}\n`);
+        const r = await until(`the end of \`${command}\``, () => commandOutput(log.history, i + 1));
+        results.push({ command, output: r.output, status: r.status, seconds: now() });
+        if (r.status !== 0) fail(`\`${command}\` exited with status ${r.status}:\n${r.output.map((l) => `  ${l}`).join("\n")}`);
+      }
+    }
+    const login = log.milestone("login");
+    return {
+      milestones: log.milestones,
+      commands: results,
+      ...(login && { toLogin: login.seconds }),
+      seconds: now(),
+      accel: q.accel,
+      command: [q.binary, ...q.args],
+    };
+  } finally {
+    console?.destroy();
+    clearInterval(firmwareWatch);
+    options.signal?.removeEventListener("abort", onAbort);
+    if (!exited && !spawnError) {
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await new Promise<void>((r) => (exited || spawnError ? r() : child.once("exit", () => r())));
+      clearTimeout(t);
+    }
+    await rm(work, { recursive: true, force: true });
+  }
+}
