@@ -392,10 +392,24 @@ export interface PrepareOptions {
  * are written there; nothing else in `dir` is touched.
  */
 export async function prepareChapter5Sources(dir?: string, opts: PrepareOptions = {}): Promise<string> {
+  const manifest = loadManifest();
+  return prepareSources(manifest, dir ?? join(opts.cacheDir ?? testCacheDir(), `sources-lfs-${manifest.book}-chapter5`), opts);
+}
+
+/** The test book's manifest (test/books/mini/debian-sources.json, the same format). */
+export const testBookManifestPath = (): string => join(packageRoot(), "test", "books", "mini", "debian-sources.json");
+
+/** The sources of the test book under test/books/mini, like prepareChapter5Sources. */
+export async function prepareTestBookSources(dir?: string, opts: PrepareOptions = {}): Promise<string> {
+  const manifest = JSON.parse(readFileSync(testBookManifestPath(), "utf8")) as DebianSourcesManifest;
+  return prepareSources(manifest, dir ?? join(opts.cacheDir ?? testCacheDir(), "sources-test-book"), opts);
+}
+
+/** Make the files of a manifest, under the names it gives them, in `dir` (see prepareChapter5Sources). */
+export async function prepareSources(manifest: DebianSourcesManifest, dir: string, opts: PrepareOptions = {}): Promise<string> {
   const log = opts.log ?? (() => {});
   const cache = opts.cacheDir ?? testCacheDir();
-  const manifest = loadManifest();
-  const out = resolve(dir ?? join(cache, `sources-lfs-${manifest.book}-chapter5`));
+  const out = resolve(dir);
   const downloads = join(cache, "downloads");
   const prepared = join(cache, "prepared");
   await mkdir(out, { recursive: true });

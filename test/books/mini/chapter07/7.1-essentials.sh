@@ -1,0 +1,13 @@
+# In the new root (FROM scratch + the directory built on the host): from here on, only BusyBox runs.
+busybox | head -n 1
+cat > /etc/passwd << "EOF"
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:Unprivileged User:/dev/null:/bin/false
+EOF
+cat > /etc/group << "EOF"
+root:x:0:
+tty:x:5:
+nogroup:x:65534:
+EOF
+echo 'root:*:19000:0:99999:7:::' > /etc/shadow
+chmod 0600 /etc/shadow
