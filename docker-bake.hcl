@@ -29,7 +29,7 @@ group "default" {
 }
 
 group "all" {
-  targets = ["x86_64-sysv", "x86_64-systemd"]
+  targets = ["x86_64-sysv", "x86_64-systemd", "aarch64-sysv", "aarch64-systemd"]
 }
 
 target "_common" {
@@ -55,4 +55,18 @@ target "x86_64-systemd" {
   dockerfile = "dockerfiles/lfs-12.3-x86_64-systemd.Dockerfile"
   platforms  = ["linux/amd64"]
   output     = ["type=local,dest=${OUTPUT_DIR}/x86_64-systemd"]
+}
+
+target "aarch64-sysv" {
+  inherits   = ["_common"]
+  dockerfile = "dockerfiles/lfs-12.3-aarch64-sysv.Dockerfile"
+  platforms  = ["linux/arm64"]
+  output     = ["type=local,dest=${OUTPUT_DIR}/aarch64-sysv"]
+}
+
+target "aarch64-systemd" {
+  inherits   = ["_common"]
+  dockerfile = "dockerfiles/lfs-12.3-aarch64-systemd.Dockerfile"
+  platforms  = ["linux/arm64"]
+  output     = ["type=local,dest=${OUTPUT_DIR}/aarch64-systemd"]
 }

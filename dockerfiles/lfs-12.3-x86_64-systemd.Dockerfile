@@ -4,15 +4,17 @@
 # book section, named after it). Do not edit: regenerate with
 #   lfs-docker generate --arch x86_64 --init systemd
 #
-#   stage        book                          what happens
-#   sources      chapter 3                     every tarball and patch, checked against the book's MD5
-#   host         chapters 4-6, section 7.2     cross toolchain and temporary tools, in $LFS, as user lfs
-#   toolchain    chapter 7                     the chroot: FROM scratch + the temporary system
-#   system       chapters 8-11                 the final system, its configuration, kernel and release files
-#   iso-builder  (lfs-docker)                  squashfs + initramfs + GRUB (BIOS and UEFI), one hybrid ISO
-#   iso          (lfs-docker)                  FROM scratch: only the ISO
+#   stage        book                       runs on     what happens
+#   sources      chapter 3                  build       every tarball and patch, checked against the book's MD5
+#   host         chapters 4-6, section 7.2  build       cross toolchain and temporary tools, in $LFS, as user lfs
+#   toolchain    chapter 7                  target      the chroot: FROM scratch + the temporary system
+#   system       chapters 8-11              target      the final system, its configuration, kernel and release files
+#   iso-builder  (lfs-docker)               build       squashfs + initramfs + GRUB (i386-pc, x86_64-efi), one hybrid ISO
+#   iso          (lfs-docker)               -           FROM scratch: only the ISO
+#   (build: the build machine's platform, $BUILDPLATFORM; target: linux/amd64, the platform the
+#   build is for: `--platform linux/amd64`, native on a x86_64 builder, emulated elsewhere)
 #
-# Build it:  docker buildx build -f THIS_FILE -o out .    -> out/lfs-12.3-systemd-x86_64.iso
+# Build it:  docker buildx build --platform linux/amd64 -f THIS_FILE -o out .    -> out/lfs-12.3-systemd-x86_64.iso
 # Sources are mounted read-only into a tmpfs per section, and build trees live in that tmpfs: no
 # tarball or build tree lands in a layer, and a failed build resumes after the last finished section.
 # Every section runs with --network=none: the sources stage is the only step that downloads anything.
@@ -117,7 +119,7 @@ ADD https://www.linuxfromscratch.org/patches/lfs/12.3/expect-5.45.4-gcc14-1.patc
 ADD https://www.linuxfromscratch.org/patches/lfs/12.3/glibc-2.41-fhs-1.patch /glibc-2.41-fhs-1.patch
 ADD https://www.linuxfromscratch.org/patches/lfs/12.3/kbd-2.7.1-backspace-1.patch /kbd-2.7.1-backspace-1.patch
 
-FROM ${HOST_IMAGE} AS sources-verify
+FROM --platform=$BUILDPLATFORM ${HOST_IMAGE} AS sources-verify
 # MD5 is what the book publishes; it detects damaged downloads, not a malicious mirror.
 RUN --network=none --mount=type=bind,from=sources-download,target=/sources <<'END_OF_SECTION'
 #!/bin/bash
@@ -221,10 +223,11 @@ COPY --from=sources-verify /md5sums.verified /.lfs-docker/md5sums.verified
 COPY --from=sources-download / /
 
 # ---------------------------------------------------------------------------------------------------
-# host: chapters 4 to 6 and section 7.2, on the build machine. The container is the book's host
-# system; $LFS is a directory in it, the lfs user builds there as the book says.
+# host: chapters 4 to 6 and section 7.2, on the build machine ($BUILDPLATFORM, natively, whatever the target:
+# chapters 5 and 6 cross-compile). The container is the book's host system; $LFS is a
+# directory in it, the lfs user builds there as the book says.
 # ---------------------------------------------------------------------------------------------------
-FROM ${HOST_IMAGE} AS host
+FROM --platform=$BUILDPLATFORM ${HOST_IMAGE} AS host
 ARG JOBS=
 # 2.6. Setting the $LFS Variable; LFS_ARCH is lfs-docker's: the architecture being built.
 ENV LFS=/mnt/lfs LFS_ARCH=x86_64
@@ -1072,7 +1075,9 @@ END_OF_SECTION
 
 # ---------------------------------------------------------------------------------------------------
 # toolchain: chapter 7 from 7.3 on. The temporary system becomes the root file system of a new
-# image: this is the book's chroot, with no chroot command and no privileges.
+# image: this is the book's chroot, with no chroot command and no privileges. From here on the
+# programs are the target's (linux/amd64): natively on a x86_64 builder, under QEMU user
+# emulation elsewhere.
 # ---------------------------------------------------------------------------------------------------
 FROM scratch AS toolchain
 COPY --from=host /mnt/lfs/ /
@@ -4359,21 +4364,47 @@ END_OF_SECTION
 # switches root into the system's init, GRUB for each firmware, one hybrid image (xorriso).
 # No loop devices, no privileges.
 # ---------------------------------------------------------------------------------------------------
-FROM ${ISO_IMAGE} AS iso-builder
+FROM --platform=$BUILDPLATFORM ${ISO_IMAGE} AS iso-builder
+# The tools, and what the target's own architecture needs: GRUB's modules for i386-pc and x86_64-efi and a static
+# busybox of the target for the initramfs. When the build machine is of another architecture,
+# Debian's packages of the target architecture are unpacked, not installed: they hold target code,
+# not programs for this machine (busybox into /usr/lib/lfs-docker/<arch>, as scripts/base-images.sh does).
 RUN <<'END_OF_SECTION'
 #!/bin/bash
 set -euo pipefail
+target=amd64
+native=$(dpkg --print-architecture 2>/dev/null || echo unknown)
 required="xorriso mksquashfs grub-mkimage mkfs.vfat mcopy cpio busybox"
 missing=""
 for t in $required; do command -v "$t" >/dev/null || missing="$missing $t"; done
-if [ -n "$missing" ]; then
-  command -v apt-get >/dev/null || { echo "iso image lacks:$missing (and has no apt-get to install them)" >&2; exit 1; }
+foreign=""
+for d in i386-pc x86_64-efi ; do
+  [ -d "/usr/lib/grub/$d" ] || foreign="$foreign grub-efi-$target-bin"
+done
+[ "$target" = "$native" ] || [ -x "/usr/lib/lfs-docker/$target/bin/busybox" ] || foreign="$foreign busybox-static"
+if [ -n "$missing$foreign" ]; then
+  command -v apt-get >/dev/null || { echo "iso image lacks:$missing$foreign (and has no apt-get to install them)" >&2; exit 1; }
+  [ "$target" = "$native" ] || dpkg --add-architecture "$target"
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    xorriso squashfs-tools grub-common grub-pc-bin grub-efi-amd64-bin mtools dosfstools cpio busybox-static zstd xz-utils
+    xorriso squashfs-tools grub-common mtools dosfstools cpio busybox-static zstd xz-utils \
+    $(if [ "$target" = "$native" ]; then echo grub-pc-bin grub-efi-amd64-bin ; fi)
+  if [ "$target" != "$native" ]; then
+    cd /tmp
+    for p in $(echo $foreign | tr ' ' '\n' | sort -u); do
+      apt-get download "$p:$target"
+      case $p in
+        busybox-static) mkdir -p "/usr/lib/lfs-docker/$target" && dpkg-deb -x ${p}_*_"$target".deb "/usr/lib/lfs-docker/$target" ;;
+        *) dpkg-deb -x ${p}_*_"$target".deb / ;;
+      esac
+    done
+    rm -f /tmp/*.deb
+    dpkg --remove-architecture "$target"
+  fi
   rm -rf /var/lib/apt/lists/*
 fi
 for t in $required; do command -v "$t" >/dev/null || { echo "missing ISO tool: $t" >&2; exit 1; }; done
+for d in i386-pc x86_64-efi ; do [ -d "/usr/lib/grub/$d" ] || { echo "missing GRUB modules: /usr/lib/grub/$d" >&2; exit 1; }; done
 END_OF_SECTION
 
 # The system, as it will boot. The bind mount is a writable snapshot of the system stage: the
@@ -4453,7 +4484,12 @@ set -euo pipefail
 cd /initramfs
 chmod 0755 init
 mkdir -p bin dev proc sys mnt/medium mnt/system mnt/rw mnt/root
-cp "$(command -v busybox)" bin/busybox
+# The target's busybox: this machine's own when it is of the same architecture.
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  cp "$(command -v busybox)" bin/busybox
+else
+  cp /usr/lib/lfs-docker/amd64/bin/busybox bin/busybox
+fi
 find . -print0 | sort -z | cpio --null -o -H newc --quiet | gzip -9 > /iso/boot/initrd.img
 END_OF_SECTION
 
@@ -4500,7 +4536,8 @@ mkfs.vfat -C /iso/boot/grub/efi.img "$kib" >/dev/null
 mmd -i /iso/boot/grub/efi.img ::/EFI ::/EFI/BOOT
 mcopy -i /iso/boot/grub/efi.img /esp/EFI/BOOT/BOOTX64.EFI ::/EFI/BOOT/
 # The same ESP as a GPT partition, for firmware that boots a USB disk rather than El Torito.
-xorriso_args+=(-eltorito-alt-boot -e boot/grub/efi.img -no-emul-boot -efi-boot-part --efi-boot-image)
+[ "${#xorriso_args[@]}" -eq 0 ] || xorriso_args+=(-eltorito-alt-boot)
+xorriso_args+=(-e boot/grub/efi.img -no-emul-boot -efi-boot-part --efi-boot-image)
 mkdir -p /out
 xorriso -as mkisofs -iso-level 3 -full-iso9660-filenames -R -J -joliet-long \
   -volid LFS_12_3 -appid "Linux From Scratch 12.3 (systemd, x86_64)" \

@@ -15,11 +15,21 @@
 #         needs (bc, flex, libelf-dev, libssl-dev, cpio, kmod) and download helpers.
 #   iso   ${LFS_ISO_IMAGE:-lfs-docker/iso:bookworm}
 #         tools to assemble a bootable ISO: xorriso, GRUB (BIOS, x86_64 EFI, arm64 EFI
-#         modules), mtools, dosfstools, squashfs-tools, cpio, busybox-static, compressors.
+#         modules), mtools, dosfstools, squashfs-tools, cpio, busybox-static, compressors,
+#         and the other architecture's static busybox for its initramfs, unpacked in
+#         /usr/lib/lfs-docker/<debian arch>/bin/busybox.
+#   cross ${LFS_CROSS_IMAGE:-lfs-docker/cross:bookworm}
+#         the host packages plus Debian's cross compilers for the other architecture
+#         (gcc-aarch64-linux-gnu on amd64): the end-to-end test book cross-compiles its
+#         BusyBox and kernel with them (the real book builds its own cross toolchain).
+#   host-arm64 ${LFS_HOST_ARM64_IMAGE:-lfs-docker/host:bookworm-arm64}  (only when named)
+#         the host image for linux/arm64, bootstrapped under QEMU user emulation: for
+#         building the host stage emulated (--host-platform target), as a comparison.
 #
 # Images that already exist are skipped unless --force is given.
 #
-# Usage: sudo scripts/base-images.sh [--force] [host] [iso]   (default: both)
+# Usage: sudo scripts/base-images.sh [--force] [host] [iso] [cross] [host-arm64]
+#        (default: host iso cross)
 #
 # Environment (all optional):
 #   LFS_HOST_IMAGE, LFS_ISO_IMAGE   image names
@@ -37,6 +47,8 @@ readonly SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SUITE="${LFS_DEBIAN_SUITE:-bookworm}"
 readonly HOST_IMAGE="${LFS_HOST_IMAGE:-lfs-docker/host:$SUITE}"
 readonly ISO_IMAGE="${LFS_ISO_IMAGE:-lfs-docker/iso:$SUITE}"
+readonly CROSS_IMAGE="${LFS_CROSS_IMAGE:-lfs-docker/cross:$SUITE}"
+readonly HOST_ARM64_IMAGE="${LFS_HOST_ARM64_IMAGE:-lfs-docker/host:$SUITE-arm64}"
 readonly WORKDIR="${LFS_BASE_WORKDIR:-/var/tmp}"
 readonly IMAGE_PATH='/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
@@ -67,11 +79,11 @@ for arg in "$@"; do
   case "$arg" in
     --force|-f) FORCE=1 ;;
     -h|--help) usage; exit 0 ;;
-    host|iso) WANT+=("$arg") ;;
+    host|iso|cross|host-arm64) WANT+=("$arg") ;;
     *) die "unknown argument '$arg' (see --help)" ;;
   esac
 done
-[ "${#WANT[@]}" -gt 0 ] || WANT=(host iso)
+[ "${#WANT[@]}" -gt 0 ] || WANT=(host iso cross)
 
 # ---------------------------------------------------------------------------
 # cleanup: a debootstrap target may still have /proc, /sys, /dev/pts ... mounted when
@@ -119,8 +131,14 @@ mkdir -p "$WORKDIR"
 ARCH="$(dpkg --print-architecture)"
 for efi in amd64 arm64; do
   if [ "$efi" = "$ARCH" ]; then ISO_PACKAGES+=("grub-efi-$efi-bin")
-  else FOREIGN_GRUB+=("grub-efi-$efi-bin:$efi"); fi
+  else FOREIGN_GRUB+=("grub-efi-$efi-bin:$efi"); FOREIGN_ARCH="$efi"; fi
 done
+# Debian's cross compiler for the other architecture (the end-to-end test book's).
+case "$ARCH" in
+  amd64) CROSS_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+  arm64) CROSS_PACKAGES=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;
+  *) CROSS_PACKAGES=() ;;
+esac
 
 MIRROR="${LFS_DEBIAN_MIRROR:-}"
 find_mirror() { # only when something has to be built (keeps the no-op run fast)
@@ -137,10 +155,11 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 join_by_comma() { local IFS=,; printf '%s' "$*"; }
 
 # ---------------------------------------------------------------------------
-# build_image KIND NAME PACKAGES...
+# build_image KIND NAME PACKAGES...   (DEB_ARCH: the architecture to bootstrap)
 # ---------------------------------------------------------------------------
 build_image() {
   local kind=$1 name=$2; shift 2
+  local arch=${DEB_ARCH:-$ARCH}
   local pkgs=("$@") t0 old_id dlog new_id size
   t0=$SECONDS
 
@@ -159,7 +178,7 @@ build_image() {
   dlog="$WORKDIR/lfs-docker-debootstrap-$kind.log"
   log "[$kind] debootstrap --variant=minbase $SUITE -> $ROOTFS (log: $dlog)"
   info "packages: ${pkgs[*]}"
-  if ! debootstrap --variant=minbase --arch="$ARCH" --components=main \
+  if ! debootstrap --variant=minbase --arch="$arch" --components=main \
        --include="$(join_by_comma "${pkgs[@]}")" \
        "$SUITE" "$ROOTFS" "$MIRROR" >"$dlog" 2>&1; then
     printf '\n---- last 30 lines of %s ----\n' "$dlog" >&2
@@ -191,9 +210,21 @@ build_image() {
         dpkg --remove-architecture $farch" >>"$dlog" 2>&1 \
         || die "[$kind] could not unpack $fp (see $dlog)"
     done
+    # The other architecture's static busybox, for that architecture's initramfs (the
+    # iso-builder runs on the build machine whatever the target).
+    log "[$kind] unpacking busybox-static:$FOREIGN_ARCH into /usr/lib/lfs-docker/$FOREIGN_ARCH"
+    chroot "$ROOTFS" sh -ec "
+      dpkg --add-architecture $FOREIGN_ARCH
+      apt-get -q update >/dev/null
+      cd /tmp && apt-get -q download busybox-static:$FOREIGN_ARCH >/dev/null
+      mkdir -p /usr/lib/lfs-docker/$FOREIGN_ARCH
+      dpkg-deb -x /tmp/busybox-static_*_$FOREIGN_ARCH.deb /usr/lib/lfs-docker/$FOREIGN_ARCH
+      rm -f /tmp/*.deb
+      dpkg --remove-architecture $FOREIGN_ARCH" >>"$dlog" 2>&1 \
+      || die "[$kind] could not unpack busybox-static:$FOREIGN_ARCH (see $dlog)"
   fi
 
-  if [ "$kind" = host ]; then
+  if [ "$kind" != iso ]; then
     # LFS: "/bin/sh should be a symbolic or hard link to bash". bookworm's dash owns a
     # diversion of /bin/sh (to /bin/sh.distrib) and re-points /bin/sh at dash on every
     # configure unless the diversion is the admin's (LOCAL); so turn it into a local
@@ -220,7 +251,7 @@ build_image() {
 
   log "[$kind] docker import -> $name"
   tar -C "$ROOTFS" --numeric-owner --xattrs --xattrs-include='security.capability' -c . \
-    | docker import \
+    | docker import --platform "linux/$arch" \
         --change "ENV PATH=$IMAGE_PATH" \
         --change 'CMD ["/bin/bash"]' \
         --change "LABEL org.opencontainers.image.title=lfs-docker-$kind org.opencontainers.image.base.name=debian:$SUITE" \
@@ -239,16 +270,19 @@ build_image() {
 
   # smoke test: the image runs and has its key tools
   local check
-  if [ "$kind" = host ]; then
+  if [ "$kind" = cross ]; then
+    check='set -e; readlink /bin/sh; gcc --version | head -n1; for c in /usr/bin/*-linux-gnu-gcc; do "$c" --version | head -n1; done'
+  elif [ "$kind" != iso ]; then
     check='set -e; readlink /bin/sh; bash --version | head -n1; gcc --version | head -n1;
            ld --version | head -n1; make --version | head -n1; python3 --version;
            bison --version | head -n1; flex --version; bc --version | head -n1'
   else
     check='set -e; xorriso -version 2>&1 | head -n1; grub-mkrescue --version;
            ls -d /usr/lib/grub/i386-pc /usr/lib/grub/x86_64-efi /usr/lib/grub/arm64-efi; ls /usr/lib/grub/arm64-efi | wc -l;
+           ls /usr/lib/lfs-docker/*/bin/busybox;
            mksquashfs -version | head -n1; busybox | head -n1'
   fi
-  docker run --rm --network none "$name" bash -c "$check" 2>&1 | sed 's/^/    | /' >&2 \
+  docker run --rm --network none --platform "linux/$arch" "$name" bash -c "$check" 2>&1 | sed 's/^/    | /' >&2 \
     || die "[$kind] smoke test of $name failed"
 
   log "[$kind] $name built in $((SECONDS - t0)) s ($((size / 1000000)) MB)"
@@ -257,13 +291,18 @@ build_image() {
 
 for kind in "${WANT[@]}"; do
   case "$kind" in
-    host) build_image host "$HOST_IMAGE" "${HOST_PACKAGES[@]}" ;;
-    iso)  build_image iso  "$ISO_IMAGE"  "${ISO_PACKAGES[@]}" ;;
+    host)  build_image host  "$HOST_IMAGE"  "${HOST_PACKAGES[@]}" ;;
+    iso)   build_image iso   "$ISO_IMAGE"   "${ISO_PACKAGES[@]}" ;;
+    cross) build_image cross "$CROSS_IMAGE" "${HOST_PACKAGES[@]}" "${CROSS_PACKAGES[@]}" ;;
+    host-arm64)
+      [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || [ "$ARCH" = arm64 ] \
+        || die "[host-arm64] no QEMU user emulation for aarch64 is registered (scripts/boot-setup.sh --aarch64)"
+      DEB_ARCH=arm64 build_image host-arm64 "$HOST_ARM64_IMAGE" "${HOST_PACKAGES[@]}" ;;
   esac
 done
 
 log "images:"
 for kind in "${WANT[@]}"; do
-  case "$kind" in host) n=$HOST_IMAGE ;; iso) n=$ISO_IMAGE ;; esac
+  case "$kind" in host) n=$HOST_IMAGE ;; iso) n=$ISO_IMAGE ;; cross) n=$CROSS_IMAGE ;; host-arm64) n=$HOST_ARM64_IMAGE ;; esac
   docker image ls --format '    {{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}  {{.CreatedSince}}' "$n" >&2
 done

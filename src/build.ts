@@ -81,6 +81,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       context,
       dockerfileText: dockerfile,
       ...(options.target !== undefined && { target: options.target }),
+      // The target's platform: the stages with no platform of their own (toolchain, system) run on
+      // it; host and iso-builder say --platform=$BUILDPLATFORM.
+      platforms: [resolveOptions(options).arch.platform],
       ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
       ...(options.noCache && { noCache: true }),
       exports: [{ type: "local", dest: staging }],

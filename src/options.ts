@@ -58,6 +58,12 @@ export interface GenerateOptions {
   syntax?: boolean | string;
   /** Compression of the system squashfs (default zstd). */
   squashfsCompression?: "zstd" | "xz" | "gzip";
+  /**
+   * Where the host stage (chapters 4-6, cross-compiling) runs: `build` (default), the build machine's
+   * platform, natively whatever the target; or `target`, the target's platform, emulated on another
+   * machine (the original project's approach; for comparisons).
+   */
+  hostPlatform?: "build" | "target";
   /** Extra Kconfig lines merged after the book's fragment. */
   kernelFragment?: string;
   /**
@@ -82,6 +88,7 @@ export interface ResolvedOptions {
   isoImage: string;
   syntax: string | undefined;
   squashfsCompression: "zstd" | "xz" | "gzip";
+  hostPlatform: "build" | "target";
   kernelFragment: string;
   until: string | undefined;
   config: SystemConfig;
@@ -144,6 +151,8 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024)) {
     throw new OptionError("jobs", jobs, "a whole number from 1 to 1024 (omit it to use the builder's core count)");
   }
+  const hostPlatform = options.hostPlatform ?? "build";
+  if (hostPlatform !== "build" && hostPlatform !== "target") throw new OptionError("host platform", hostPlatform, ["build", "target"]);
   const compression = options.squashfsCompression ?? "zstd";
   if (!(COMPRESSIONS as readonly string[]).includes(compression)) throw new OptionError("squashfs compression", compression, COMPRESSIONS);
 
@@ -174,6 +183,7 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
     isoImage: checkImage("iso image", options.isoImage ?? DEFAULT_ISO_IMAGE),
     syntax,
     squashfsCompression: compression,
+    hostPlatform,
     kernelFragment,
     until,
     config: checkConfig(options.config),

@@ -21,6 +21,10 @@ export interface ArchProfile {
   readonly efiBootFile: string;
   /** Serial console device for the kernel command line. */
   readonly serialConsole: string;
+  /** Whether GRUB drives a PC serial port itself (x86); elsewhere the UEFI console is the serial port. */
+  readonly grubSerial: boolean;
+  /** Debian's name for the architecture (dpkg --print-architecture). */
+  readonly debianArch: string;
   /** Whether the generator supports this architecture yet. */
   readonly supported: boolean;
 }
@@ -36,6 +40,8 @@ const PROFILES: Readonly<Record<ArchName, ArchProfile>> = {
     grubTargets: ["i386-pc", "x86_64-efi"],
     efiBootFile: "BOOTX64.EFI",
     serialConsole: "ttyS0",
+    grubSerial: true,
+    debianArch: "amd64",
     supported: true,
   },
   aarch64: {
@@ -48,7 +54,9 @@ const PROFILES: Readonly<Record<ArchName, ArchProfile>> = {
     grubTargets: ["arm64-efi"],
     efiBootFile: "BOOTAA64.EFI",
     serialConsole: "ttyAMA0",
-    supported: false,
+    grubSerial: false,
+    debianArch: "arm64",
+    supported: true,
   },
   i686: {
     name: "i686",
@@ -60,6 +68,8 @@ const PROFILES: Readonly<Record<ArchName, ArchProfile>> = {
     grubTargets: ["i386-pc", "i386-efi"],
     efiBootFile: "BOOTIA32.EFI",
     serialConsole: "ttyS0",
+    grubSerial: true,
+    debianArch: "i386",
     supported: false,
   },
   riscv64: {
@@ -72,6 +82,8 @@ const PROFILES: Readonly<Record<ArchName, ArchProfile>> = {
     grubTargets: ["riscv64-efi"],
     efiBootFile: "BOOTRISCV64.EFI",
     serialConsole: "ttyS0",
+    grubSerial: false,
+    debianArch: "riscv64",
     supported: false,
   },
 };

@@ -122,7 +122,7 @@ export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngin
     systemd: o.init === "systemd",
     tests: o.tests,
     book: { release: book.release, title: book.title },
-    arch: { name: o.arch.name, triple: o.arch.triple, serialConsole: o.arch.serialConsole },
+    arch: { name: o.arch.name, triple: o.arch.triple, serialConsole: o.arch.serialConsole, kernelArch: o.arch.kernelArch, kernelImage: o.arch.kernelImage },
     config: { ...o.config, kernelFragment: [book.kernelConfig.trimEnd(), o.kernelFragment.trimEnd()].filter(Boolean).join("\n") },
   };
   const stageNames = (["host", "toolchain", "system"] as const).filter((name, i) => o.until === undefined || i === 0 || sections.some((s) => s.stage === name));

@@ -65,7 +65,7 @@ export function dockerfileSteps(dockerfile: string): StepInfo[] {
     }
     if (line === "" || line.startsWith("#")) continue;
     if (!COUNTED.test(line)) continue;
-    const from = /^FROM \S+ AS (\S+)/.exec(line);
+    const from = /^FROM (?:--platform=\S+ )?\S+ AS (\S+)/.exec(line);
     if (from) {
       stage = from[1]!;
       step = 1;

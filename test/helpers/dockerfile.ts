@@ -18,7 +18,7 @@ export function sectionBlock(dockerfile: string, number: string): string | undef
 
 /** Stage names in order of their FROM lines. */
 export function stageNames(dockerfile: string): string[] {
-  return [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]!);
+  return [...dockerfile.matchAll(/^FROM (?:--platform=\S+ )?\S+ AS (\S+)$/gm)].map((m) => m[1]!);
 }
 
 /** Instructions (first word of each non-comment, non-continuation line outside heredocs). */

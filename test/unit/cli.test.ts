@@ -22,7 +22,7 @@ test("generate prints the Dockerfile on standard output", () => {
 
 test("bad values exit 2 with one line naming the value and the accepted ones", () => {
   const cases: [string[], RegExp][] = [
-    [["generate", "--arch", "mips"], /^lfs-docker: invalid arch "mips"; accepted: x86_64\n$/],
+    [["generate", "--arch", "mips"], /^lfs-docker: invalid arch "mips"; accepted: x86_64, aarch64\n$/],
     [["generate", "--init", "openrc"], /^lfs-docker: invalid init "openrc"; accepted: sysv, systemd\n$/],
     [["generate", "--jobs", "many"], /invalid --jobs/],
     [["generate", "--bogus-flag"], /Unknown argument: bogus-flag/],

@@ -18,6 +18,7 @@ export function withBookOptions<T>(y: Argv<T>) {
     .option("iso-image", { type: "string", default: DEFAULT_ISO_IMAGE, describe: "base image of the iso-builder stage" })
     .option("syntax", { type: "string", describe: "add a # syntax= line (for engines older than Docker 23); without a value: docker/dockerfile:1.7" })
     .option("squashfs-compression", { type: "string", default: "zstd", describe: "squashfs compression (zstd, xz, gzip)" })
+    .option("host-platform", { type: "string", default: "build", describe: "where chapters 4-6 run: build (the build machine, cross-compiling) or target (emulated)" })
     .option("kernel-fragment", { type: "string", describe: "file of extra kernel Kconfig lines, merged after the book's" })
     .option("until", { type: "string", describe: "stop after this book section (e.g. 5.5): a shorter Dockerfile for debugging" })
     .option("hostname", { type: "string", default: DEFAULT_CONFIG.hostname })
@@ -28,7 +29,7 @@ export function withBookOptions<T>(y: Argv<T>) {
     .option("keymap", { type: "string", default: DEFAULT_CONFIG.keymap })
     .option("codename", { type: "string", default: DEFAULT_CONFIG.codename, describe: "release codename in /etc/os-release" })
     .group(["release", "book", "init", "arch", "jobs", "tests", "until"], "Book:")
-    .group(["host-image", "iso-image", "syntax", "squashfs-compression", "kernel-fragment"], "Build:")
+    .group(["host-image", "iso-image", "host-platform", "syntax", "squashfs-compression", "kernel-fragment"], "Build:")
     .group(["hostname", "domain", "timezone", "locale", "charmap", "keymap", "codename"], "System:");
 }
 
@@ -43,6 +44,7 @@ export interface BookArgs {
   "iso-image": string;
   syntax?: string | undefined;
   "squashfs-compression": string;
+  "host-platform": string;
   "kernel-fragment"?: string | undefined;
   until?: string | undefined;
   hostname: string;
@@ -85,6 +87,7 @@ export function toGenerateOptions(a: BookArgs): GenerateOptions {
     isoImage: a["iso-image"],
     ...(a.syntax !== undefined && { syntax: a.syntax === "" ? true : a.syntax }),
     squashfsCompression: a["squashfs-compression"] as GenerateOptions["squashfsCompression"],
+    hostPlatform: a["host-platform"] as GenerateOptions["hostPlatform"],
     ...(kernelFragment !== undefined && { kernelFragment }),
     ...(a.until !== undefined && { until: a.until }),
     config,

@@ -1,5 +1,7 @@
-# In the new root (FROM scratch + the directory built on the host): from here on, only BusyBox runs.
+# In the new root (FROM scratch + the directory built on the host): from here on, only BusyBox runs,
+# on the target's platform (natively, or under QEMU user emulation). Which machine that was is kept.
 busybox | head -n 1
+uname -m > /etc/lfs-docker-toolchain-machine
 cat > /etc/passwd << "EOF"
 root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:Unprivileged User:/dev/null:/bin/false
