@@ -88,14 +88,21 @@ const seconds = (v: ReportVertex): number | null =>
 /** Join the vertices of a solve with the Dockerfile's steps. */
 export function buildReport(dockerfile: string, vertices: readonly ReportVertex[], sbuSection: string | null = "5.2"): BuildReport {
   const steps = new Map(dockerfileSteps(dockerfile).map((s) => [`${s.stage} ${s.step}`, s]));
-  const rows: ReportRow[] = [];
+  // One row per step: BuildKit may report a step under more than one vertex (the same name, e.g. a
+  // cache check and the run); a run or a failure says more than a cache hit.
+  const byStep = new Map<string, ReportRow>();
   for (const v of vertices) {
     const m = /^\[([^\s\]]+) (\d+)\/\d+\]/.exec(v.name);
     if (!m) continue;
-    const step = steps.get(`${m[1]} ${m[2]}`);
+    const key = `${m[1]} ${m[2]}`;
+    const step = steps.get(key);
     if (!step) continue;
-    rows.push({ ...step, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null });
+    const row: ReportRow = { ...step, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null };
+    const seen = byStep.get(key);
+    const weight = (r: ReportRow) => (r.failed ? 3 : r.cached ? 1 : 2) * 1e9 + (r.seconds ?? 0);
+    if (!seen || weight(row) > weight(seen)) byStep.set(key, row);
   }
+  const rows = [...byStep.values()];
   rows.sort((a, b) => (a.stage === b.stage ? a.step - b.step : 0));
   const binutils = sbuSection === null ? undefined : rows.find((r) => r.section === sbuSection && !r.cached && r.seconds !== null);
   const sbuSeconds = binutils?.seconds ?? null;

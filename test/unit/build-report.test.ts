@@ -41,3 +41,16 @@ test("without an uncached 5.2 there is no SBU, and the report says so", () => {
   assert.equal(report.sbuSeconds, null);
   assert.match(formatReport(report), /1 SBU: not measured/);
 });
+
+test("a step BuildKit reports under two vertices is one row, the run winning over the cache hit", () => {
+  const t0 = Date.UTC(2026, 0, 1);
+  const at = (s: number) => new Date(t0 + s * 1000);
+  const report = buildReport(df, [
+    { name: "[host 5/40] RUN x", cached: true },
+    { name: "[host 5/40] RUN x", cached: false, started: at(0), completed: at(80) },
+    { name: "[host 3/9] RUN y", cached: true },
+    { name: "[host 3/9] RUN y", cached: true },
+  ]);
+  assert.deepEqual(report.rows.map((r) => [r.section, r.cached, r.seconds]), [["4.2", true, null], ["5.2", false, 80]]);
+  assert.equal(report.sbuSeconds, 80);
+});
