@@ -28,6 +28,8 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
       if (timer) clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A program that exits without reading its input (xorriso does) must not make this an EPIPE.
+    child.stdin.on("error", () => {});
     child.stdin.end(opts.input ?? "");
   });
 }
