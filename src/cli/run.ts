@@ -5,6 +5,7 @@ import { generateCommand } from "./commands/generate.js";
 import { listCommand } from "./commands/list.js";
 import { buildCommand, Interrupted } from "./commands/build.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { sourcesCommand } from "./commands/sources.js";
 import { bootCommand } from "./commands/boot.js";
 
 /** A usage error: bad flags, bad values. Exit code 2. */
@@ -46,8 +47,9 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     .command(listCommand(io))
     .command(buildCommand(io))
     .command(doctorCommand(io))
+    .command(sourcesCommand(io))
     .command(bootCommand(io))
-    .demandCommand(1, "name a command: generate, list, build, boot or doctor (see --help)")
+    .demandCommand(1, "name a command: generate, list, build, boot, doctor or sources (see --help)")
     .strict()
     .recommendCommands()
     .version(version)

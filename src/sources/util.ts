@@ -1,0 +1,67 @@
+import { basename } from "node:path";
+import type { SourceFile } from "../book/types.js";
+import { SourcesError } from "./errors.js";
+
+/** Refuse a book file name that is not a plain name (it would write outside the directory). */
+export function checkFileName(f: SourceFile): void {
+  const name = f.file;
+  if (typeof name !== "string" || name === "" || name === "." || name === ".." || basename(name) !== name || name.includes("\\") || name.includes("\0")) {
+    throw new SourcesError("E_SOURCES_NAME", `the book's file name ${JSON.stringify(name)} (${f.name}) is not a plain file name`, { file: String(name) });
+  }
+}
+
+/**
+ * Run `fn` on every item with at most `jobs` at once; results in the items' order. The first
+ * rejection stops new items from starting and rejects once the running ones have settled.
+ */
+export async function runPool<T, R>(items: readonly T[], jobs: number, fn: (item: T, index: number) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && !signal?.aborted && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  if (failure) throw failure.error;
+  if (signal?.aborted) throw signal.reason;
+  return results;
+}
+
+/** Wait `ms`, or reject with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A size for people: 512 B, 1.5 KiB, 12.3 MiB, 1.02 GiB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
+}
