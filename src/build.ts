@@ -10,7 +10,9 @@ import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/session/session.js";
 import { OptionError } from "./errors.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
-import { editionSections, loadBookDir } from "./book/load.js";
+import { editionSections, editionSources, loadBookDir } from "./book/load.js";
+import type { SourceFile } from "./book/types.js";
+import { assertSourcesVerified } from "./sources/verify.js";
 import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildReport } from "./report/build-report.js";
@@ -23,8 +25,14 @@ export interface BuildOptions extends GenerateOptions {
   /** BuildKit address (default: BUILDKIT_HOST, else the Docker Engine). */
   builder?: string;
   progress?: ProgressMode;
-  /** Directory holding the book's sources, given as the named context `sources`. */
+  /**
+   * Directory holding the book's sources, given as the named context `sources` (which replaces the
+   * stage that downloads and checks them). The files the build uses are checked here first, against
+   * the book's MD5 (and the directory's lock file, if any), unless `verifySources` is false.
+   */
   sources?: string;
+  /** Check the files of `sources` before the build (default true). */
+  verifySources?: boolean;
   noCache?: boolean;
   /** Replace files of the same names already in `output`. */
   force?: boolean;
@@ -57,11 +65,25 @@ function sbuSection(options: GenerateOptions): string | null {
   return editionSections(loadBookDir(o.bookDir), o.init).find((s) => s.page === "binutils-pass1")?.number ?? null;
 }
 
+/** The source files the generated Dockerfile mounts: those of the sections it has (up to `until`). */
+export function buildSources(options: GenerateOptions): SourceFile[] {
+  const o = resolveOptions(options);
+  const book = loadBookDir(o.bookDir);
+  const all = editionSections(book, o.init);
+  const end = o.until === undefined ? all.length : all.findIndex((s) => s.number === o.until) + 1;
+  const used = new Set(all.slice(0, end).flatMap((s) => (s.script ? [s.script.header.unpack, ...s.script.header.uses] : [])));
+  return editionSources(book, o.init).filter((f) => used.has(f.file));
+}
+
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const dockerfile = generate(options); // checks every generate option before anything is written or sent
   const output = resolve(options.output);
   if (existsSync(output) && !statSync(output).isDirectory()) throw new OptionError("--output", options.output, "a directory (created when missing)");
-  if (options.sources !== undefined) checkDir("--sources", options.sources);
+  if (options.sources !== undefined) {
+    checkDir("--sources", options.sources);
+    // The named context replaces the stage that checks the book's MD5 sums: check here instead.
+    if (options.verifySources !== false) await assertSourcesVerified(options.sources, buildSources(options), options.signal ? { signal: options.signal } : {});
+  }
   if (options.rootPasswordFile !== undefined && !existsSync(options.rootPasswordFile)) {
     throw new OptionError("--root-password-file", options.rootPasswordFile, "a readable file holding the root password");
   }

@@ -12,6 +12,7 @@ interface BuildArgs extends BookArgs {
   progress: string;
   sources?: string | undefined;
   "no-cache": boolean;
+  "no-verify-sources": boolean;
   force: boolean;
   "root-password-file"?: string | undefined;
 }
@@ -37,6 +38,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
         .option("builder", { type: "string", describe: "BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDKIT_HOST, else the Docker Engine)" })
         .option("progress", { type: "string", default: "auto", describe: PROGRESS.join(" | ") })
         .option("sources", { type: "string", describe: "directory holding the book's tarballs and patches (no downloads during the build)" })
+        .option("no-verify-sources", { type: "boolean", default: false, describe: "do not check the --sources files against the book's MD5 sums before building" })
         .option("no-cache", { type: "boolean", default: false })
         .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory" })
         .option("root-password-file", { type: "string", describe: "file holding the root password (default password: lfs)" }) as never,
@@ -57,7 +59,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           ...(args.target !== undefined && { target: args.target }),
           ...(args.builder !== undefined && { builder: args.builder }),
           progress: args.progress as ProgressMode,
-          ...(args.sources !== undefined && { sources: args.sources }),
+          ...(args.sources !== undefined && { sources: args.sources, verifySources: !args["no-verify-sources"] }),
           noCache: args["no-cache"],
           force: args.force,
           ...(args["root-password-file"] !== undefined && { rootPasswordFile: args["root-password-file"] }),
