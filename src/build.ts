@@ -99,6 +99,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.rootPasswordFile) secrets.root_password = { file: resolve(options.rootPasswordFile) };
   try {
     await using client = await connect(options.builder);
+    // Less a few seconds: the daemon's clock may differ a little from ours.
+    const solveStarted = new Date(Date.now() - 10_000);
     await client.solve({
       context,
       dockerfileText: dockerfile,
@@ -128,7 +130,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       renameSync(join(staging, name), dest);
       files.push(dest);
     }
-    const report = buildReport(dockerfile, [...vertices.values()], sbuSection(options));
+    const report = buildReport(dockerfile, [...vertices.values()], sbuSection(options), solveStarted);
     const reportFile = join(output, "build-report.txt");
     writeFileSync(reportFile, formatReport(report));
     writeFileSync(join(output, "build-report.json"), JSON.stringify(report, null, 1) + "\n");

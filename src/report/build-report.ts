@@ -4,13 +4,19 @@
  * Pure functions: the Dockerfile text and the vertices in, the report out.
  */
 
-/** What a counted step of a stage is: BuildKit names steps `[stage k/n]`, counting FROM, RUN, COPY, ADD. */
+/**
+ * What a counted step of a stage is: BuildKit names steps `[stage k/n]`, counting RUN, COPY, ADD, and
+ * FROM only when the stage starts from an image (a stage that starts from scratch or from another
+ * stage has nothing to load: its first RUN or COPY is step 1).
+ */
 export interface StepInfo {
   stage: string;
   step: number;
   /** Book section number, when the step carries out a section. */
   section?: string;
   title: string;
+  /** The step's instruction: FROM, RUN, COPY or ADD. */
+  instruction: string;
 }
 
 export interface ReportVertex {
@@ -22,6 +28,8 @@ export interface ReportVertex {
 }
 
 export interface ReportRow extends StepInfo {
+  /** The name BuildKit gave the step's vertex. */
+  vertex: string;
   seconds: number | null;
   cached: boolean;
   failed: boolean;
@@ -45,6 +53,7 @@ export function dockerfileSteps(dockerfile: string): StepInfo[] {
   const steps: StepInfo[] = [];
   let stage = "";
   let step = 0;
+  const stages = new Set<string>();
   let lastSection: { number: string; title: string } | undefined;
   let heredoc: string | undefined;
   let continued = false;
@@ -65,16 +74,21 @@ export function dockerfileSteps(dockerfile: string): StepInfo[] {
     }
     if (line === "" || line.startsWith("#")) continue;
     if (!COUNTED.test(line)) continue;
-    const from = /^FROM (?:--platform=\S+ )?\S+ AS (\S+)/.exec(line);
+    const from = /^FROM (?:--platform=\S+ )?(\S+) AS (\S+)/.exec(line);
     if (from) {
-      stage = from[1]!;
-      step = 1;
+      const base = from[1]!;
+      stage = from[2]!;
+      stages.add(stage);
       lastSection = undefined;
-      steps.push({ stage, step, title: line });
+      step = 0;
+      if (base !== "scratch" && !stages.has(base)) {
+        step = 1;
+        steps.push({ stage, step, title: line, instruction: "FROM" });
+      }
       continue;
     }
     step++;
-    const info: StepInfo = { stage, step, title: lastSection?.title ?? line.slice(0, 80) };
+    const info: StepInfo = { stage, step, title: lastSection?.title ?? line.slice(0, 80), instruction: line.split(" ")[0]! };
     if (lastSection && line.startsWith("RUN")) info.section = lastSection.number;
     steps.push(info);
     lastSection = undefined;
@@ -86,8 +100,10 @@ const seconds = (v: ReportVertex): number | null =>
   v.started && v.completed ? Math.max(0, (v.completed.getTime() - v.started.getTime()) / 1000) : null;
 
 /** Join the vertices of a solve with the Dockerfile's steps. */
-export function buildReport(dockerfile: string, vertices: readonly ReportVertex[], sbuSection: string | null = "5.2"): BuildReport {
-  const steps = new Map(dockerfileSteps(dockerfile).map((s) => [`${s.stage} ${s.step}`, s]));
+export function buildReport(dockerfile: string, vertices: readonly ReportVertex[], sbuSection: string | null = "5.2", since?: Date): BuildReport {
+  const list = dockerfileSteps(dockerfile);
+  const steps = new Map(list.map((s) => [`${s.stage} ${s.step}`, s]));
+  const position = new Map(list.map((s, i) => [`${s.stage} ${s.step}`, i]));
   // One row per step: BuildKit may report a step under more than one vertex (the same name, e.g. a
   // cache check and the run); a run or a failure says more than a cache hit.
   const byStep = new Map<string, ReportRow>();
@@ -97,18 +113,23 @@ export function buildReport(dockerfile: string, vertices: readonly ReportVertex[
     const key = `${m[1]} ${m[2]}`;
     const step = steps.get(key);
     if (!step) continue;
-    const row: ReportRow = { ...step, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null };
+    const row: ReportRow = { ...step, vertex: v.name, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null };
     const seen = byStep.get(key);
     const weight = (r: ReportRow) => (r.failed ? 3 : r.cached ? 1 : 2) * 1e9 + (r.seconds ?? 0);
     if (!seen || weight(row) > weight(seen)) byStep.set(key, row);
   }
   const rows = [...byStep.values()];
-  rows.sort((a, b) => (a.stage === b.stage ? a.step - b.step : 0));
+  // In the Dockerfile's order (stages run side by side report their steps interleaved).
+  rows.sort((a, b) => position.get(`${a.stage} ${a.step}`)! - position.get(`${b.stage} ${b.step}`)!);
   const binutils = sbuSection === null ? undefined : rows.find((r) => r.section === sbuSection && !r.cached && r.seconds !== null);
   const sbuSeconds = binutils?.seconds ?? null;
   if (sbuSeconds) for (const r of rows) if (r.seconds !== null) r.sbu = r.seconds / sbuSeconds;
-  const starts = vertices.flatMap((v) => (v.started ? [v.started.getTime()] : []));
-  const ends = vertices.flatMap((v) => (v.completed ? [v.completed.getTime()] : []));
+  // A vertex BuildKit shares with another build that was running already (an image's metadata, say)
+  // comes with that build's times: only what started after this build did counts for the total.
+  const after = vertices.filter((v) => !since || !v.started || v.started.getTime() >= since.getTime());
+  const mine = after.some((v) => v.started) ? after : vertices;
+  const starts = mine.flatMap((v) => (v.started ? [v.started.getTime()] : []));
+  const ends = mine.flatMap((v) => (v.completed ? [v.completed.getTime()] : []));
   const totalSeconds = starts.length && ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null;
   return { rows, totalSeconds, sbuSeconds, sbuSection };
 }
