@@ -8,7 +8,8 @@
 #   sources      chapter 3                  build       every tarball and patch, checked against the book's MD5
 #   host         chapters 4-6, section 7.2  build       cross toolchain and temporary tools, in $LFS, as user lfs
 #   toolchain    chapter 7                  target      the chroot: FROM scratch + the temporary system
-#   system       chapters 8-11              target      the final system, its configuration, kernel and release files
+#   kernel       section 10.3               build       the kernel, compiled for the target (aarch64) from the host stage; system installs it
+#   system       chapters 8-11              target      the final system, its configuration and release files
 #   iso-builder  (lfs-docker)               build       squashfs + initramfs + GRUB (arm64-efi), one hybrid ISO
 #   iso          (lfs-docker)               -           FROM scratch: only the ISO
 #   (build: the build machine's platform, $BUILDPLATFORM; target: linux/arm64, the platform the
@@ -1382,6 +1383,236 @@ rm -rf /tools
 # `tar -cJpf $HOME/lfs-temp-tools-....tar.xz .` from $LFS on the host) and its restore do not
 # apply: the image layer this RUN produces is that backup. A later failure rebuilds from the cached
 # layer of this section, and nothing has to be unmounted or re-entered.
+END_OF_SECTION
+
+# ---------------------------------------------------------------------------------------------------
+# kernel: 10.3. Linux-6.13.4, built on the build machine ($BUILDPLATFORM, natively, whatever the target),
+# from the host stage: building a kernel runs nothing of the target, so it needs no emulation, only a
+# compiler for the target, which the host stage has (in LFS, the book's own cross toolchain of
+# chapter 5, in $LFS/tools). Where the book installs into the running system, the section installs
+# into /lfs-kernel, a root of its own, which the system stage copies to / at the book's place.
+# BuildKit builds this stage while the system stage runs chapter 8.
+# ---------------------------------------------------------------------------------------------------
+FROM host AS kernel
+ARG JOBS=
+ENV LFS_KERNEL_ROOT=/lfs-kernel PATH=/mnt/lfs/tools/bin:/usr/bin:/bin:/usr/sbin:/sbin
+
+# lfs-docker: what the book's final system provides for building a kernel (bc, flex, libelf, OpenSSL,
+# kmod's depmod) must come from the build machine here; installed when the base image lacks them
+# (Debian-based images), then checked.
+RUN <<'END_OF_SECTION'
+#!/bin/bash
+set -euo pipefail
+have() { command -v "$1" >/dev/null; }
+ok() { have bc && have flex && have bison && have depmod && [ -e /usr/include/gelf.h ] && [ -e /usr/include/openssl/ssl.h ]; }
+if ! ok; then
+  have apt-get || { echo "host image lacks a kernel build requirement (bc, flex, bison, depmod, libelf and OpenSSL headers) and has no apt-get to install it" >&2; exit 1; }
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bc flex bison kmod libelf-dev libssl-dev
+  rm -rf /var/lib/apt/lists/*
+fi
+ok || { echo "missing a kernel build requirement: bc, flex, bison, depmod, libelf or OpenSSL headers" >&2; exit 1; }
+install -d -m 0755 "$LFS_KERNEL_ROOT"
+END_OF_SECTION
+
+# 10.3. Linux-6.13.4
+#   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/kernel.html
+#   stages/lfs-12.3/chapter10/10.3-kernel.sh
+RUN --network=none \
+    --mount=type=tmpfs,target=/sources \
+    --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/sources/linux-6.13.4.tar.xz \
+    <<'END_OF_SECTION'
+#!/bin/bash
+set -euo pipefail
+export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
+cd /sources
+tar -xf linux-6.13.4.tar.xz
+cd linux-6.13.4
+
+# lfs-docker: the book compiles the kernel inside the new system, with its final GCC. Here the section
+# runs in the kernel stage, on the build machine, with the cross compiler of chapter 5 (the same GCC
+# and Binutils releases, built for $LFS_TGT): no emulation when the target is another architecture.
+# ARCH names the kernel's architecture directory; CROSS_COMPILE the prefix of the target's tools.
+export ARCH=arm64 CROSS_COMPILE=$LFS_TGT-
+
+make mrproper
+
+# lfs-docker: the book configures the kernel interactively with `make menuconfig`, from a good
+# starting point (`make defconfig`), setting the options it lists. Here `make defconfig` is the start,
+# and the options are a fragment merged with the kernel's own merge_config.sh: the book's required
+# options for this edition and those a live ISO needs to boot without modules (kernel.config beside
+# the book's scripts), followed by the user's own fragment, whose values win. Then olddefconfig
+# settles the dependencies.
+make defconfig
+cat > lfs-docker.config << "EOF"
+# Default kernel configuration fragment for LFS 12.3 (lfs-docker).
+# 10.3 starts from `make defconfig`, merges this fragment (then the user's own, whose values win) with
+# scripts/kconfig/merge_config.sh -m, and runs `make olddefconfig`.
+# The same fragment serves both editions: lines only one edition needs are grouped under a comment
+# naming it. None of them does harm to the other edition.
+# Everything a live ISO needs to find and mount its root file system is built in (=y): the
+# initramfs loads no modules.
+
+# ---------------------------------------------------------------------------------------------
+# both editions: the options the book (10.3) says to enable or disable
+# ---------------------------------------------------------------------------------------------
+# General setup
+# CONFIG_WERROR is not set
+CONFIG_PSI=y
+# CONFIG_PSI_DEFAULT_DISABLED is not set
+# CONFIG_IKHEADERS is not set
+CONFIG_CGROUPS=y
+CONFIG_MEMCG=y
+# CONFIG_EXPERT is not set
+# Processor type and features
+CONFIG_RELOCATABLE=y
+CONFIG_RANDOMIZE_BASE=y
+# General architecture-dependent options
+CONFIG_STACKPROTECTOR=y
+CONFIG_STACKPROTECTOR_STRONG=y
+# Device Drivers > Generic Driver Options (devtmpfs is also what the initramfs mounts on /dev)
+# CONFIG_UEVENT_HELPER is not set
+CONFIG_DEVTMPFS=y
+CONFIG_DEVTMPFS_MOUNT=y
+# Device Drivers > Firmware Drivers, Graphics support
+CONFIG_SYSFB_SIMPLEFB=y
+CONFIG_DRM=y
+CONFIG_DRM_PANIC=y
+CONFIG_DRM_PANIC_SCREEN="kmsg"
+CONFIG_DRM_FBDEV_EMULATION=y
+CONFIG_DRM_SIMPLEDRM=y
+CONFIG_FRAMEBUFFER_CONSOLE=y
+
+# ---------------------------------------------------------------------------------------------
+# systemd: the further options the book lists for the systemd edition
+# (harmless for System V: networking, inotify and tmpfs are in defconfig anyway)
+# The book accepts CGROUP_SCHED and FW_LOADER either way; they keep their defconfig values.
+# ---------------------------------------------------------------------------------------------
+CONFIG_NET=y
+CONFIG_INET=y
+CONFIG_IPV6=y
+# CONFIG_RT_GROUP_SCHED is not set
+# CONFIG_FW_LOADER_USER_HELPER is not set
+CONFIG_DMIID=y
+CONFIG_INOTIFY_USER=y
+# TMPFS is also needed by the live ISO (the overlay's upper layer, /run)
+CONFIG_TMPFS=y
+CONFIG_TMPFS_POSIX_ACL=y
+
+# ---------------------------------------------------------------------------------------------
+# x86_64: the book's additional options for a 64-bit system (x2APIC mode, which firmware may
+# enable). Options of another architecture are dropped by olddefconfig (with a warning) elsewhere.
+# ---------------------------------------------------------------------------------------------
+CONFIG_X86_X2APIC=y
+CONFIG_PCI=y
+CONFIG_PCI_MSI=y
+CONFIG_IOMMU_SUPPORT=y
+CONFIG_IRQ_REMAP=y
+
+# ---------------------------------------------------------------------------------------------
+# live ISO (lfs-docker, both editions): what booting from the ISO needs, built in
+# ---------------------------------------------------------------------------------------------
+# The initramfs, and the compressions it may be packed with
+CONFIG_BLK_DEV_INITRD=y
+CONFIG_RD_GZIP=y
+CONFIG_RD_ZSTD=y
+# The CD-ROM / disk holding the ISO, and its file system
+CONFIG_SCSI=y
+CONFIG_BLK_DEV_SD=y
+CONFIG_BLK_DEV_SR=y
+CONFIG_ISO9660_FS=y
+CONFIG_JOLIET=y
+# The system image on the ISO: a squashfs file, mounted through a loop device
+CONFIG_BLK_DEV_LOOP=y
+CONFIG_MISC_FILESYSTEMS=y
+CONFIG_SQUASHFS=y
+CONFIG_SQUASHFS_ZLIB=y
+CONFIG_SQUASHFS_XZ=y
+CONFIG_SQUASHFS_ZSTD=y
+# The root file system: an overlay with a tmpfs (above) on top of the squashfs
+CONFIG_OVERLAY_FS=y
+# Virtio devices (QEMU, KVM and most clouds): PCI, and MMIO on the aarch64 "virt" machine
+CONFIG_VIRTIO_MENU=y
+CONFIG_VIRTIO_PCI=y
+CONFIG_VIRTIO_MMIO=y
+CONFIG_VIRTIO_BLK=y
+CONFIG_SCSI_VIRTIO=y
+CONFIG_VIRTIO_NET=y
+CONFIG_VIRTIO_CONSOLE=y
+# ATA: AHCI (QEMU q35, most PCs) and Intel PIIX IDE (QEMU's default pc machine, where the CD-ROM
+# is booted from under BIOS)
+CONFIG_ATA=y
+CONFIG_SATA_AHCI=y
+CONFIG_ATA_SFF=y
+CONFIG_ATA_BMDMA=y
+CONFIG_ATA_PIIX=y
+# USB sticks and USB CD drives
+CONFIG_USB_SUPPORT=y
+CONFIG_USB=y
+CONFIG_USB_XHCI_HCD=y
+CONFIG_USB_EHCI_HCD=y
+CONFIG_USB_OHCI_HCD=y
+CONFIG_USB_UHCI_HCD=y
+CONFIG_USB_STORAGE=y
+CONFIG_USB_UAS=y
+# UEFI boot: the kernel as an EFI application, and the firmware's frame buffer as a console
+# (with SYSFB_SIMPLEFB above, simpledrm normally drives it; efifb is the fallback)
+CONFIG_EFI=y
+CONFIG_EFI_STUB=y
+CONFIG_FB=y
+CONFIG_FB_EFI=y
+# Serial console (console=ttyS0 on PCs; on QEMU's aarch64 "virt" machine the PL011, ttyAMA0)
+CONFIG_SERIAL_8250=y
+CONFIG_SERIAL_8250_CONSOLE=y
+CONFIG_SERIAL_AMBA_PL011=y
+CONFIG_SERIAL_AMBA_PL011_CONSOLE=y
+EOF
+scripts/kconfig/merge_config.sh -m .config lfs-docker.config
+make olddefconfig
+
+# lfs-docker: like merge_config.sh does when it runs make itself, name the options of the fragment that
+# did not make it into the final .config (an unmet dependency, or an option of another architecture,
+# such as X86_X2APIC on aarch64). A warning only.
+# Only the last value given for an option counts (the user's fragment comes after the default one).
+awk '/^CONFIG_[A-Za-z0-9_]*=/ { split($0, a, "="); last[a[1]] = $0 }
+     /^# CONFIG_[A-Za-z0-9_]* is not set$/ { last[$2] = "" }
+     END { for (k in last) if (last[k] != "") print last[k] }' lfs-docker.config |
+while read -r opt; do
+  grep -qxF -- "$opt" .config || echo "lfs-docker: warning: $opt is not in the final .config" >&2
+done
+
+make
+
+# lfs-docker: the book installs into the system it runs in; here everything goes below
+# $LFS_KERNEL_ROOT, which the system stage copies to / at this section's place. There, as in the
+# final system (4.2), lib is a symbolic link to usr/lib, so that the modules land in usr/lib/modules
+# and the copy leaves the system's /lib link as it is.
+install -v -d -m755 $LFS_KERNEL_ROOT/usr/lib
+ln -sv usr/lib $LFS_KERNEL_ROOT/lib
+make INSTALL_MOD_PATH=$LFS_KERNEL_ROOT modules_install
+
+# lfs-docker: the book's command copies arch/x86/boot/bzImage; the image `make` leaves for the target
+# architecture is arch/arm64/boot/Image (aarch64 and riscv64: the uncompressed Image, which is also
+# what their EFI stub and GRUB boot).
+install -v -d -m755 $LFS_KERNEL_ROOT/boot
+cp -iv arch/arm64/boot/Image $LFS_KERNEL_ROOT/boot/vmlinuz-6.13.4-lfs-12.3
+
+cp -iv System.map $LFS_KERNEL_ROOT/boot/System.map-6.13.4
+
+cp -iv .config $LFS_KERNEL_ROOT/boot/config-6.13.4
+
+install -v -d -m755 $LFS_KERNEL_ROOT/usr/share/doc
+cp -r Documentation -T $LFS_KERNEL_ROOT/usr/share/doc/linux-6.13.4
+
+install -v -m755 -d $LFS_KERNEL_ROOT/etc/modprobe.d
+cat > $LFS_KERNEL_ROOT/etc/modprobe.d/usb.conf << "EOF"
+# Begin /etc/modprobe.d/usb.conf
+
+install ohci_hcd /sbin/modprobe ehci_hcd ; /sbin/modprobe -i ohci_hcd ; true
+install uhci_hcd /sbin/modprobe ehci_hcd ; /sbin/modprobe -i uhci_hcd ; true
+
+# End /etc/modprobe.d/usb.conf
+EOF
 END_OF_SECTION
 
 # ---------------------------------------------------------------------------------------------------
@@ -4226,193 +4457,8 @@ END_OF_SECTION
 # 10.3. Linux-6.13.4
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/kernel.html
 #   stages/lfs-12.3/chapter10/10.3-kernel.sh
-RUN --network=none \
-    --mount=type=tmpfs,target=/sources \
-    --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/sources/linux-6.13.4.tar.xz \
-    <<'END_OF_SECTION'
-#!/bin/bash
-set -euo pipefail
-export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
-cd /sources
-tar -xf linux-6.13.4.tar.xz
-cd linux-6.13.4
-
-make mrproper
-
-# lfs-docker: the book configures the kernel interactively with `make menuconfig`, from a good
-# starting point (`make defconfig`), setting the options it lists. Here `make defconfig` is the start,
-# and the options are a fragment merged with the kernel's own merge_config.sh: the book's required
-# options for this edition and those a live ISO needs to boot without modules (kernel.config beside
-# the book's scripts), followed by the user's own fragment, whose values win. Then olddefconfig
-# settles the dependencies.
-make defconfig
-cat > lfs-docker.config << "EOF"
-# Default kernel configuration fragment for LFS 12.3 (lfs-docker).
-# 10.3 starts from `make defconfig`, merges this fragment (then the user's own, whose values win) with
-# scripts/kconfig/merge_config.sh -m, and runs `make olddefconfig`.
-# The same fragment serves both editions: lines only one edition needs are grouped under a comment
-# naming it. None of them does harm to the other edition.
-# Everything a live ISO needs to find and mount its root file system is built in (=y): the
-# initramfs loads no modules.
-
-# ---------------------------------------------------------------------------------------------
-# both editions: the options the book (10.3) says to enable or disable
-# ---------------------------------------------------------------------------------------------
-# General setup
-# CONFIG_WERROR is not set
-CONFIG_PSI=y
-# CONFIG_PSI_DEFAULT_DISABLED is not set
-# CONFIG_IKHEADERS is not set
-CONFIG_CGROUPS=y
-CONFIG_MEMCG=y
-# CONFIG_EXPERT is not set
-# Processor type and features
-CONFIG_RELOCATABLE=y
-CONFIG_RANDOMIZE_BASE=y
-# General architecture-dependent options
-CONFIG_STACKPROTECTOR=y
-CONFIG_STACKPROTECTOR_STRONG=y
-# Device Drivers > Generic Driver Options (devtmpfs is also what the initramfs mounts on /dev)
-# CONFIG_UEVENT_HELPER is not set
-CONFIG_DEVTMPFS=y
-CONFIG_DEVTMPFS_MOUNT=y
-# Device Drivers > Firmware Drivers, Graphics support
-CONFIG_SYSFB_SIMPLEFB=y
-CONFIG_DRM=y
-CONFIG_DRM_PANIC=y
-CONFIG_DRM_PANIC_SCREEN="kmsg"
-CONFIG_DRM_FBDEV_EMULATION=y
-CONFIG_DRM_SIMPLEDRM=y
-CONFIG_FRAMEBUFFER_CONSOLE=y
-
-# ---------------------------------------------------------------------------------------------
-# systemd: the further options the book lists for the systemd edition
-# (harmless for System V: networking, inotify and tmpfs are in defconfig anyway)
-# The book accepts CGROUP_SCHED and FW_LOADER either way; they keep their defconfig values.
-# ---------------------------------------------------------------------------------------------
-CONFIG_NET=y
-CONFIG_INET=y
-CONFIG_IPV6=y
-# CONFIG_RT_GROUP_SCHED is not set
-# CONFIG_FW_LOADER_USER_HELPER is not set
-CONFIG_DMIID=y
-CONFIG_INOTIFY_USER=y
-# TMPFS is also needed by the live ISO (the overlay's upper layer, /run)
-CONFIG_TMPFS=y
-CONFIG_TMPFS_POSIX_ACL=y
-
-# ---------------------------------------------------------------------------------------------
-# x86_64: the book's additional options for a 64-bit system (x2APIC mode, which firmware may
-# enable). Options of another architecture are dropped by olddefconfig (with a warning) elsewhere.
-# ---------------------------------------------------------------------------------------------
-CONFIG_X86_X2APIC=y
-CONFIG_PCI=y
-CONFIG_PCI_MSI=y
-CONFIG_IOMMU_SUPPORT=y
-CONFIG_IRQ_REMAP=y
-
-# ---------------------------------------------------------------------------------------------
-# live ISO (lfs-docker, both editions): what booting from the ISO needs, built in
-# ---------------------------------------------------------------------------------------------
-# The initramfs, and the compressions it may be packed with
-CONFIG_BLK_DEV_INITRD=y
-CONFIG_RD_GZIP=y
-CONFIG_RD_ZSTD=y
-# The CD-ROM / disk holding the ISO, and its file system
-CONFIG_SCSI=y
-CONFIG_BLK_DEV_SD=y
-CONFIG_BLK_DEV_SR=y
-CONFIG_ISO9660_FS=y
-CONFIG_JOLIET=y
-# The system image on the ISO: a squashfs file, mounted through a loop device
-CONFIG_BLK_DEV_LOOP=y
-CONFIG_MISC_FILESYSTEMS=y
-CONFIG_SQUASHFS=y
-CONFIG_SQUASHFS_ZLIB=y
-CONFIG_SQUASHFS_XZ=y
-CONFIG_SQUASHFS_ZSTD=y
-# The root file system: an overlay with a tmpfs (above) on top of the squashfs
-CONFIG_OVERLAY_FS=y
-# Virtio devices (QEMU, KVM and most clouds): PCI, and MMIO on the aarch64 "virt" machine
-CONFIG_VIRTIO_MENU=y
-CONFIG_VIRTIO_PCI=y
-CONFIG_VIRTIO_MMIO=y
-CONFIG_VIRTIO_BLK=y
-CONFIG_SCSI_VIRTIO=y
-CONFIG_VIRTIO_NET=y
-CONFIG_VIRTIO_CONSOLE=y
-# ATA: AHCI (QEMU q35, most PCs) and Intel PIIX IDE (QEMU's default pc machine, where the CD-ROM
-# is booted from under BIOS)
-CONFIG_ATA=y
-CONFIG_SATA_AHCI=y
-CONFIG_ATA_SFF=y
-CONFIG_ATA_BMDMA=y
-CONFIG_ATA_PIIX=y
-# USB sticks and USB CD drives
-CONFIG_USB_SUPPORT=y
-CONFIG_USB=y
-CONFIG_USB_XHCI_HCD=y
-CONFIG_USB_EHCI_HCD=y
-CONFIG_USB_OHCI_HCD=y
-CONFIG_USB_UHCI_HCD=y
-CONFIG_USB_STORAGE=y
-CONFIG_USB_UAS=y
-# UEFI boot: the kernel as an EFI application, and the firmware's frame buffer as a console
-# (with SYSFB_SIMPLEFB above, simpledrm normally drives it; efifb is the fallback)
-CONFIG_EFI=y
-CONFIG_EFI_STUB=y
-CONFIG_FB=y
-CONFIG_FB_EFI=y
-# Serial console (console=ttyS0 on PCs; on QEMU's aarch64 "virt" machine the PL011, ttyAMA0)
-CONFIG_SERIAL_8250=y
-CONFIG_SERIAL_8250_CONSOLE=y
-CONFIG_SERIAL_AMBA_PL011=y
-CONFIG_SERIAL_AMBA_PL011_CONSOLE=y
-EOF
-scripts/kconfig/merge_config.sh -m .config lfs-docker.config
-make olddefconfig
-
-# lfs-docker: like merge_config.sh does when it runs make itself, name the options of the fragment that
-# did not make it into the final .config (an unmet dependency, or an option of another architecture,
-# such as X86_X2APIC on aarch64). A warning only.
-# Only the last value given for an option counts (the user's fragment comes after the default one).
-awk '/^CONFIG_[A-Za-z0-9_]*=/ { split($0, a, "="); last[a[1]] = $0 }
-     /^# CONFIG_[A-Za-z0-9_]* is not set$/ { last[$2] = "" }
-     END { for (k in last) if (last[k] != "") print last[k] }' lfs-docker.config |
-while read -r opt; do
-  grep -qxF -- "$opt" .config || echo "lfs-docker: warning: $opt is not in the final .config" >&2
-done
-
-make
-
-make modules_install
-
-# lfs-docker: the book's command assumes an x86 kernel (arch/x86/boot/bzImage); where `make` leaves the
-# image depends on the architecture (aarch64 and riscv64: the uncompressed Image, which is also the
-# image their EFI stub and GRUB boot).
-case $(uname -m) in
-  x86_64|i?86) cp -iv arch/x86/boot/bzImage   /boot/vmlinuz-6.13.4-lfs-12.3 ;;
-  aarch64)     cp -iv arch/arm64/boot/Image   /boot/vmlinuz-6.13.4-lfs-12.3 ;;
-  riscv64)     cp -iv arch/riscv/boot/Image   /boot/vmlinuz-6.13.4-lfs-12.3 ;;
-  *) echo "lfs-docker: no kernel image path known for $(uname -m)" >&2; exit 1 ;;
-esac
-
-cp -iv System.map /boot/System.map-6.13.4
-
-cp -iv .config /boot/config-6.13.4
-
-cp -r Documentation -T /usr/share/doc/linux-6.13.4
-
-install -v -m755 -d /etc/modprobe.d
-cat > /etc/modprobe.d/usb.conf << "EOF"
-# Begin /etc/modprobe.d/usb.conf
-
-install ohci_hcd /sbin/modprobe ehci_hcd ; /sbin/modprobe -i ohci_hcd ; true
-install uhci_hcd /sbin/modprobe ehci_hcd ; /sbin/modprobe -i uhci_hcd ; true
-
-# End /etc/modprobe.d/usb.conf
-EOF
-END_OF_SECTION
+#   lfs-docker: built in the kernel stage above; its files are installed here
+COPY --from=kernel /lfs-kernel/ /
 
 # 10.4. Using GRUB to Set Up the Boot Process
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/grub.html

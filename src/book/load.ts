@@ -138,6 +138,11 @@ export function editionSections(book: Book, edition: Edition): EditionSection[] 
       if (!inEdition(s.edition, edition)) continue;
       n++;
       const stage = s.script?.header.stage ?? defaultStage(chapter.number, s.page);
+      // The kernel stage builds on the build machine and its result is installed into the final
+      // system at the section's place: only sections of the final system's chapters can go there.
+      if (stage === "kernel" && defaultStage(chapter.number, s.page) !== "system") {
+        throw new BookError(s.script!.path, `@stage: kernel is for sections of the final system (chapter 8 on); ${chapter.number} is not`);
+      }
       const user = s.script?.header.user ?? (chapter.number === 5 || chapter.number === 6 ? "lfs" : "root");
       out.push({ ...s, number: `${chapter.number}.${n}`, stage, user });
     }

@@ -2,11 +2,11 @@
 
 export type Edition = "sysv" | "systemd";
 export type EditionMark = Edition | "both";
-export type StageName = "host" | "toolchain" | "system";
+export type StageName = "host" | "toolchain" | "kernel" | "system";
 export type SectionUser = "root" | "lfs";
 
 export const EDITIONS: readonly Edition[] = ["sysv", "systemd"];
-export const STAGE_NAMES: readonly StageName[] = ["host", "toolchain", "system"];
+export const STAGE_NAMES: readonly StageName[] = ["host", "toolchain", "kernel", "system"];
 
 /** A tarball or patch the book lists in chapter 3. */
 export interface SourceFile {

@@ -7,8 +7,10 @@ import { compile, createEngine, loadTemplate, type TemplateEngine } from "./engi
 import { version } from "../version.js";
 
 /** Where each stage mounts the book's sources: $LFS/sources on the host, /sources in the chroot. */
-const SOURCES_DIR: Record<StageName, string> = { host: "/mnt/lfs/sources", toolchain: "/sources", system: "/sources" };
-const SOURCES_VAR: Record<StageName, string> = { host: "$LFS/sources", toolchain: "/sources", system: "/sources" };
+const SOURCES_DIR: Record<StageName, string> = { host: "/mnt/lfs/sources", toolchain: "/sources", kernel: "/sources", system: "/sources" };
+const SOURCES_VAR: Record<StageName, string> = { host: "$LFS/sources", toolchain: "/sources", kernel: "/sources", system: "/sources" };
+/** Where the kernel stage installs what its sections build; the system stage copies it to /. */
+export const KERNEL_ROOT = "/lfs-kernel";
 const HEREDOC = "END_OF_SECTION";
 
 /** One RUN (or one explanatory comment) of the Dockerfile, ready for templates/partials/section.hbs. */
@@ -19,6 +21,8 @@ export interface RenderedSection {
   script: string;
   /** Set for sections the container does instead of commands. */
   container?: string;
+  /** Set in the system stage for a section built in another stage: that stage's name (COPY --from). */
+  copyFrom?: string;
   /** `USER x` to emit before this section, when the user changes. */
   switchUser?: string;
   mounts: string[];
@@ -125,12 +129,20 @@ export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngin
     arch: { name: o.arch.name, triple: o.arch.triple, serialConsole: o.arch.serialConsole, kernelArch: o.arch.kernelArch, kernelImage: o.arch.kernelImage },
     config: { ...o.config, kernelFragment: [book.kernelConfig.trimEnd(), o.kernelFragment.trimEnd()].filter(Boolean).join("\n") },
   };
-  const stageNames = (["host", "toolchain", "system"] as const).filter((name, i) => o.until === undefined || i === 0 || sections.some((s) => s.stage === name));
+  // A kernel section runs in the kernel stage and is installed into the system stage at its place.
+  const inStage = (s: EditionSection, name: StageName) => s.stage === name || (name === "system" && s.stage === "kernel");
+  const stageNames = (["host", "toolchain", "kernel", "system"] as const).filter(
+    (name, i) => (o.until === undefined && name !== "kernel") || i === 0 || sections.some((s) => inStage(s, name)),
+  );
   const stages: RenderedStage[] = stageNames.map((name) => {
     let user = "root";
     const rendered = sections
-      .filter((s) => s.stage === name)
+      .filter((s) => inStage(s, name))
       .map((s) => {
+        if (s.stage !== name) {
+          const r = renderSection(hb, book, o, s, context);
+          return { ...r, copyFrom: s.stage, mounts: [], prelude: [], body: "", env: [] };
+        }
         const r = renderSection(hb, book, o, s, context);
         if (!r.container && s.user !== user) {
           user = s.user;
@@ -161,6 +173,9 @@ export function generate(options: GenerateOptions = {}): string {
     sources: model.sources,
     host: stage("host"),
     toolchain: stage("toolchain"),
+    kernel: stage("kernel"),
+    kernelRoot: KERNEL_ROOT,
+    kernelBook: `section ${(stage("kernel")?.sections ?? []).map((s) => s.number).join(", ")}`.padEnd(27),
     system: stage("system"),
     isoName: isoFileName(o),
     volumeId: volumeId(o),

@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadBook, editionSections, editionSources } from "../../src/book/load.js";
+import { loadBook, loadBookDir, editionSections, editionSources } from "../../src/book/load.js";
 import { parseScript, defaultSourceDir } from "../../src/book/script.js";
 import { BookError } from "../../src/errors.js";
 import { packageRoot } from "../../src/paths.js";
@@ -60,7 +61,8 @@ test("chapters 5 and 6 run as the lfs user on the host; the chroot chapters as r
   for (const s of editionSections(book, "sysv")) {
     if (s.text) continue;
     if (s.chapter === 5 || s.chapter === 6) assert.deepEqual([s.stage, s.user], ["host", "lfs"], s.number);
-    if (s.chapter >= 8) assert.deepEqual([s.stage, s.user], ["system", "root"], s.number);
+    // 10.3, the kernel, is built in the kernel stage (on the build machine) and installed into system.
+    if (s.chapter >= 8) assert.deepEqual([s.stage, s.user], [s.page === "kernel" ? "kernel" : "system", "root"], s.number);
     if (s.chapter === 7) assert.equal(s.stage, s.page === "changingowner" ? "host" : "toolchain", s.number);
   }
 });
@@ -115,4 +117,22 @@ test("every adaptation of the book is explained where it is made", () => {
   const root = packageRoot();
   const text = readFileSync(join(root, book.dir, "chapter05", "5.3-gcc-pass1.sh"), "utf8");
   assert.match(text, /# lfs-docker: .*uname -m/);
+});
+
+test("@stage: kernel is refused outside the final system's chapters, naming the script", () => {
+  const dir = mkdtempSync(join(tmpdir(), "book-kernel-"));
+  try {
+    cpSync(join(packageRoot(), "test", "books", "mini"), dir, { recursive: true });
+    // The test book's own kernel section is in chapter 10 and loads; moved to chapter 5 it must not.
+    assert.equal(editionSections(loadBookDir(join(packageRoot(), "test", "books", "mini")), "sysv").find((s) => s.page === "kernel")?.stage, "kernel");
+    const bookJson = JSON.parse(readFileSync(join(dir, "book.json"), "utf8"));
+    const ch10 = bookJson.chapters.pop();
+    bookJson.chapters[1].sections.push(ch10.sections[0]);
+    writeFileSync(join(dir, "book.json"), JSON.stringify(bookJson));
+    cpSync(join(dir, "chapter10", "10.1-kernel.sh"), join(dir, "chapter05", "5.2-kernel.sh"));
+    rmSync(join(dir, "chapter10"), { recursive: true });
+    assert.throws(() => loadBookDir(dir), (e: unknown) => e instanceof BookError && /5\.2-kernel\.sh/.test(e.message) && /@stage: kernel is for sections of the final system/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -59,6 +59,19 @@ test("a step BuildKit reports under two vertices is one row, the run winning ove
   assert.equal(report.sbuSeconds, 80);
 });
 
+test("rows follow the Dockerfile's order when stages built side by side report interleaved", () => {
+  const steps = dockerfileSteps(df);
+  const kernelRun = steps.find((s) => s.stage === "kernel" && s.section === "10.3")!;
+  const systemFirst = steps.find((s) => s.stage === "system" && s.section === "8.3")!;
+  const hostFirst = steps.find((s) => s.stage === "host" && s.section === "5.2")!;
+  // The system stage's COPY of the kernel stage's files carries the section's title, not its number.
+  const copy = steps.find((s) => s.stage === "system" && s.title === kernelRun.title && !s.section);
+  assert.ok(copy, "10.3 in the system stage is a COPY step titled as the section");
+  const name = (s: { stage: string; step: number }) => `[${s.stage} ${s.step}/99] RUN x`;
+  const report = buildReport(df, [systemFirst, kernelRun, hostFirst].map((s) => ({ name: name(s), cached: true })));
+  assert.deepEqual(report.rows.map((r) => r.section), ["5.2", "10.3", "8.3"], "host, then kernel (defined before system), then system");
+});
+
 test("the total leaves out vertices another build started before this one (shared by BuildKit)", () => {
   const t0 = Date.UTC(2026, 0, 1);
   const at = (s: number) => new Date(t0 + s * 1000);

@@ -11,9 +11,9 @@ const sysv = generate({ init: "sysv" });
 const systemd = generate({ init: "systemd" });
 const golden = (name: string) => readFileSync(join(packageRoot(), "test", "fixtures", "golden", name), "utf8");
 
-test("stages are named and ordered as the book is: sources, host, toolchain, system, iso-builder, iso", () => {
+test("stages are named and ordered as the book is: sources, host, toolchain, kernel, system, iso-builder, iso", () => {
   for (const df of [sysv, systemd]) {
-    assert.deepEqual(stageNames(df), ["sources-download", "sources-verify", "sources", "host", "toolchain", "system", "iso-builder", "iso"]);
+    assert.deepEqual(stageNames(df), ["sources-download", "sources-verify", "sources", "host", "toolchain", "kernel", "system", "iso-builder", "iso"]);
     assert.match(df, /^FROM scratch AS toolchain\nCOPY --from=host \/mnt\/lfs\/ \/$/m, "the chroot is FROM scratch + COPY");
     assert.match(df, /^FROM scratch AS iso\nCOPY --from=iso-builder \/out\/ \/\n$/m, "the last stage holds only the artifacts");
   }
@@ -120,4 +120,34 @@ test("--until stops after a section, and the last stage is the default target", 
   assert.ok(sectionBlock(df, "5.5"));
   assert.equal(sectionBlock(df, "5.6"), undefined);
   assert.doesNotMatch(df, /AS iso-builder/);
+});
+
+test("10.3, the kernel, is built in the kernel stage on the build machine and installed into system at 10.3", () => {
+  for (const [arch, kernelArch, image] of [["x86_64", "x86", "arch/x86/boot/bzImage"], ["aarch64", "arm64", "arch/arm64/boot/Image"]] as const) {
+    const df = generate({ arch });
+    // The kernel stage starts from the host stage (on $BUILDPLATFORM), with the cross toolchain.
+    assert.match(df, /^FROM host AS kernel$/m);
+    const kernelStage = df.slice(df.indexOf("FROM host AS kernel"), df.indexOf("AS system"));
+    assert.match(kernelStage, new RegExp(`^export ARCH=${kernelArch} CROSS_COMPILE=\\$LFS_TGT-$`, "m"));
+    assert.match(kernelStage, /^make INSTALL_MOD_PATH=\$LFS_KERNEL_ROOT modules_install$/m);
+    assert.ok(kernelStage.includes(`cp -iv ${image} $LFS_KERNEL_ROOT/boot/vmlinuz-6.13.4-lfs-12.3`), arch);
+    assert.match(kernelStage, /^# 10\.3\. Linux-6\.13\.4$/m);
+    // Nothing of 10.3 runs in the system stage: the section there is one COPY, between 10.2 and 10.4.
+    const block = sectionBlock(df.slice(df.indexOf("AS system")), "10.3");
+    assert.ok(block, `${arch}: 10.3 in the system stage`);
+    assert.deepEqual(instructions(block).map((i) => i.keyword), ["COPY"]);
+    assert.match(block, /^COPY --from=kernel \/lfs-kernel\/ \/$/m);
+    const system = df.slice(df.indexOf("AS system"));
+    assert.ok(system.indexOf("# 10.2.") < system.indexOf("# 10.3.") && system.indexOf("# 10.3.") < system.indexOf("# 10.4."), "book order");
+    // The header table says where it runs.
+    assert.match(df, /^# {3}kernel {7}section 10\.3 {15}build {7}the kernel/m);
+    assert.match(generate({ arch, hostPlatform: "target" }), /^# {3}kernel {7}section 10\.3 {15}target {6}the kernel/m);
+  }
+});
+
+test("a Dockerfile cut before the kernel section has no kernel stage; cut at it, the stage and the COPY", () => {
+  assert.doesNotMatch(generate({ until: "10.2" }), /AS kernel/);
+  const at = generate({ until: "10.3" });
+  assert.match(at, /^FROM host AS kernel$/m);
+  assert.match(at, /^COPY --from=kernel \/lfs-kernel\/ \/$/m);
 });

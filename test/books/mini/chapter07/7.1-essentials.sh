@@ -1,6 +1,6 @@
 # In the new root (FROM scratch + the directory built on the host): from here on, only BusyBox runs,
 # on the target's platform (natively, or under QEMU user emulation). Which machine that was is kept.
-busybox | head -n 1
+busybox | sed -n 1p   # sed reads to the end: `head` could close the pipe early (SIGPIPE under pipefail)
 uname -m > /etc/lfs-docker-toolchain-machine
 cat > /etc/passwd << "EOF"
 root:x:0:0:root:/root:/bin/sh
