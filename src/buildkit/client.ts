@@ -2,12 +2,25 @@
  * The BuildKit client: connect() picks a connection helper for the address, then the Control API
  * (workers, disk usage, prune, solve) runs over grpc-js.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
 import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
 
+import {
+  NEEDS,
+  PROBE_NAME,
+  detectCapabilities,
+  explainUnsupported,
+  type DaemonCapabilities,
+  type EngineInfo,
+} from './capabilities.js';
 import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
-import { BuildKitError, rpcError } from './errors.js';
+import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
 import { runSolve } from './solve.js';
+import type { LocalLayout } from './solve-request.js';
 import type { PruneOptions, PruneResult, SolveOptions, SolveResult, UsageRecord, WorkerInfo } from './types.js';
 import { AsyncQueue } from './session/peer.js';
 import { timestampToDate, type BuildEvent } from './status.js';
@@ -71,6 +84,7 @@ export class BuildKitClient implements AsyncDisposable {
   readonly description: string;
   private readonly control: grpc.Client;
   private closed = false;
+  private caps: Promise<DaemonCapabilities> | undefined;
 
   /** Use connect(). */
   constructor(address: string, private readonly transport: Transport) {
@@ -189,13 +203,97 @@ export class BuildKitClient implements AsyncDisposable {
     });
   }
 
+  /** Docker Engine's own version when the daemon is Docker's embedded BuildKit. */
+  async engine(): Promise<EngineInfo | undefined> {
+    return this.transport.engine?.();
+  }
+
+  /**
+   * What the daemon can do, found by trying (the Info RPC, a probe solve that builds nothing) and
+   * remembered for this client. See ./capabilities.ts.
+   */
+  capabilities(): Promise<DaemonCapabilities> {
+    this.caps ??= detectCapabilities(this.control, this.transport.engine?.bind(this.transport)).catch((err: unknown) => {
+      this.caps = undefined;
+      throw err instanceof BuildKitError ? err : this.wrap('capabilities', err);
+    });
+    return this.caps;
+  }
+
+  /**
+   * Tries the builtin Dockerfile frontend's heredocs and named contexts with two tiny solves
+   * that export nothing (for `lfs-docker doctor`). `true`/`false`, or the error that kept a
+   * probe from deciding.
+   */
+  async probeDockerfileFeatures(signal?: AbortSignal): Promise<{ heredocs: boolean | Error; namedContexts: boolean | Error }> {
+    const dir = await mkdtemp(join(tmpdir(), 'lfs-docker-probe-'));
+    const verdict = (feature: string) => (err: unknown): boolean | Error => {
+      if (err instanceof UnsupportedFeatureError && err.feature === feature) return false;
+      return err instanceof Error ? err : new Error(String(err));
+    };
+    try {
+      const heredocs = await this.solve({
+        context: dir,
+        dockerfileText: 'FROM scratch\nCOPY <<EOF /probe\nlfs-docker\nEOF\n',
+        ...(signal ? { signal } : {}),
+      }).then(() => true, verdict('heredocs'));
+      const namedContexts = await this.solve({
+        context: dir,
+        dockerfileText: `FROM scratch\nCOPY --from=${PROBE_NAME} / /\n`,
+        namedContexts: { [PROBE_NAME]: dir },
+        ...(signal ? { signal } : {}),
+      }).then(() => true, verdict('named-contexts'));
+      return { heredocs, namedContexts };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Runs a Dockerfile build (see SolveOptions). */
   async solve(opts: SolveOptions): Promise<SolveResult> {
     if (this.closed) throw new BuildKitError('INVALID_OPTIONS', 'client is closed');
+    let oneExportPerSolve = false;
+    if ((opts?.exports?.length ?? 0) > 1) {
+      const caps = await this.capabilities();
+      if (!caps.exporterList) {
+        if (opts.noCache) {
+          throw new UnsupportedFeatureError(
+            'multiple-exports',
+            caps.label,
+            `${caps.label} takes one export per build (several exports in one build need ${NEEDS.exporterList}); ` +
+              'lfs-docker then runs one build per export, the later ones from the cache, which noCache rules out. ' +
+              'Ask for one export at a time, or drop noCache.',
+          );
+        }
+        oneExportPerSolve = true;
+      }
+    }
     return runSolve(
-      { control: this.control, dockerEngine: this.dockerEngine, lastTransportError: () => this.transport.lastError() },
+      {
+        control: this.control,
+        dockerEngine: this.dockerEngine,
+        lastTransportError: () => this.transport.lastError(),
+        oneExportPerSolve,
+        ...(this.transport.dialSession ? { dialSession: () => this.transport.dialSession!() } : {}),
+        explain: (err, o, layout) => this.explain(err, o, layout),
+      },
       opts,
     );
+  }
+
+  /** A failed solve → a clear UnsupportedFeatureError when the daemon lacks what was used. */
+  private async explain(err: BuildKitError, opts: SolveOptions, layout: LocalLayout): Promise<BuildKitError> {
+    if (!(err instanceof SolveError) || err.code !== 'SOLVE') return err;
+    let dockerfile = opts.dockerfileText;
+    if (dockerfile === undefined) {
+      const dir = layout.localDirs['dockerfile'] ?? resolve(opts.context);
+      dockerfile = await readFile(join(dir, layout.filename), 'utf8').catch(() => undefined);
+    }
+    const namedContexts = Object.keys(opts.namedContexts ?? {});
+    // Cheap test first: only ask the daemon who it is when the failure looks like a missing feature.
+    if (!explainUnsupported(err, { dockerfile, namedContexts, label: '' })) return err;
+    const caps = await this.capabilities().catch(() => undefined);
+    return explainUnsupported(err, { dockerfile, namedContexts, label: caps?.label ?? 'this BuildKit daemon' }) ?? err;
   }
 
   /**

@@ -12,7 +12,8 @@ export type BuildKitErrorCode =
   | 'SOLVE' // the build failed
   | 'CANCELLED' // the caller aborted
   | 'SESSION' // the session failed (upload, export, ...)
-  | 'EXPORT'; // an export could not be written safely
+  | 'EXPORT' // an export could not be written safely
+  | 'UNSUPPORTED'; // the daemon (e.g. BuildKit 0.8 in Docker 20.10) cannot do what was asked
 
 export class BuildKitError extends Error {
   override readonly name: string = 'BuildKitError';
@@ -59,6 +60,26 @@ export class SolveError extends BuildKitError {
     this.vertex = options.vertex;
     this.exitCode = options.exitCode;
     this.logTail = options.logTail ?? [];
+  }
+}
+
+/** Something the daemon cannot do (found by trying), with what to use instead. */
+export class UnsupportedFeatureError extends BuildKitError {
+  override readonly name = 'UnsupportedFeatureError';
+  /** `heredocs`, `named-contexts`, `syntax-directive`, `multiple-exports`, ... */
+  readonly feature: string;
+  /** Who could not do it, e.g. `BuildKit 0.8 in Docker 20.10`. */
+  readonly daemon: string;
+
+  constructor(
+    feature: string,
+    daemon: string,
+    message: string,
+    options: { cause?: unknown; grpcCode?: number; details?: string } = {},
+  ) {
+    super('UNSUPPORTED', message, options);
+    this.feature = feature;
+    this.daemon = daemon;
   }
 }
 

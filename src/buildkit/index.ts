@@ -11,7 +11,18 @@ export {
   type TlsOptions,
   type Transport,
 } from './connhelpers.js';
-export { BuildKitError, SolveError, type BuildKitErrorCode } from './errors.js';
+export { BuildKitError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
+export {
+  buildkitForDocker,
+  daemonLabel,
+  explainUnsupported,
+  heredocLines,
+  limitations,
+  NEEDS,
+  syntaxDirective,
+  type DaemonCapabilities,
+  type EngineInfo,
+} from './capabilities.js';
 export type { SecretSource } from './session/session.js';
 export { UnsafeExportError } from './session/receive.js';
 export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from './solve-request.js';

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 
 import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
@@ -15,9 +16,9 @@ import createDebug from 'debug';
 import { BuildKitError, SolveError, grpcCodeName, isServiceError } from './errors.js';
 import { Session } from './session/session.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
-import { buildSolveRequest, localLayout, validateExports } from './solve-request.js';
+import { buildSolveRequest, localLayout, validateExports, type LocalLayout } from './solve-request.js';
 import { StatusTracker, exitCodeFromMessage, solveStatusFromWire, type BuildEvent } from './status.js';
-import type { SolveOptions, SolveResult } from './types.js';
+import type { ExportSpec, SolveOptions, SolveResult } from './types.js';
 import type { WireSolveResponse, WireStatusResponse } from './wire/types.js';
 
 const debug = createDebug('lfs-docker:buildkit');
@@ -31,6 +32,15 @@ export interface SolveContext {
   dockerEngine: boolean;
   /** Describes the connection's last dial failure for messages. */
   lastTransportError(): Error | undefined;
+  /**
+   * The daemon reads only the legacy single `Exporter` field (BuildKit < 0.13, e.g. 0.8 in
+   * Docker 20.10): several exports then run as one solve each, the later ones from the cache.
+   */
+  oneExportPerSolve?: boolean;
+  /** A fresh raw connection to the daemon for the session (see Transport.dialSession). */
+  dialSession?: () => Promise<Duplex>;
+  /** Turns a failure into a clearer error (a feature the daemon lacks, ...). */
+  explain?(err: BuildKitError, opts: SolveOptions, layout: LocalLayout): Promise<BuildKitError>;
 }
 
 function method<T>(client: grpc.Client, name: string): T {
@@ -62,6 +72,16 @@ function targetFor(spec: NonNullable<SolveOptions['exports']>[number]): ExportTa
   return undefined;
 }
 
+function describeExport(spec: ExportSpec, i: number): string {
+  const dest = typeof spec.dest === 'string' ? ` to ${spec.dest}` : '';
+  return `export ${i} (${spec.type}${dest})`;
+}
+
+/**
+ * Runs a solve: every export target is prepared first and committed (renamed into place) only
+ * when every solve of the build succeeded. Usually that is one solve; a daemon that takes one
+ * exporter per solve gets one solve per export.
+ */
 export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<SolveResult> {
   if (!opts || typeof opts.context !== 'string') throw new BuildKitError('INVALID_OPTIONS', 'solve: context directory is required');
   const exports = opts.exports ?? [];
@@ -70,15 +90,14 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
 
   let dfDir: string | undefined;
   const targets: Array<ExportTarget | undefined> = [];
-  const cleanup = async (): Promise<void> => {
-    if (dfDir) await rm(dfDir, { recursive: true, force: true }).catch(() => {});
-  };
+  let started = false;
+  let layout: LocalLayout | undefined;
   try {
     if (opts.dockerfileText !== undefined) {
       dfDir = await mkdtemp(join(tmpdir(), 'lfs-docker-df-'));
       await writeFile(join(dfDir, 'Dockerfile'), opts.dockerfileText, { mode: 0o600 });
     }
-    const layout = localLayout(opts, dfDir);
+    layout = localLayout(opts, dfDir);
     for (const [name, dir] of Object.entries(layout.localDirs)) await assertDir(dir, name === 'context' ? 'build context' : `local dir ${name}`);
     for (const spec of exports) {
       const t = targetFor(spec);
@@ -91,24 +110,66 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
       }
       targets.push(t);
     }
-    return await solveWithSession(ctx, opts, layout.localDirs, targets, buildSolveRequestFor(ctx, opts, layout));
+    const all = exports.map((_, i) => i);
+    const rounds = ctx.oneExportPerSolve && exports.length > 1 ? all.map((i) => [i]) : [all];
+    const baseRef = opts.ref ?? newRef();
+    const results: SolveResult[] = [];
+    for (const [r, round] of rounds.entries()) {
+      if (r > 0) debug('one exporter per solve on this daemon: solving again for %s', describeExport(exports[round[0]!]!, round[0]!));
+      started = true;
+      const roundOpts: SolveOptions = { ...opts, exports: round.map((i) => exports[i]!), ref: r === 0 ? baseRef : `${baseRef}-${r}` };
+      const l = layout;
+      results.push(
+        await solveRound(
+          ctx,
+          roundOpts,
+          l.localDirs,
+          round.map((i) => ({ target: targets[i], what: describeExport(exports[i]!, i) })),
+          (sessionId, ref) => buildSolveRequest(roundOpts, l, { ref, session: sessionId }, ctx.dockerEngine),
+        ),
+      );
+    }
+    for (const t of targets) await t?.commit();
+    await opts.progress?.done();
+    return mergeResults(results);
   } catch (err) {
     await Promise.all(targets.map((t) => t?.abort().catch(() => {})));
-    throw err;
+    if (!started) throw err;
+    let e = err instanceof BuildKitError ? err : new BuildKitError('EXPORT', `export failed: ${(err as Error).message}`, { cause: err });
+    if (ctx.explain && layout) e = await ctx.explain(e, opts, layout).catch(() => e);
+    await Promise.resolve(opts.progress?.done(e)).catch(() => {});
+    throw e;
   } finally {
-    await cleanup();
+    if (dfDir) await rm(dfDir, { recursive: true, force: true }).catch(() => {});
   }
 }
 
-function buildSolveRequestFor(ctx: SolveContext, opts: SolveOptions, layout: ReturnType<typeof localLayout>) {
-  return (sessionId: string, ref: string) => buildSolveRequest(opts, layout, { ref, session: sessionId }, ctx.dockerEngine);
+function mergeResults(results: SolveResult[]): SolveResult {
+  const first = results[0]!;
+  if (results.length === 1) return first;
+  const uploads: SolveResult['uploads'] = {};
+  for (const r of results) {
+    for (const [name, u] of Object.entries(r.uploads)) {
+      const sum = (uploads[name] ??= { entries: 0, files: 0, bytes: 0 });
+      sum.entries = Math.max(sum.entries, u.entries);
+      sum.files += u.files;
+      sum.bytes += u.bytes;
+    }
+  }
+  return {
+    ref: first.ref,
+    exporterResponse: Object.assign({}, ...results.map((r) => r.exporterResponse)) as Record<string, string>,
+    uploads,
+    warnings: results.flatMap((r) => r.warnings),
+  };
 }
 
-async function solveWithSession(
+/** One Solve call with its session and Status stream; exports are received, not committed. */
+async function solveRound(
   ctx: SolveContext,
   opts: SolveOptions,
   localDirs: Record<string, string>,
-  targets: Array<ExportTarget | undefined>,
+  targets: Array<{ target: ExportTarget | undefined; what: string }>,
   makeRequest: (sessionId: string, ref: string) => ReturnType<typeof buildSolveRequest>,
 ): Promise<SolveResult> {
   const ref = opts.ref ?? newRef();
@@ -126,7 +187,7 @@ async function solveWithSession(
   };
   const session = new Session({
     localDirs,
-    exports: targets,
+    exports: targets.map((t) => t.target),
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.sharedKey ? { sharedKey: opts.sharedKey } : {}),
     onUpload: (name, s) => {
@@ -139,6 +200,7 @@ async function solveWithSession(
   const ac = new AbortController();
   const onUserAbort = (): void => ac.abort(opts.signal?.reason ?? new Error('aborted'));
   opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+  if (opts.signal?.aborted) onUserAbort();
 
   let solveCall: grpc.ClientUnaryCall | undefined;
   let statusCall: grpc.ClientReadableStream<unknown> | undefined;
@@ -153,7 +215,7 @@ async function solveWithSession(
     void session.close();
   }, { once: true });
 
-  const sessionTask = session.run(ctx.control).then(
+  const sessionTask = session.run(ctx.control, ctx.dialSession).then(
     () => {
       if (!ac.signal.aborted && solveCall) debug('session ended before the solve');
     },
@@ -188,6 +250,7 @@ async function solveWithSession(
       if (err) reject(err);
       else resolve(res as WireSolveResponse);
     });
+    if (ac.signal.aborted) solveCall.cancel();
   });
 
   let response: WireSolveResponse | undefined;
@@ -202,9 +265,15 @@ async function solveWithSession(
       // The daemon answers Solve after the exports went out; let our receivers finish.
       await session.settled();
       if (session.exportFailure) throw session.exportFailure;
+      // A daemon that ignored an exporter sends nothing for it: never present that as a result.
+      const missing = targets.filter((t) => t.target && !t.target.received);
+      if (missing.length > 0) {
+        throw new BuildKitError(
+          'EXPORT',
+          `the daemon sent nothing for ${missing.map((t) => t.what).join(', ')}; it may take only one export per build (BuildKit < 0.13)`,
+        );
+      }
       await Promise.race([statusTask, delay(5000)]);
-      for (const t of targets) await t?.commit();
-      await opts.progress?.done();
       return {
         ref,
         exporterResponse: { ...response.ExporterResponse },
@@ -221,11 +290,6 @@ async function solveWithSession(
     await Promise.race([statusTask, delay(2000)]);
     await session.settled().catch(() => {});
     throw solveError(solveErr, firstFailure, session.exportFailure ?? undefined, tracker, opts.signal, ctx.lastTransportError(), session.failure);
-  } catch (err) {
-    await Promise.all(targets.map((t) => t?.abort().catch(() => {})));
-    const e = err instanceof BuildKitError ? err : new BuildKitError('EXPORT', `export failed: ${(err as Error).message}`, { cause: err });
-    await Promise.resolve(opts.progress?.done(e)).catch(() => {});
-    throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onUserAbort);
     if (!ac.signal.aborted) ac.abort(new Error('solve finished'));

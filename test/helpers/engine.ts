@@ -51,3 +51,32 @@ export function requireImage(image: string): void {
   const r = spawnSync("docker", ["image", "inspect", "--format", "{{.Id}}", image], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`image ${image} is missing: run scripts/base-images.sh first`);
 }
+
+/** The second, old engine started by scripts/engine-legacy.sh (Docker 20.10, BuildKit 0.8). */
+export const LEGACY_DOCKER_HOST = process.env.LFS_DOCKER_LEGACY_HOST ?? "unix:///run/lfs-docker-legacy/docker.sock";
+/** Its own docker CLI (20.10, unpacked from Debian's docker.io package by the script). */
+export const LEGACY_DOCKER_CLI = process.env.LFS_DOCKER_LEGACY_CLI ?? "/opt/lfs-docker/docker-20.10/usr/bin/docker";
+
+/** The driver's address for the legacy engine (`docker:///path/to/docker.sock`). */
+export function legacyDriverAddress(host = LEGACY_DOCKER_HOST): string {
+  if (host.startsWith("unix://")) return `docker://${host.slice("unix://".length)}`;
+  if (host.startsWith("tcp://")) return `docker://${host.slice("tcp://".length)}`;
+  return host;
+}
+
+/** Fails (throws) unless the legacy Docker 20.10 engine answers; returns its version. */
+export function requireLegacyEngine(): string {
+  const r = spawnSync(LEGACY_DOCKER_CLI, ["version", "--format", "{{.Server.Version}}"], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, DOCKER_HOST: LEGACY_DOCKER_HOST },
+  });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `the legacy Docker 20.10 engine does not answer at ${LEGACY_DOCKER_HOST} (${r.error?.message ?? r.stderr.trim()}); run scripts/engine-legacy.sh first`,
+    );
+  }
+  const version = r.stdout.trim();
+  if (!version.startsWith("20.10.")) throw new Error(`the engine at ${LEGACY_DOCKER_HOST} is Docker ${version}, not 20.10`);
+  return version;
+}

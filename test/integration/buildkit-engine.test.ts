@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -17,37 +17,11 @@ import tar from 'tar-stream';
 
 import { BuildKitError, connect, SolveError, type BuildEvent, type BuildKitClient } from '../../src/buildkit/index.js';
 import { PlainDisplay } from '../../src/progress/index.js';
+import { tree } from '../helpers/tree.js';
 
 const run = promisify(execFile);
 const HOST_IMAGE = 'lfs-docker/host:bookworm';
 
-interface TreeEntry {
-  path: string;
-  type: string;
-  mode: number;
-  size: number;
-  sha?: string;
-  link?: string;
-  mtime?: number;
-}
-
-async function tree(root: string, rel = ''): Promise<TreeEntry[]> {
-  const out: TreeEntry[] = [];
-  for (const name of (await readdir(join(root, rel))).sort()) {
-    const p = rel ? `${rel}/${name}` : name;
-    const abs = join(root, p);
-    const st = await lstat(abs);
-    const e: TreeEntry = { path: p, type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other', mode: st.mode & 0o7777, size: st.isFile() ? st.size : 0 };
-    if (st.isFile()) {
-      e.sha = createHash('sha256').update(await readFile(abs)).digest('hex');
-      e.mtime = Math.floor(st.mtimeMs / 1000);
-    }
-    if (st.isSymbolicLink()) e.link = await readlink(abs);
-    out.push(e);
-    if (st.isDirectory()) out.push(...(await tree(root, p)));
-  }
-  return out;
-}
 
 async function tarEntries(file: string): Promise<Array<Record<string, unknown>>> {
   const extract = tar.extract();

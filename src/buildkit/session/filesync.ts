@@ -15,6 +15,57 @@ const debug = createDebug('lfs-docker:session');
 
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
+/** Files sent at the same time (fsutil's sender uses 4 workers too). */
+export const FILES_IN_FLIGHT = 4;
+
+/**
+ * A packet already encoded (fsutil.types.Packet bytes): the session's serializer sends these
+ * bytes as they are. File data is read into a buffer with room for the packet's header in front
+ * of it, so a DATA packet costs no copy of the data to encode.
+ */
+export const PRE_ENCODED: unique symbol = Symbol('lfs-docker.preEncoded');
+export type MaybeEncodedPacket = WirePacket & { [PRE_ENCODED]?: Buffer };
+
+/** Room for a DATA packet's header: type (2) + ID (1 + 5) + data tag and length (1 + 5). */
+export const DATA_HEADROOM = 16;
+
+function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function putVarint(buf: Buffer, at: number, v: number): number {
+  while (v >= 0x80) {
+    buf[at++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[at++] = v;
+  return at;
+}
+
+/**
+ * Encodes DATA{ID, data} in place: `buf` holds the data at [DATA_HEADROOM, DATA_HEADROOM + n);
+ * the header is written just before it. Returns the packet's bytes (a view of `buf`).
+ */
+export function encodeDataPacketInPlace(buf: Buffer, id: number, n: number): Buffer {
+  const hlen = 2 + (id > 0 ? 1 + varintLength(id) : 0) + 1 + varintLength(n);
+  let at = DATA_HEADROOM - hlen;
+  const start = at;
+  buf[at++] = 0x08; // field 1 (type), varint
+  buf[at++] = PacketType.DATA;
+  if (id > 0) {
+    buf[at++] = 0x18; // field 3 (ID), varint
+    at = putVarint(buf, at, id);
+  }
+  buf[at++] = 0x22; // field 4 (data), length-delimited
+  putVarint(buf, at, n);
+  return buf.subarray(start, DATA_HEADROOM + n);
+}
+
 export interface SendStats {
   entries: number;
   files: number;
@@ -37,11 +88,13 @@ async function sendFile(peer: Peer<WirePacket>, id: number, entry: WalkEntry, ch
   try {
     for (;;) {
       opts.signal?.throwIfAborted();
-      const buf = Buffer.allocUnsafe(chunkSize);
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+      const buf = Buffer.allocUnsafe(DATA_HEADROOM + chunkSize);
+      const { bytesRead } = await fh.read(buf, DATA_HEADROOM, chunkSize, null);
       if (bytesRead === 0) break;
       stats.bytes += bytesRead;
-      await peer.send(packet(PacketType.DATA, { ID: id, data: buf.subarray(0, bytesRead) }));
+      const p: MaybeEncodedPacket = packet(PacketType.DATA, { ID: id, data: buf.subarray(DATA_HEADROOM, DATA_HEADROOM + bytesRead) });
+      p[PRE_ENCODED] = encodeDataPacketInPlace(buf, id, bytesRead);
+      await peer.send(p);
       opts.onProgress?.(stats.bytes);
     }
   } finally {
@@ -68,22 +121,51 @@ export async function sendDir(peer: Peer<WirePacket>, root: string, opts: SendOp
   debug('sending %s: %d entries', root, entries.length);
 
   // Requests may arrive while the listing is still going out: the reader runs concurrently.
-  let queue: Promise<void> = Promise.resolve();
+  // Like fsutil's own sender, up to FILES_IN_FLIGHT files go out at once (their DATA packets
+  // interleave): the daemon writes and hashes each file in its own goroutine, and one file at a
+  // time would leave it waiting for the next file's first bytes after every file.
+  const wanted: Array<{ id: number; entry: WalkEntry }> = [];
+  let running = 0;
   let failure: unknown;
+  let idle: (() => void) | undefined;
+  const pump = (): void => {
+    while (running < FILES_IN_FLIGHT && wanted.length > 0 && failure === undefined) {
+      const { id, entry } = wanted.shift()!;
+      running++;
+      sendFile(peer, id, entry, chunkSize, stats, opts).then(
+        () => {
+          running--;
+          pump();
+        },
+        (err: unknown) => {
+          running--;
+          failure ??= err;
+          pump();
+        },
+      );
+    }
+    if (running === 0 && (wanted.length === 0 || failure !== undefined)) idle?.();
+  };
+  const allSent = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      idle = () => {
+        idle = undefined;
+        resolve();
+      };
+      pump();
+    });
   const reader = (async () => {
     for await (const p of peer.messages) {
       switch (p.type) {
         case PacketType.REQ: {
           const entry = entries[p.ID];
           if (!entry || !entry.isFile) throw new Error(`invalid file request ${p.ID}`);
-          queue = queue.then(() => (failure === undefined ? sendFile(peer, p.ID, entry, chunkSize, stats, opts) : undefined));
-          queue.catch((err: unknown) => {
-            failure ??= err;
-          });
+          wanted.push({ id: p.ID, entry });
+          pump();
           break;
         }
         case PacketType.FIN:
-          await queue;
+          await allSent();
           if (failure !== undefined) throw failure;
           await peer.send(packet(PacketType.FIN));
           peer.end();

@@ -110,6 +110,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
   let outstanding = 0;
   let finSent = false;
   const outbox = new Outbox(peer);
+  const t0 = Date.now();
 
   const warn = (m: string): void => {
     stats.skipped++;
@@ -190,14 +191,19 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
     }
   };
 
-  const onData = async (id: number, data: Buffer): Promise<void> => {
+  const onData = async (id: number, parts: readonly Buffer[]): Promise<void> => {
     const f = files.get(id);
     if (!f || f.done) throw new UnsafeExportError(`export sent data for unrequested entry ${id}`);
-    if (data.length > 0) {
-      f.buffered.push(data);
-      f.bufferedBytes += data.length;
+    let n = 0;
+    for (const p of parts) {
+      if (p.length === 0) continue;
+      f.buffered.push(p);
+      n += p.length;
+    }
+    if (n > 0) {
+      f.bufferedBytes += n;
       if (f.bufferedBytes >= WRITE_BATCH) await flushFile(f);
-      stats.bytes += data.length;
+      stats.bytes += n;
       opts.onProgress?.(stats.bytes);
       return;
     }
@@ -232,7 +238,8 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
           }
           break;
         case PacketType.DATA:
-          await onData(pkt.ID, pkt.data);
+          // The session hands DATA over as slices of what it received (dataParts), never copied.
+          await onData(pkt.ID, (pkt as WirePacket & { dataParts?: Buffer[] }).dataParts ?? [pkt.data]);
           break;
         case PacketType.FIN:
           gotFin = true;
@@ -253,6 +260,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
     for (const f of files.values()) await f.fh?.close().catch(() => {});
   }
   peer.end();
+  debug('receive: %d entries, %d files, %d bytes in %d ms', stats.entries, stats.files, stats.bytes, Date.now() - t0);
 
   // Directory permissions and times last, deepest first (writing inside changes a dir's mtime).
   for (const s of symlinks) {

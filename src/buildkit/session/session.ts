@@ -1,7 +1,8 @@
 /**
  * A BuildKit session: we open Control.Session, then the roles flip and the bytes of that stream
  * are an HTTP/2 connection on which the daemon is the gRPC client and we are the (h2c) server.
- * grpc-js serves it through `createConnectionInjector(...).injectConnection(duplex)`.
+ * The outer stream is hand-framed on a connection of its own when the transport can dial one
+ * (./rawstream.ts), else a grpc-js call; the inner connection is served by ./h2server.ts.
  *
  * Served: grpc.health.v1.Health (always; the daemon probes it), FileSync.DiffCopy (uploads of the
  * named local dirs), FileSend.DiffCopy (exports; `local` as fsutil packets, `tar` as byte
@@ -11,7 +12,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import type { Http2Session } from 'node:http2';
 import { Duplex } from 'node:stream';
 
 import * as grpc from '@grpc/grpc-js';
@@ -19,9 +19,12 @@ import createDebug from 'debug';
 
 import { wire } from '../wire/load.js';
 import type { WireBytesMessage, WirePacket } from '../wire/types.js';
-import { sendDir, type SendStats } from './filesync.js';
+import { PRE_ENCODED, sendDir, type MaybeEncodedPacket, type SendStats } from './filesync.js';
+import { CallError, H2Connection, messageBytes, type GrpcMessage, type Handler, type ServerCall } from './h2server.js';
+import { decodeBytesMessageParts, decodePacket } from './packets.js';
 import { splitMetadataValues } from './patterns.js';
-import { peerFromStream } from './peer.js';
+import type { Peer } from './peer.js';
+import { openRawSession, type RawSessionCall } from './rawstream.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './targets.js';
 
 const debug = createDebug('lfs-docker:session');
@@ -49,11 +52,6 @@ export interface SessionOptions {
 /** The largest BytesMessage we put on the Session stream. */
 const MAX_SESSION_CHUNK = 1024 * 1024;
 
-const SERVER_OPTIONS: grpc.ServerOptions = {
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  'grpc.max_send_message_length': 64 * 1024 * 1024,
-};
-
 export function defaultSharedKey(): string {
   let user = '';
   try {
@@ -66,22 +64,6 @@ export function defaultSharedKey(): string {
 
 export function newSessionId(): string {
   return randomBytes(16).toString('hex');
-}
-
-/** FileSend's raw definition: messages stay bytes and are decoded per exporter kind. */
-function rawFileSend(): grpc.ServiceDefinition {
-  const id = (b: Buffer): Buffer => b;
-  return {
-    DiffCopy: {
-      path: '/moby.filesync.v1.FileSend/DiffCopy',
-      requestStream: true,
-      responseStream: true,
-      requestSerialize: id,
-      requestDeserialize: id,
-      responseSerialize: id,
-      responseDeserialize: id,
-    },
-  };
 }
 
 /** The session stream (BytesMessage both ways) as a byte Duplex for the HTTP/2 server. */
@@ -142,54 +124,36 @@ export function bytesCallToDuplex(call: grpc.ClientDuplexStream<WireBytesMessage
   return duplex;
 }
 
-/** HTTP/2 receive windows for the session connection (exports flow from the daemon to us). */
-export const SESSION_WINDOW = 16 * 1024 * 1024;
+const CODE = { OK: 0, CANCELLED: 1, NOT_FOUND: 5, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
 
-/**
- * grpc-js has no server option for HTTP/2 flow-control windows, and with the 64 KiB default an
- * export crawls: every window's worth waits for a WINDOW_UPDATE to travel back through the
- * session stream, the engine and the bridge. The injector's HTTP/2 server is reached through
- * grpc-js's private `http2Servers` map; if that ever changes, we only lose the speed-up.
- */
-function widenReceiveWindows(server: grpc.Server): void {
-  const servers = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers;
-  if (!(servers instanceof Map)) {
-    debug('cannot widen HTTP/2 windows: grpc-js internals changed');
-    return;
-  }
-  for (const h2 of servers.keys()) {
-    const em = h2 as { on?: (ev: string, fn: (s: Http2Session) => void) => void; __lfsWidened?: boolean };
-    if (typeof em.on !== 'function' || em.__lfsWidened) continue;
-    em.__lfsWidened = true;
-    em.on('session', (session: Http2Session) => {
-      try {
-        session.setLocalWindowSize(SESSION_WINDOW);
-        session.settings({ initialWindowSize: SESSION_WINDOW });
-      } catch (err) {
-        debug('cannot widen HTTP/2 windows: %s', (err as Error).message);
-      }
-    });
-  }
-}
-
-function metadataValues(md: grpc.Metadata, key: string): string[] {
-  const raw = md.get(key).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
-  const flag = md.get(`${key}-encoded`)[0];
-  const encoded = flag !== undefined && /^(1|t|true)$/i.test(String(flag));
+function metadataValues(md: ReadonlyMap<string, string[]>, key: string): string[] {
+  const raw = md.get(key) ?? [];
+  const flag = md.get(`${key}-encoded`)?.[0];
+  const encoded = flag !== undefined && /^(1|t|true)$/i.test(flag);
   return splitMetadataValues(raw, encoded);
 }
 
-function statusError(code: grpc.status, details: string): Partial<grpc.StatusObject> & Error {
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
+/** A message peer over a served call. */
+function peerFromCall<T>(call: ServerCall, decode: (m: GrpcMessage) => T, encode: (v: T) => Buffer | Buffer[]): Peer<T> {
+  return {
+    send: (msg) => call.send(encode(msg)),
+    messages: {
+      async *[Symbol.asyncIterator]() {
+        for await (const m of call.messages) yield decode(m);
+      },
+    },
+    end: () => call.finish(CODE.OK),
+  };
 }
 
 export class Session {
   readonly id = newSessionId();
   readonly name: string;
   readonly sharedKey: string;
-  private readonly server = new grpc.Server(SERVER_OPTIONS);
-  private injector: grpc.ConnectionInjector | undefined;
+  private readonly handlers = new Map<string, Handler>();
+  private connection: H2Connection | undefined;
   private call: grpc.ClientDuplexStream<WireBytesMessage, WireBytesMessage> | undefined;
+  private rawCall: RawSessionCall | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private closing = false;
   private readonly served: string[] = [];
@@ -204,33 +168,43 @@ export class Session {
   constructor(private readonly opts: SessionOptions = {}) {
     this.name = opts.name ?? 'lfs-docker';
     this.sharedKey = opts.sharedKey ?? defaultSharedKey();
-    const w = wire();
-    this.addService(w.Health, {
-      Check: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(null, { status: 1 }),
-      Watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        call.write({ status: 1 });
-      },
+    this.handle('/grpc.health.v1.Health/Check', async (call) => {
+      for await (const _ of call.messages) break;
+      await call.send(Buffer.from([0x08, 0x01])); // status: SERVING
+      call.finish(CODE.OK);
+    });
+    this.handle('/grpc.health.v1.Health/Watch', async (call) => {
+      await call.send(Buffer.from([0x08, 0x01]));
+      try {
+        for await (const _ of call.messages) {
+          // nothing to do until the daemon goes away
+        }
+      } catch {
+        return;
+      }
+      call.finish(CODE.OK);
     });
     if (opts.localDirs && Object.keys(opts.localDirs).length > 0) {
-      this.addService(w.FileSync, {
-        DiffCopy: (call: grpc.ServerDuplexStream<WirePacket, WirePacket>) => this.track(this.serveUpload(call), 'upload'),
-        TarStream: (call: grpc.ServerDuplexStream<WirePacket, WirePacket>) =>
-          call.emit('error', statusError(grpc.status.UNIMPLEMENTED, 'TarStream is not supported')),
-      }, ['DiffCopy']);
+      this.handle('/moby.filesync.v1.FileSync/DiffCopy', (call) => this.track(this.serveUpload(call), 'upload'));
     }
     if (opts.exports?.some((e) => e !== undefined)) {
-      this.addService(rawFileSend(), {
-        DiffCopy: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.track(this.serveExport(call), 'export'),
-      });
+      this.handle('/moby.filesync.v1.FileSend/DiffCopy', (call) => this.track(this.serveExport(call), 'export'));
     }
     if (opts.secrets && Object.keys(opts.secrets).length > 0) {
-      this.addService(w.Secrets, {
-        GetSecret: (call: grpc.ServerUnaryCall<{ ID: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-          this.getSecret(call.request.ID).then(
-            (data) => cb(null, { data }),
-            (err: Error & { code?: number }) => cb(statusError(err.code ?? grpc.status.INTERNAL, err.message)),
-          );
-        },
+      const def = wire().Secrets['GetSecret']!;
+      this.handle('/moby.buildkit.secrets.v1.Secrets/GetSecret', async (call) => {
+        let req: { ID: string } | undefined;
+        for await (const m of call.messages) {
+          req = def.requestDeserialize(messageBytes(m)) as { ID: string };
+          break;
+        }
+        try {
+          const data = await this.getSecret(req?.ID ?? '');
+          await call.send(def.responseSerialize({ data }) as Buffer);
+          call.finish(CODE.OK);
+        } catch (err) {
+          call.finish((err as { code?: number }).code ?? CODE.INTERNAL, (err as Error).message);
+        }
       });
     }
   }
@@ -240,12 +214,9 @@ export class Session {
     return this.served;
   }
 
-  private addService(def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation, advertise?: string[]): void {
-    this.server.addService(def, impl);
-    for (const [name, m] of Object.entries(def)) {
-      if (advertise && !advertise.includes(name)) continue;
-      this.served.push(m.path);
-    }
+  private handle(path: string, handler: Handler): void {
+    this.handlers.set(path, handler);
+    this.served.push(path);
   }
 
   private track(p: Promise<void>, kind: 'upload' | 'export'): void {
@@ -263,19 +234,20 @@ export class Session {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  private async serveUpload(call: grpc.ServerDuplexStream<WirePacket, WirePacket>): Promise<void> {
+  private async serveUpload(call: ServerCall): Promise<void> {
     const md = call.metadata;
     const dirName = metadataValues(md, 'dir-name')[0] ?? '';
     const root = this.opts.localDirs?.[dirName];
     if (root === undefined) {
-      call.emit('error', statusError(grpc.status.NOT_FOUND, `no local directory named ${JSON.stringify(dirName)} in this session`));
+      call.finish(CODE.NOT_FOUND, `no local directory named ${JSON.stringify(dirName)} in this session`);
       return;
     }
     const includePatterns = metadataValues(md, 'include-patterns');
     const excludePatterns = metadataValues(md, 'exclude-patterns');
     const followPaths = metadataValues(md, 'followpaths');
     debug('upload %s (%s): include %o exclude %o follow %o', dirName, root, includePatterns, excludePatterns, followPaths);
-    const peer = peerFromStream<WirePacket, WirePacket>(call as unknown as Duplex, (p) => p, (p) => p);
+    const w = wire();
+    const peer = peerFromCall<WirePacket>(call, decodePacket, (p) => (p as MaybeEncodedPacket)[PRE_ENCODED] ?? w.packet.encode(p));
     try {
       const stats = await sendDir(peer, root, {
         includePatterns,
@@ -286,34 +258,35 @@ export class Session {
       this.opts.onUpload?.(dirName, stats);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      call.emit('error', statusError(grpc.status.INTERNAL, `uploading ${dirName}: ${msg}`));
+      call.finish(err instanceof CallError ? err.code : CODE.INTERNAL, `uploading ${dirName}: ${msg}`);
       throw new Error(`uploading local dir ${dirName} (${root}): ${msg}`, { cause: err });
     }
   }
 
-  private async serveExport(call: grpc.ServerDuplexStream<Buffer, Buffer>): Promise<void> {
-    const idRaw = call.metadata.get('buildkit-attachable-exporter-id')[0];
-    const id = idRaw === undefined ? 0 : Number(String(idRaw));
+  private async serveExport(call: ServerCall): Promise<void> {
+    const idRaw = call.metadata.get('buildkit-attachable-exporter-id')?.[0];
+    const id = idRaw === undefined ? 0 : Number(idRaw);
     const target = this.opts.exports?.[id];
     if (!target) {
-      call.emit('error', statusError(grpc.status.NOT_FOUND, `no export target for exporter ${id}`));
+      call.finish(CODE.NOT_FOUND, `no export target for exporter ${id}`);
       return;
     }
     const w = wire();
     try {
       if (target instanceof DirTarget) {
-        const peer = peerFromStream<Buffer, WirePacket>(call as unknown as Duplex, w.packet.decode, w.packet.encode);
-        await target.receive(peer);
+        await target.receive(peerFromCall<WirePacket>(call, decodePacket, (p) => w.packet.encode(p)));
       } else if (target instanceof StreamTarget) {
-        const peer = peerFromStream<Buffer, WireBytesMessage>(call as unknown as Duplex, w.bytesMessage.decode, w.bytesMessage.encode);
-        for await (const m of peer.messages) await target.write(m.data);
-        call.end();
+        target.begin();
+        for await (const m of call.messages) {
+          for (const part of decodeBytesMessageParts(m)) await target.write(part);
+        }
+        call.finish(CODE.OK);
       } else {
         throw new Error(`exporter ${id} has no receiver`);
       }
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      call.emit('error', statusError(grpc.status.INTERNAL, `receiving export: ${msg}`));
+      call.finish(CODE.INTERNAL, `receiving export: ${msg}`);
       throw err instanceof Error ? err : new Error(msg);
     }
   }
@@ -342,19 +315,36 @@ export class Session {
     return md;
   }
 
+  /** The metadata as HTTP/2 headers (repeated values as arrays). */
+  headers(): Record<string, string | string[]> {
+    return {
+      'x-docker-expose-session-uuid': this.id,
+      'x-docker-expose-session-sharedkey': this.sharedKey,
+      'x-docker-expose-session-name': this.name,
+      'x-docker-expose-session-grpc-method': [...this.served],
+    };
+  }
+
+  private serve(duplex: Duplex): void {
+    this.connection = new H2Connection(duplex, {
+      handlers: this.handlers,
+      onHandlerError: (path, err) => debug('session handler %s failed: %s', path, (err as Error).message),
+    });
+    debug('session %s opened, serving %o', this.id, this.served);
+  }
+
   /**
-   * Opens the session on a Control client. Resolves when the stream ends; rejects when it fails
-   * (unless close() was called).
+   * Opens the session. With `dial` (a fresh raw connection to the daemon's gRPC endpoint), on a
+   * connection of its own with hand-framed messages (./rawstream.ts); otherwise as a call on the
+   * Control client. Resolves when the stream ends; rejects when it fails (unless close() was
+   * called). LFS_DOCKER_SESSION_TRANSPORT=grpc-js forces the Control call.
    */
-  run(control: grpc.Client): Promise<void> {
+  run(control: grpc.Client, dial?: () => Promise<Duplex>): Promise<void> {
+    if (dial && process.env['LFS_DOCKER_SESSION_TRANSPORT'] !== 'grpc-js') return this.runRaw(dial);
     const open = (control as unknown as Record<string, (md: grpc.Metadata) => grpc.ClientDuplexStream<WireBytesMessage, WireBytesMessage>>)['Session']!;
     const call = open.call(control, this.metadata());
     this.call = call;
-    this.injector = this.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    widenReceiveWindows(this.server);
-    const duplex = bytesCallToDuplex(call);
-    this.injector.injectConnection(duplex);
-    debug('session %s opened, serving %o', this.id, this.served);
+    this.serve(bytesCallToDuplex(call));
     return new Promise<void>((resolve, reject) => {
       call.on('status', (s: grpc.StatusObject) => {
         if (s.code === grpc.status.OK || this.closing) resolve();
@@ -367,12 +357,29 @@ export class Session {
     });
   }
 
+  private async runRaw(dial: () => Promise<Duplex>): Promise<void> {
+    const socket = await dial();
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const call = openRawSession(socket, this.headers());
+    this.rawCall = call;
+    this.serve(call.duplex);
+    try {
+      await call.done;
+    } catch (err) {
+      if (this.closing || (err as { code?: number }).code === grpc.status.CANCELLED) return;
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     debug('session %s closing', this.id);
+    this.connection?.close();
     this.call?.cancel();
-    this.injector?.destroy();
-    this.server.forceShutdown();
+    this.rawCall?.cancel();
   }
 }

@@ -19,6 +19,8 @@ const debug = createDebug('lfs-docker:session');
 
 export interface ExportTarget {
   readonly kind: 'dir' | 'stream';
+  /** The daemon started sending this export. */
+  readonly received: boolean;
   prepare(): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
@@ -51,7 +53,7 @@ export class DirTarget implements ExportTarget {
   readonly kind = 'dir';
   readonly dest: string;
   private tmp: string | undefined;
-  private received = false;
+  received = false;
   stats: ReceiveStats | undefined;
 
   constructor(
@@ -113,6 +115,7 @@ export class StreamTarget implements ExportTarget {
   private tmpFile: string | undefined;
   private out: Writable | undefined;
   bytes = 0;
+  received = false;
 
   constructor(
     private readonly dest: string | Writable,
@@ -140,6 +143,12 @@ export class StreamTarget implements ExportTarget {
     const dir = await mkdtemp(join(dirname(dest), `.${basename(dest)}.partial-`));
     this.tmpFile = join(dir, 'export.tar');
     this.out = createWriteStream(this.tmpFile, { flags: 'wx', mode: 0o644 });
+  }
+
+  /** The daemon opened the export stream (once per export). */
+  begin(): void {
+    if (this.received) throw new Error(`export to ${this.description} was sent twice`);
+    this.received = true;
   }
 
   /** Writes one chunk with backpressure. */

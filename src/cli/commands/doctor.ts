@@ -1,5 +1,6 @@
 import { statfsSync } from "node:fs";
 import type { CommandModule } from "yargs";
+import { limitations } from "../../buildkit/capabilities.js";
 import { connect } from "../../buildkit/client.js";
 import { archProfile, supportedArchs } from "../../arch/profiles.js";
 import type { Io } from "../run.js";
@@ -7,19 +8,26 @@ import type { Io } from "../run.js";
 interface DoctorArgs {
   builder?: string | undefined;
   json: boolean;
+  probe: boolean;
 }
 
 export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
   return {
     command: "doctor",
-    describe: "check the BuildKit daemon: address, version, platforms, cache use and free space",
+    describe: "check the BuildKit daemon: address, version, what it can build, platforms, cache use and free space",
     builder: (y) =>
       y
         .option("builder", { type: "string", describe: "BuildKit address (default: BUILDKIT_HOST, else the Docker Engine)" })
-        .option("json", { type: "boolean", default: false }) as never,
+        .option("json", { type: "boolean", default: false })
+        .option("probe", {
+          type: "boolean",
+          default: true,
+          describe: "try the Dockerfile features lfs-docker needs (heredocs, named contexts) with two tiny builds that export nothing",
+        }) as never,
     handler: async (args) => {
       await using client = await connect(args.builder);
-      const [workers, version, usage] = await Promise.all([client.workers(), client.version().catch(() => undefined), client.diskUsage()]);
+      const [workers, usage, caps] = await Promise.all([client.workers(), client.diskUsage(), client.capabilities()]);
+      const features = args.probe ? await client.probeDockerfileFeatures() : undefined;
       const platforms = [...new Set(workers.flatMap((w) => w.platforms))];
       const cacheBytes = usage.reduce((n, r) => n + r.size, 0);
       let freeBytes: number | undefined;
@@ -30,11 +38,30 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
         freeBytes = undefined;
       }
       const archs = supportedArchs().map((a) => ({ arch: a, platform: archProfile(a).platform, native: platforms.includes(archProfile(a).platform) }));
+      const flag = (v: boolean | Error | undefined): boolean | string | null => (v === undefined ? null : v instanceof Error ? `unknown: ${v.message}` : v);
+      const known = (v: boolean | Error | undefined): boolean | undefined => (typeof v === "boolean" ? v : undefined);
+      const cannot = limitations(caps, { heredocs: known(features?.heredocs), namedContexts: known(features?.namedContexts) });
+      const reported = caps.reportedBuildkitVersion;
+      const buildkit = caps.buildkitVersion
+        ? `${caps.buildkitVersion}${reported && caps.buildkitVersion !== reported.replace(/^v/, "") ? ` (the daemon reports ${reported})` : ""}${!reported && caps.engineVersion ? " (the Docker release's; the daemon does not say)" : ""}`
+        : reported
+          ? `unknown (the daemon reports ${reported})`
+          : "unknown (the daemon does not say)";
       const report = {
         address: client.address,
-        buildkit: version?.version ?? workers.find((w) => w.buildkitVersion)?.buildkitVersion?.version ?? "unknown (the daemon does not say)",
+        engine: caps.engineVersion ?? null,
+        buildkit,
+        daemon: caps.label,
         workers: workers.length,
         platforms,
+        capabilities: {
+          exporterList: caps.exporterList,
+          infoRpc: caps.infoRpc,
+          heredocs: flag(features?.heredocs),
+          namedContexts: flag(features?.namedContexts),
+        },
+        cannot,
+        canBuildGeneratedDockerfiles: features ? features.heredocs === true : null,
         cacheBytes,
         localFreeBytes: freeBytes,
         architectures: archs,
@@ -44,11 +71,20 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
         return;
       }
       const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+      const yes = (v: boolean | Error | undefined) => (v === undefined ? "not tried" : v instanceof Error ? `unknown (${v.message.split("\n")[0]})` : v ? "yes" : "no");
       io.stdout.write(
         [
           `builder:    ${report.address}`,
+          ...(caps.engineVersion ? [`engine:     Docker ${caps.engineVersion}`] : []),
           `buildkit:   ${report.buildkit}`,
           `platforms:  ${platforms.join(", ")}`,
+          `heredocs:   ${yes(features?.heredocs)}`,
+          `named ctx:  ${yes(features?.namedContexts)}`,
+          `exports:    ${caps.exporterList ? "several per build" : "one per build (several run as one build each)"}`,
+          ...(cannot.length > 0 ? [`cannot:     ${cannot.join("\n            ")}`] : []),
+          ...(features && features.heredocs === false
+            ? [`verdict:    ${caps.label} cannot build lfs-docker's Dockerfiles; use Docker >= 23 (scripts/engine-setup.sh installs Docker 26)`]
+            : []),
           `cache:      ${gib(cacheBytes)} in ${usage.length} records`,
           `free here:  ${freeBytes === undefined ? "unknown" : gib(freeBytes)} (a whole LFS build needs tens of GiB on the daemon's disk)`,
           ...archs.map((a) => `${a.arch.padEnd(10)}  ${a.native ? "ok" : `the builder cannot run ${a.platform}: register QEMU user emulation (apt-get install qemu-user-static binfmt-support)`}`),
