@@ -383,6 +383,12 @@ case $LFS_ARCH in
     sed -e '/m64=/s/lib64/lib/' \
         -i.orig gcc/config/i386/t-linux64
  ;;
+  aarch64)
+    # lfs-docker: not in the book, which is for x86: GCC's aarch64 port puts 64-bit libraries in
+    # lib64; as the line above does for x86_64, keep them in lib (LFS has no lib64 on aarch64).
+    sed -e '/mabi.lp64=/s/lib64/lib/' \
+        -i.orig gcc/config/aarch64/t-aarch64-linux
+  ;;
 esac
 
 mkdir -v build
@@ -436,7 +442,10 @@ cd linux-6.13.4
 
 make mrproper
 
-make headers
+# lfs-docker: the book runs on a machine of the target's architecture, where `make` takes the headers
+# of that architecture; here the build machine may be another one (chapter 5 runs on $BUILDPLATFORM),
+# so ARCH names the target's. Without it an aarch64 build gets x86 headers and glibc fails in 5.5.
+make ARCH=arm64 headers
 find usr/include -type f ! -name '*.h' -delete
 cp -rv usr/include $LFS/usr
 END_OF_SECTION
@@ -1022,6 +1031,12 @@ case $LFS_ARCH in
   x86_64)
     sed -e '/m64=/s/lib64/lib/' \
         -i.orig gcc/config/i386/t-linux64
+  ;;
+  aarch64)
+    # lfs-docker: not in the book, which is for x86: GCC's aarch64 port puts 64-bit libraries in
+    # lib64; as the line above does for x86_64, keep them in lib (LFS has no lib64 on aarch64).
+    sed -e '/mabi.lp64=/s/lib64/lib/' \
+        -i.orig gcc/config/aarch64/t-aarch64-linux
   ;;
 esac
 
@@ -2502,6 +2517,12 @@ case $(uname -m) in
   x86_64)
     sed -e '/m64=/s/lib64/lib/' \
         -i.orig gcc/config/i386/t-linux64
+  ;;
+  aarch64)
+    # lfs-docker: not in the book, which is for x86: GCC's aarch64 port puts 64-bit libraries in
+    # lib64; as the line above does for x86_64, keep them in lib (LFS has no lib64 on aarch64).
+    sed -e '/mabi.lp64=/s/lib64/lib/' \
+        -i.orig gcc/config/aarch64/t-aarch64-linux
   ;;
 esac
 

@@ -13,6 +13,14 @@ case $LFS_ARCH in
     sed -e '/m64=/s/lib64/lib/' \
         -i.orig gcc/config/i386/t-linux64
  ;;
+{{#if (eq arch.name "aarch64")}}
+  aarch64)
+    # lfs-docker: not in the book, which is for x86: GCC's aarch64 port puts 64-bit libraries in
+    # lib64; as the line above does for x86_64, keep them in lib (LFS has no lib64 on aarch64).
+    sed -e '/mabi.lp64=/s/lib64/lib/' \
+        -i.orig gcc/config/aarch64/t-aarch64-linux
+  ;;
+{{/if}}
 esac
 
 mkdir -v build
