@@ -151,3 +151,11 @@ test("a Dockerfile cut before the kernel section has no kernel stage; cut at it,
   assert.match(at, /^FROM host AS kernel$/m);
   assert.match(at, /^COPY --from=kernel \/lfs-kernel\/ \/$/m);
 });
+
+test("--host-platform target: every stage from HOST_IMAGE runs on the target (an image of that platform only)", () => {
+  const df = generate({ arch: "aarch64", hostPlatform: "target" });
+  assert.match(df, /^FROM \$\{HOST_IMAGE\} AS sources-verify$/m);
+  assert.match(df, /^FROM \$\{HOST_IMAGE\} AS host$/m);
+  assert.doesNotMatch(df, /--platform=\$BUILDPLATFORM \$\{HOST_IMAGE\}/);
+  assert.match(generate({ arch: "aarch64" }), /^FROM --platform=\$BUILDPLATFORM \$\{HOST_IMAGE\} AS sources-verify$/m);
+});
