@@ -169,6 +169,23 @@ describe('local export receiver (security)', () => {
     await assert.rejects(p, /ended before it was complete/);
   });
 
+  it('fails, without waiting for the daemon, when a file cannot be written', async () => {
+    const [daemon, us] = peerPair<WirePacket>();
+    const p = receiveDir(us, dest);
+    await daemon.send(pkt(PacketType.STAT, { stat: stat_('f', FILE, { size: String(3 << 20) }) }));
+    await daemon.send(pkt(PacketType.STAT));
+    // The file is there (claimed with O_EXCL) once its REQ comes; replace it by a directory, so
+    // that writing its content fails (EISDIR).
+    for await (const m of daemon.messages) if (m.type === PacketType.REQ) break;
+    await rm(join(dest, 'f'));
+    await mkdir(join(dest, 'f'));
+    // Writes are not awaited by the packet loop: the failure must still end the receive while the
+    // (fake) daemon, done sending, sends nothing more.
+    for (let i = 0; i < 3; i++) await daemon.send(pkt(PacketType.DATA, { ID: 0, data: Buffer.alloc(1 << 20, i) }));
+    await assert.rejects(p, /EISDIR|illegal operation on a directory/);
+    daemon.end();
+  });
+
   it('only presents a complete export: nothing at dest until commit, nothing left on abort', async () => {
     const final = join(base, 'final');
     const t = new DirTarget(final);

@@ -34,7 +34,7 @@ const MAX_FRAME = 16384;
 export const RECEIVE_WINDOW = 8 * 1024 * 1024;
 /** Bytes a stream may hold unconsumed before we stop returning its flow-control credit. */
 const STREAM_BUFFER = 8 * 1024 * 1024;
-/** Credit is returned in updates of at least this much (or when the stream's queue is empty). */
+/** Credit is returned in updates of at least this much (far below RECEIVE_WINDOW: no sender waits). */
 const CREDIT_STEP = 256 * 1024;
 /** Bytes that may wait in a stream's send queue before send() makes its caller wait. */
 const SEND_QUEUE = 1024 * 1024;
@@ -194,11 +194,16 @@ class Stream implements ServerCall {
     this.wake();
   }
 
-  /** Returns flow-control credit unless the handler is behind. */
+  /**
+   * Returns flow-control credit unless the handler is behind, in steps of CREDIT_STEP: the credit
+   * held back is always far below the window (RECEIVE_WINDOW), so the sender never waits for it.
+   * (Returning it whenever the queue was empty meant one WINDOW_UPDATE per 32 KiB packet of an
+   * export, each one a message of the outer stream.)
+   */
   private credit(): void {
     if (this.heldCredit === 0 || this.failure || this.remoteEnded) return;
     if (this.queuedBytes >= STREAM_BUFFER) return;
-    if (this.heldCredit >= CREDIT_STEP || this.queue.length === 0) {
+    if (this.heldCredit >= CREDIT_STEP) {
       this.conn.windowUpdate(this.id, this.heldCredit);
       this.heldCredit = 0;
     }

@@ -69,9 +69,13 @@ interface PendingFile {
   /** Data not written yet (written in batches: the daemon sends 32 KiB packets). */
   buffered: Buffer[];
   bufferedBytes: number;
+  /** The file's writes, one after the other (the loop reading packets does not wait for them). */
+  writing: Promise<void>;
 }
 
 const WRITE_BATCH = 1024 * 1024;
+/** Bytes handed to the file system and not written yet; past this the packet loop waits. */
+const WRITES_IN_FLIGHT = 16 * 1024 * 1024;
 
 /** Opens a file this receiver created (never following a symlink); one fd per file in flight. */
 async function openFile(f: PendingFile): Promise<FileHandle> {
@@ -79,14 +83,17 @@ async function openFile(f: PendingFile): Promise<FileHandle> {
   return f.fh;
 }
 
-async function flushFile(f: PendingFile): Promise<void> {
-  if (f.buffered.length === 0) return;
-  await openFile(f);
-  if (!f.fh) return;
+/** Queues the file's buffered data behind its earlier writes; returns the bytes queued. */
+function flushFile(f: PendingFile): number {
+  if (f.buffered.length === 0) return 0;
   const bufs = f.buffered;
+  const n = f.bufferedBytes;
   f.buffered = [];
   f.bufferedBytes = 0;
-  await f.fh.writev(bufs);
+  f.writing = f.writing.then(async () => {
+    await (await openFile(f)).writev(bufs);
+  });
+  return n;
 }
 
 function nsToSeconds(ns: string | number): number {
@@ -111,6 +118,35 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
   let finSent = false;
   const outbox = new Outbox(peer);
   const t0 = Date.now();
+  // Writes run while the loop reads on (the disk and the stream overlap), at most WRITES_IN_FLIGHT
+  // bytes of them; the first failure stops the export.
+  const running = new Set<Promise<void>>();
+  let inFlight = 0;
+  let writeError: unknown;
+  // A failed write also wakes the loop if it waits for a packet (the daemon, done sending, would
+  // wait for our FIN forever).
+  let failWrite: (err: unknown) => void = () => {};
+  const writeFailed = new Promise<never>((_, reject) => {
+    failWrite = reject;
+  });
+  writeFailed.catch(() => {});
+  const track = (p: Promise<void>, bytes: number): void => {
+    inFlight += bytes;
+    const settled: Promise<void> = p
+      .catch((err: unknown) => {
+        writeError ??= err;
+        failWrite(err);
+      })
+      .finally(() => {
+        inFlight -= bytes;
+        running.delete(settled);
+      });
+    running.add(settled);
+  };
+  const throttle = async (): Promise<void> => {
+    while (inFlight > WRITES_IN_FLIGHT && running.size > 0) await Promise.race(running);
+    if (writeError) throw writeError;
+  };
 
   const warn = (m: string): void => {
     stats.skipped++;
@@ -179,7 +215,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
         // content is written when it arrives, with at most one descriptor per file in flight.
         await (await open(abs, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)).close();
         kinds.set(p, 'file');
-        files.set(id, { id, path: p, abs, stat: { ...st, mode: perm }, done: false, buffered: [], bufferedBytes: 0 });
+        files.set(id, { id, path: p, abs, stat: { ...st, mode: perm }, done: false, buffered: [], bufferedBytes: 0, writing: Promise.resolve() });
         outstanding++;
         // Not awaited: the daemon may stop reading REQs until we have read more of its DATA.
         outbox.post({ type: PacketType.REQ, stat: null, ID: id, data: Buffer.alloc(0) });
@@ -202,31 +238,43 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
     }
     if (n > 0) {
       f.bufferedBytes += n;
-      if (f.bufferedBytes >= WRITE_BATCH) await flushFile(f);
+      if (f.bufferedBytes >= WRITE_BATCH) {
+        const queued = flushFile(f); // before reading f.writing: it replaces it
+        track(f.writing, queued);
+        await throttle();
+      }
       stats.bytes += n;
       opts.onProgress?.(stats.bytes);
       return;
     }
-    // End of file: permissions and time, then close.
-    await flushFile(f);
+    // End of file: after its writes, permissions and time, then close.
+    const queued = flushFile(f);
     f.done = true;
-    const fh = await openFile(f);
-    delete f.fh;
-    try {
-      await fh.chmod(f.stat.mode);
-      const t = nsToSeconds(f.stat.modTime);
-      await fh.utimes(t, t);
-    } finally {
-      await fh.close();
-    }
-    stats.files++;
-    outstanding--;
-    sendFinIfDone();
+    const finished = f.writing.then(async () => {
+      const fh = await openFile(f);
+      delete f.fh;
+      try {
+        await fh.chmod(f.stat.mode);
+        const t = nsToSeconds(f.stat.modTime);
+        await fh.utimes(t, t);
+      } finally {
+        await fh.close();
+      }
+      stats.files++;
+      outstanding--;
+      sendFinIfDone();
+    });
+    track(finished, queued);
+    await throttle();
   };
 
   let gotFin = false;
+  const packets = peer.messages[Symbol.asyncIterator]();
   try {
-    for await (const pkt of peer.messages) {
+    for (;;) {
+      const next = await Promise.race([packets.next(), writeFailed]);
+      if (next.done) break;
+      const pkt = next.value;
       switch (pkt.type) {
         case PacketType.STAT:
           if (listingDone) throw new UnsafeExportError('export sent a STAT after the end of the listing');
@@ -251,12 +299,20 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
       }
       // A failed send means the stream is gone; its incoming side ends too, but don't wait.
       if (outbox.failure) throw outbox.failure;
+      if (writeError) throw writeError;
       if (gotFin) break;
     }
+    await Promise.all(running);
+    if (writeError) throw writeError;
     await outbox.flushed();
     if (!gotFin && !finSent) throw new Error('export stream ended before it was complete');
     if (outstanding !== 0) throw new Error(`export ended with ${outstanding} files incomplete`);
+  } catch (err) {
+    // Not awaited: with a next() pending, return() would wait for the daemon's next packet.
+    packets.return?.().catch(() => {});
+    throw err;
   } finally {
+    await Promise.all(running);
     for (const f of files.values()) await f.fh?.close().catch(() => {});
   }
   peer.end();
