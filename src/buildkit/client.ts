@@ -275,6 +275,9 @@ export class BuildKitClient implements AsyncDisposable {
         lastTransportError: () => this.transport.lastError(),
         oneExportPerSolve,
         ...(this.transport.dialSession ? { dialSession: () => this.transport.dialSession!() } : {}),
+        ...(this.transport.openEngineSession
+          ? { openEngineSession: (h: Record<string, string | string[]>) => this.transport.openEngineSession!(h) }
+          : {}),
         explain: (err, o, layout) => this.explain(err, o, layout),
       },
       opts,

@@ -63,6 +63,11 @@ export interface Transport {
    * instead of a grpc-js call: fewer copies of every uploaded and exported byte.
    */
   dialSession?(): Promise<Duplex>;
+  /**
+   * Docker Engine only: the session's own connection through the engine's `POST /session`
+   * (see upgradeToSession); the returned socket is the session's HTTP/2 connection, served as is.
+   */
+  openEngineSession?(sessionHeaders: Record<string, string | string[]>): Promise<Duplex>;
   /** Docker Engine's own version, for BuildKit inside Docker Engine (`docker://`). */
   engine?(): Promise<EngineInfo | undefined>;
   close(): Promise<void>;
@@ -275,15 +280,37 @@ export function upgradeToGrpc(
   endpoint: { request: http.RequestOptions; tls: boolean },
   extraHeaders: Record<string, string> = {},
 ): Promise<Duplex> {
+  return upgradeH2c(endpoint, '/grpc', extraHeaders);
+}
+
+/**
+ * `POST /session` with `Upgrade: h2c` and the session's `X-Docker-Expose-Session-*` headers: the
+ * engine hands the hijacked connection to BuildKit's session manager, which speaks HTTP/2 on it as
+ * the client of our session services (what the docker CLI and buildx's docker driver use). One
+ * HTTP/2 layer, where Control.Session over `/grpc` nests the session's connection in a gRPC stream.
+ */
+export function upgradeToSession(
+  endpoint: { request: http.RequestOptions; tls: boolean },
+  sessionHeaders: Record<string, string | string[]>,
+  extraHeaders: Record<string, string> = {},
+): Promise<Duplex> {
+  return upgradeH2c(endpoint, '/session', { ...extraHeaders, ...sessionHeaders });
+}
+
+function upgradeH2c(
+  endpoint: { request: http.RequestOptions; tls: boolean },
+  path: string,
+  headers: Record<string, string | string[]>,
+): Promise<Duplex> {
   return new Promise<Duplex>((resolve, reject) => {
     const req = (endpoint.tls ? https : http).request({
       ...endpoint.request,
       method: 'POST',
-      path: '/grpc',
-      headers: { ...extraHeaders, Connection: 'Upgrade', Upgrade: 'h2c' },
+      path,
+      headers: { ...headers, Connection: 'Upgrade', Upgrade: 'h2c' },
     });
     req.on('upgrade', (res, socket, head) => {
-      debug('POST /grpc upgraded: %d %s', res.statusCode, res.headers['upgrade']);
+      debug('POST %s upgraded: %d %s', path, res.statusCode, res.headers['upgrade']);
       if (head.length > 0) socket.unshift(head);
       socket.setNoDelay(true);
       resolve(socket);
@@ -296,7 +323,7 @@ export function upgradeToGrpc(
         reject(
           new BuildKitError(
             'CONNECT',
-            `Docker Engine refused POST /grpc (HTTP ${res.statusCode}): ${body || res.statusMessage || 'no message'}` +
+            `Docker Engine refused POST ${path} (HTTP ${res.statusCode}): ${body || res.statusMessage || 'no message'}` +
               (res.statusCode === 404 ? ' (the engine is too old or BuildKit is disabled)' : ''),
           ),
         );
@@ -320,6 +347,7 @@ registerConnectionHelper('docker', async (url, options) => {
     description: `Docker Engine at ${endpoint.description}`,
     lastError: () => bridge.lastError,
     dialSession: () => upgradeToGrpc(endpoint, headers),
+    openEngineSession: (sessionHeaders) => upgradeToSession(endpoint, sessionHeaders, headers),
     engine: async () => {
       const v = await docker.version();
       return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };

@@ -43,6 +43,7 @@ export type {
   PlatformSpec,
   PruneOptions,
   PruneResult,
+  SessionTransport,
   SolveOptions,
   SolveResult,
   TarExport,

@@ -39,6 +39,8 @@ export interface SolveContext {
   oneExportPerSolve?: boolean;
   /** A fresh raw connection to the daemon for the session (see Transport.dialSession). */
   dialSession?: () => Promise<Duplex>;
+  /** Docker Engine's `POST /session` (see Transport.openEngineSession). */
+  openEngineSession?: (sessionHeaders: Record<string, string | string[]>) => Promise<Duplex>;
   /** Turns a failure into a clearer error (a feature the daemon lacks, ...). */
   explain?(err: BuildKitError, opts: SolveOptions, layout: LocalLayout): Promise<BuildKitError>;
 }
@@ -161,6 +163,7 @@ function mergeResults(results: SolveResult[]): SolveResult {
     exporterResponse: Object.assign({}, ...results.map((r) => r.exporterResponse)) as Record<string, string>,
     uploads,
     warnings: results.flatMap((r) => r.warnings),
+    sessionTransport: first.sessionTransport,
   };
 }
 
@@ -215,7 +218,7 @@ async function solveRound(
     void session.close();
   }, { once: true });
 
-  const sessionTask = session.run(ctx.control, ctx.dialSession).then(
+  const sessionTask = session.run(ctx.control, ctx.dialSession, ctx.openEngineSession).then(
     () => {
       if (!ac.signal.aborted && solveCall) debug('session ended before the solve');
     },
@@ -284,6 +287,7 @@ async function solveRound(
           detail: w.detail,
           url: w.url,
         })),
+        sessionTransport: session.transport,
       };
     }
     fail(solveErr);

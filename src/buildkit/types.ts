@@ -148,4 +148,11 @@ export interface SolveResult {
   /** Upload statistics per local dir name. */
   uploads: Record<string, { entries: number; files: number; bytes: number }>;
   warnings: Array<{ vertexName: string; short: string; detail: string[]; url: string }>;
+  /**
+   * How the session reached the daemon: `engine` (Docker Engine's `POST /session`), `raw`
+   * (Control.Session on a connection of its own) or `grpc-js` (Control.Session on the client).
+   */
+  sessionTransport: SessionTransport;
 }
+
+export type SessionTransport = 'engine' | 'raw' | 'grpc-js';

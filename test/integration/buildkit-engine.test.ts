@@ -148,6 +148,35 @@ describe('BuildKit driver against Docker Engine', { concurrency: false }, () => 
     assert.deepEqual(await readFile(oursTar), await readFile(theirsTar));
   });
 
+  it('uploads and exports the same trees over each session transport (POST /session, raw, grpc-js)', async () => {
+    const ctx = join(base, 'ctx-transports');
+    await mkdir(join(ctx, 'd'), { recursive: true });
+    await writeFile(join(ctx, 'd/big.bin'), randomBytes(3 * 1024 * 1024 + 17));
+    await writeFile(join(ctx, 'small.txt'), 'small\n');
+    // The RUN makes the export depend on a real container step, not only on the upload.
+    const dockerfile = `FROM ${HOST_IMAGE} AS gen\nCOPY . /in/\nRUN cat /in/d/big.bin /in/d/big.bin > /in/d/twice.bin\nFROM scratch\nCOPY --from=gen /in/ /\n`;
+    const saved = process.env['LFS_DOCKER_SESSION_TRANSPORT'];
+    const trees = [];
+    try {
+      for (const transport of ['engine', 'raw', 'grpc-js'] as const) {
+        process.env['LFS_DOCKER_SESSION_TRANSPORT'] = transport;
+        const dest = join(base, `out-${transport}`);
+        // A shared key of its own each time: otherwise the later uploads are incremental (empty).
+        const sharedKey = `${base}-${transport}`;
+        const res = await client.solve({ context: ctx, dockerfileText: dockerfile, sharedKey, exports: [{ type: 'local', dest }] });
+        assert.equal(res.sessionTransport, transport);
+        assert.equal(res.uploads['context']?.bytes, 3 * 1024 * 1024 + 17 + 6);
+        trees.push(await tree(dest));
+      }
+    } finally {
+      if (saved === undefined) delete process.env['LFS_DOCKER_SESSION_TRANSPORT'];
+      else process.env['LFS_DOCKER_SESSION_TRANSPORT'] = saved;
+    }
+    assert.equal(trees[0]!.find((e) => e.path === 'd/twice.bin')?.size, 2 * (3 * 1024 * 1024 + 17));
+    assert.deepEqual(trees[1], trees[0]);
+    assert.deepEqual(trees[2], trees[0]);
+  });
+
   it('reports a failing RUN with its log and exit code', async () => {
     const ctx = join(base, 'ctx-fail');
     await mkdir(ctx);

@@ -25,6 +25,7 @@ import { decodeBytesMessageParts, decodePacket } from './packets.js';
 import { splitMetadataValues } from './patterns.js';
 import type { Peer } from './peer.js';
 import { openRawSession, type RawSessionCall } from './rawstream.js';
+import type { SessionTransport } from '../types.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './targets.js';
 
 const debug = createDebug('lfs-docker:session');
@@ -154,6 +155,9 @@ export class Session {
   private connection: H2Connection | undefined;
   private call: grpc.ClientDuplexStream<WireBytesMessage, WireBytesMessage> | undefined;
   private rawCall: RawSessionCall | undefined;
+  private engineSocket: Duplex | undefined;
+  /** The path run() took (see run()). */
+  transport: SessionTransport = 'grpc-js';
   private readonly pending = new Set<Promise<unknown>>();
   private closing = false;
   private readonly served: string[] = [];
@@ -334,13 +338,30 @@ export class Session {
   }
 
   /**
-   * Opens the session. With `dial` (a fresh raw connection to the daemon's gRPC endpoint), on a
-   * connection of its own with hand-framed messages (./rawstream.ts); otherwise as a call on the
-   * Control client. Resolves when the stream ends; rejects when it fails (unless close() was
-   * called). LFS_DOCKER_SESSION_TRANSPORT=grpc-js forces the Control call.
+   * Opens the session, on the leanest path the transport offers:
+   * - `engine` (Docker Engine): the engine's `POST /session`, whose hijacked socket is the session's
+   *   HTTP/2 connection itself;
+   * - `raw` (`dial`, a fresh connection to the daemon's gRPC endpoint): Control.Session on a
+   *   connection of its own with hand-framed messages (./rawstream.ts);
+   * - `grpc-js`: Control.Session as a call on the Control client.
+   * LFS_DOCKER_SESSION_TRANSPORT=engine|raw|grpc-js picks one (when the transport has it).
+   * Resolves when the session ends; rejects when it fails (unless close() was called).
    */
-  run(control: grpc.Client, dial?: () => Promise<Duplex>): Promise<void> {
-    if (dial && process.env['LFS_DOCKER_SESSION_TRANSPORT'] !== 'grpc-js') return this.runRaw(dial);
+  run(
+    control: grpc.Client,
+    dial?: () => Promise<Duplex>,
+    engine?: (headers: Record<string, string | string[]>) => Promise<Duplex>,
+  ): Promise<void> {
+    const forced = process.env['LFS_DOCKER_SESSION_TRANSPORT'];
+    if (engine && (forced === undefined || forced === '' || forced === 'engine')) {
+      this.transport = 'engine';
+      return this.runEngine(engine);
+    }
+    if (dial && forced !== 'grpc-js') {
+      this.transport = 'raw';
+      return this.runRaw(dial);
+    }
+    this.transport = 'grpc-js';
     const open = (control as unknown as Record<string, (md: grpc.Metadata) => grpc.ClientDuplexStream<WireBytesMessage, WireBytesMessage>>)['Session']!;
     const call = open.call(control, this.metadata());
     this.call = call;
@@ -355,6 +376,21 @@ export class Session {
         else reject(err);
       });
     });
+  }
+
+  private async runEngine(open: (headers: Record<string, string | string[]>) => Promise<Duplex>): Promise<void> {
+    const socket = await open(this.headers());
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.once('error', (err: Error) => (this.closing ? resolve() : reject(err)));
+      socket.once('close', () => resolve());
+    });
+    this.engineSocket = socket;
+    this.serve(socket);
+    await ended;
   }
 
   private async runRaw(dial: () => Promise<Duplex>): Promise<void> {
@@ -381,5 +417,6 @@ export class Session {
     this.connection?.close();
     this.call?.cancel();
     this.rawCall?.cancel();
+    this.engineSocket?.destroy();
   }
 }
