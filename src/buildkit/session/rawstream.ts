@@ -14,9 +14,11 @@
  * connection (on which the daemon is the client and we serve), plus the call's outcome.
  */
 import http2 from 'node:http2';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 
 import createDebug from 'debug';
+
+import { outerStreamDuplex } from './duplex.js';
 
 const debug = createDebug('lfs-docker:session');
 
@@ -288,29 +290,13 @@ export function openRawSession(socket: Duplex, metadata: Record<string, string |
     else req.once('drain', () => cb());
   };
 
-  const duplex = new Duplex({
-    readableHighWaterMark: 8 * 1024 * 1024,
-    writableHighWaterMark: 8 * 1024 * 1024,
-    read() {
-      req.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      send([chunk], cb);
-    },
-    writev(chunks: Array<{ chunk: Buffer }>, cb) {
-      send(
-        chunks.map((c) => c.chunk),
-        cb,
-      );
-    },
-    final(cb) {
+  const duplex = outerStreamDuplex({
+    resume: () => req.resume(),
+    send,
+    end: () => {
       if (!req.destroyed) req.end();
-      cb();
     },
-    destroy(err, cb) {
-      close();
-      cb(err);
-    },
+    cancel: () => close(),
   });
 
   let closed = false;

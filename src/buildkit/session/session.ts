@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 
 import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
@@ -26,6 +26,7 @@ import { splitMetadataValues } from './patterns.js';
 import type { Peer } from './peer.js';
 import { openRawSession, type RawSessionCall } from './rawstream.js';
 import type { SessionTransport } from '../types.js';
+import { outerStreamDuplex } from './duplex.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './targets.js';
 
 const debug = createDebug('lfs-docker:session');
@@ -91,31 +92,11 @@ export function bytesCallToDuplex(call: grpc.ClientDuplexStream<WireBytesMessage
     if (ok) cb();
     else call.once('drain', () => cb());
   };
-  const duplex = new Duplex({
-    // Big buffers: the default 16 KiB would pause the session stream after every message.
-    readableHighWaterMark: 8 * 1024 * 1024,
-    writableHighWaterMark: 8 * 1024 * 1024,
-    read() {
-      call.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      send([chunk], cb);
-    },
-    // HTTP/2 writes come in corked batches of small frames: one message per batch, not per frame.
-    writev(chunks: Array<{ chunk: Buffer }>, cb) {
-      send(
-        chunks.map((c) => c.chunk),
-        cb,
-      );
-    },
-    final(cb) {
-      call.end();
-      cb();
-    },
-    destroy(err, cb) {
-      call.cancel();
-      cb(err);
-    },
+  const duplex = outerStreamDuplex({
+    resume: () => call.resume(),
+    send,
+    end: () => call.end(),
+    cancel: () => call.cancel(),
   });
   call.on('data', (m: WireBytesMessage) => {
     if (!duplex.push(m.data)) call.pause();
