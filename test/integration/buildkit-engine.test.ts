@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import tar from 'tar-stream';
 
 import { BuildKitError, connect, SolveError, type BuildEvent, type BuildKitClient } from '../../src/buildkit/index.js';
 import { PlainDisplay } from '../../src/progress/index.js';
+import { assertFixtureExport, makeExportFixture } from '../helpers/export-fixture.js';
 import { tree } from '../helpers/tree.js';
 
 const run = promisify(execFile);
@@ -75,40 +76,14 @@ describe('BuildKit driver against Docker Engine', { concurrency: false }, () => 
   });
 
   it('builds a multi-stage Dockerfile with a named context; local and tar exports match docker buildx', async () => {
-    const ctx = join(base, 'ctx');
-    const extra = join(base, 'extra');
-    await mkdir(join(ctx, 'app/sub'), { recursive: true });
-    await mkdir(join(extra, 'nested'), { recursive: true });
-    await writeFile(join(ctx, 'app/a.txt'), 'hello\n');
-    await writeFile(join(ctx, 'app/sub/b.bin'), randomBytes(300_000));
-    await writeFile(join(ctx, 'app/ignored.log'), 'must not be uploaded');
-    await writeFile(join(ctx, 'run.sh'), '#!/bin/sh\necho run\n');
-    await chmod(join(ctx, 'run.sh'), 0o700);
-    await writeFile(join(ctx, '.dockerignore'), '**/*.log\n');
-    await writeFile(join(extra, 'e1.txt'), 'from the named context\n');
-    await writeFile(join(extra, 'nested/e2.txt'), 'nested\n');
-    const dockerfile = [
-      'FROM scratch AS base',
-      'COPY --from=extra / /extra/',
-      'COPY app/ /app/',
-      'COPY --chmod=755 run.sh /bin/run.sh',
-      `FROM ${HOST_IMAGE} AS gen`,
-      "RUN mkdir -p /out/d /out/empty && printf 'gen\\n' > /out/d/gen.txt && ln -s d/gen.txt /out/link && chmod 0640 /out/d/gen.txt && chmod 4755 /out/d",
-      'FROM scratch',
-      'COPY --from=base / /',
-      'COPY --from=gen /out/ /gen/',
-      '',
-    ].join('\n');
-    const dfPath = join(base, 'Dockerfile');
-    await writeFile(dfPath, dockerfile);
-
+    const { ctx, extra, dockerfile, dfPath } = await makeExportFixture(base, HOST_IMAGE, { namedContext: true });
     const ours = join(base, 'ours');
     const oursTar = join(base, 'ours.tar');
     const events: BuildEvent[] = [];
     const res = await client.solve({
       context: ctx,
       dockerfileText: dockerfile,
-      namedContexts: { extra },
+      namedContexts: { extra: extra! },
       exports: [
         { type: 'local', dest: ours },
         { type: 'tar', dest: oursTar },
@@ -120,26 +95,18 @@ describe('BuildKit driver against Docker Engine', { concurrency: false }, () => 
 
     const theirs = join(base, 'theirs');
     const theirsTar = join(base, 'theirs.tar');
-    await run('docker', ['buildx', 'build', '--progress=quiet', '--build-context', `extra=${extra}`, '-f', dfPath, '-o', `type=local,dest=${theirs}`, ctx]);
-    await run('docker', ['buildx', 'build', '--progress=quiet', '--build-context', `extra=${extra}`, '-f', dfPath, '-o', `type=tar,dest=${theirsTar}`, ctx]);
+    await run('docker', ['buildx', 'build', '--progress=quiet', '--build-context', `extra=${extra!}`, '-f', dfPath, '-o', `type=local,dest=${theirs}`, ctx]);
+    await run('docker', ['buildx', 'build', '--progress=quiet', '--build-context', `extra=${extra!}`, '-f', dfPath, '-o', `type=tar,dest=${theirsTar}`, ctx]);
 
-    const a = await tree(ours);
     const b = await tree(theirs);
-    // Identical except that setuid/setgid bits are dropped unless the caller opts in.
-    assert.equal(b.find((e) => e.path === 'gen/d')?.mode, 0o4755);
-    assert.deepEqual(a, b.map((e) => ({ ...e, mode: e.mode & ~0o6000 })));
-    assert.ok(a.some((e) => e.path === 'extra/nested/e2.txt'));
-    assert.ok(!a.some((e) => e.path.endsWith('.log')), '.dockerignore applied');
-    assert.equal(a.find((e) => e.path === 'bin/run.sh')?.mode, 0o755);
-    assert.equal(a.find((e) => e.path === 'gen/link')?.link, 'd/gen.txt');
-    // setuid/setgid are never applied by default (buildx keeps the 4755 of /gen/d).
-    assert.equal(a.find((e) => e.path === 'gen/d')?.mode, 0o755);
+    // Identical except that setuid/setgid bits are dropped unless the caller opts in (buildx keeps them).
+    assertFixtureExport(await tree(ours), b);
 
     const oursSetid = join(base, 'ours-setid');
     await client.solve({
       context: ctx,
       dockerfileText: dockerfile,
-      namedContexts: { extra },
+      namedContexts: { extra: extra! },
       exports: [{ type: 'local', dest: oursSetid, allowSetid: true }],
     });
     assert.deepEqual(await tree(oursSetid), b);
