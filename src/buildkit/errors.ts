@@ -13,6 +13,7 @@ export type BuildKitErrorCode =
   | 'CANCELLED' // the caller aborted
   | 'SESSION' // the session failed (upload, export, ...)
   | 'EXPORT' // an export could not be written safely
+  | 'AUTH' // registry credentials could not be read (docker config, credential helper)
   | 'UNSUPPORTED'; // the daemon (e.g. BuildKit 0.8 in Docker 20.10) cannot do what was asked
 
 export class BuildKitError extends Error {

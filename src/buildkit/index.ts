@@ -11,6 +11,14 @@ export {
   type TlsOptions,
   type Transport,
 } from './connhelpers.js';
+export {
+  credentialHelperGet,
+  dockerConfigCredentials,
+  registryHostname,
+  type CredentialsProvider,
+  type DockerConfigOptions,
+  type RegistryCredentials,
+} from './auth.js';
 export { BuildKitError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
 export {
   buildkitForDocker,

@@ -14,6 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
 
 import { BuildKitError, SolveError, grpcCodeName, isServiceError } from './errors.js';
+import { dockerConfigCredentials } from './auth.js';
 import { Session } from './session/session.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
 import { buildSolveRequest, localLayout, validateExports, type LocalLayout } from './solve-request.js';
@@ -192,6 +193,7 @@ async function solveRound(
     localDirs,
     exports: targets.map((t) => t.target),
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    ...(opts.registryAuth === false ? {} : { credentials: opts.registryAuth ?? dockerConfigCredentials() }),
     ...(opts.sharedKey ? { sharedKey: opts.sharedKey } : {}),
     onUpload: (name, s) => {
       uploads[name] = { ...s };

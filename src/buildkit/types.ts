@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 
+import type { CredentialsProvider } from './auth.js';
 import type { SecretSource } from './session/session.js';
 import type { BuildEvent, SolveStatus } from './status.js';
 
@@ -121,6 +122,12 @@ export interface SolveOptions {
   /** e.g. `network.host`, `security.insecure`. */
   entitlements?: string[];
   secrets?: Record<string, SecretSource>;
+  /**
+   * Registry credentials the daemon asks for when it pulls (FROM, COPY --from, cache imports).
+   * Default: the docker CLI's config (`$DOCKER_CONFIG` or ~/.docker: credHelpers, credsStore,
+   * auths; see dockerConfigCredentials). `false`: always anonymous.
+   */
+  registryAuth?: false | CredentialsProvider;
   /** Extra frontend attributes (win over the ones derived above). */
   frontendAttrs?: Record<string, string>;
   /** Frontend to use (default `dockerfile.v0`). */

@@ -1,11 +1,12 @@
 /** Checks both driver suites (Docker Engine, Docker 20.10) run the same way. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { BuildKitError, type BuildKitClient } from '../../src/buildkit/index.js';
+import { BuildKitError, dockerConfigCredentials, SolveError, type BuildKitClient } from '../../src/buildkit/index.js';
+import { startTestRegistry } from './registry.js';
 
 const run = promisify(execFile);
 
@@ -39,4 +40,48 @@ export async function checkAbortKillsRun(client: BuildKitClient, base: string, h
     await new Promise((r) => setTimeout(r, 250));
   }
   assert.equal(remaining, '', 'sleep from the cancelled build is still running');
+}
+
+/**
+ * A registry on 127.0.0.1 that wants HTTP Basic credentials (./registry.ts): without credentials
+ * the build fails with the registry's 401 in the message; with a docker config holding them (a
+ * colon in the password), the image's file is exported.
+ */
+export async function checkRegistryAuth(client: BuildKitClient, base: string): Promise<void> {
+  const reg = await startTestRegistry({
+    username: 'lfs',
+    password: 's3cret:with-colon',
+    name: 'lfs/auth-test',
+    tag: `t${Date.now()}`,
+    files: { 'hello.txt': 'from the registry\n' },
+  });
+  try {
+    const ctx = join(base, 'ctx-auth');
+    await mkdir(ctx);
+    const configDir = join(base, 'docker-config');
+    await mkdir(configDir);
+    const auth = Buffer.from('lfs:s3cret:with-colon').toString('base64');
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({ auths: { [`http://${reg.host}`]: { auth } } }));
+    const dockerfile = `FROM scratch\nCOPY --from=${reg.image} /hello.txt /hello.txt\n`;
+
+    await assert.rejects(client.solve({ context: ctx, dockerfileText: dockerfile, registryAuth: false }), (e: unknown) => {
+      assert.ok(e instanceof SolveError, String(e));
+      assert.match(e.message, /401|unauthorized/i);
+      return true;
+    });
+    assert.ok(reg.unauthorized > 0);
+    assert.equal(reg.authorized, 0);
+
+    const dest = join(base, 'auth-out');
+    await client.solve({
+      context: ctx,
+      dockerfileText: dockerfile,
+      registryAuth: dockerConfigCredentials({ configDir }),
+      exports: [{ type: 'local', dest }],
+    });
+    assert.equal(await readFile(join(dest, 'hello.txt'), 'utf8'), 'from the registry\n');
+    assert.ok(reg.authorized > 0);
+  } finally {
+    await reg.close();
+  }
 }

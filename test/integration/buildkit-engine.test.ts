@@ -17,7 +17,7 @@ import tar from 'tar-stream';
 
 import { connect, SolveError, type BuildEvent, type BuildKitClient } from '../../src/buildkit/index.js';
 import { PlainDisplay } from '../../src/progress/index.js';
-import { checkAbortKillsRun } from '../helpers/driver-checks.js';
+import { checkAbortKillsRun, checkRegistryAuth } from '../helpers/driver-checks.js';
 import { assertFixtureExport, makeExportFixture } from '../helpers/export-fixture.js';
 import { tree } from '../helpers/tree.js';
 
@@ -143,6 +143,10 @@ describe('BuildKit driver against Docker Engine', { concurrency: false }, () => 
     assert.equal(trees[0]!.find((e) => e.path === 'd/twice.bin')?.size, 2 * (3 * 1024 * 1024 + 17));
     assert.deepEqual(trees[1], trees[0]);
     assert.deepEqual(trees[2], trees[0]);
+  });
+
+  it('pulls from a registry that wants credentials with those of the docker config; anonymously it fails, saying why', async () => {
+    await checkRegistryAuth(client, base);
   });
 
   it('reports a failing RUN with its log and exit code', async () => {

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 
 import { connect, SolveError, UnsupportedFeatureError, type BuildEvent, type BuildKitClient } from '../../src/buildkit/index.js';
 import { LEGACY_DOCKER_CLI, LEGACY_DOCKER_HOST, legacyDriverAddress, requireLegacyEngine, TEST_HOST_IMAGE } from '../helpers/engine.js';
-import { checkAbortKillsRun } from '../helpers/driver-checks.js';
+import { checkAbortKillsRun, checkRegistryAuth } from '../helpers/driver-checks.js';
 import { assertFixtureExport, makeExportFixture } from '../helpers/export-fixture.js';
 import { tree } from '../helpers/tree.js';
 
@@ -184,6 +184,10 @@ describe('BuildKit driver against Docker 20.10 (BuildKit 0.8)', { concurrency: f
       assert.match(e.message, /second line/);
       return true;
     });
+  });
+
+  it('pulls from a registry that wants credentials with those of the docker config; anonymously it fails, saying why', async () => {
+    await checkRegistryAuth(client, base);
   });
 
   it('cancels a running build on abort and leaves no process behind', async () => {

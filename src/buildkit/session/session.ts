@@ -6,8 +6,9 @@
  *
  * Served: grpc.health.v1.Health (always; the daemon probes it), FileSync.DiffCopy (uploads of the
  * named local dirs), FileSend.DiffCopy (exports; `local` as fsutil packets, `tar` as byte
- * messages), Secrets.GetSecret. Auth is not served: the daemon gets UNIMPLEMENTED and pulls
- * anonymously.
+ * messages), Secrets.GetSecret, Auth.Credentials (registry credentials, e.g. from the docker
+ * config: ../auth.ts; the daemon gets UNIMPLEMENTED for Auth's token methods and fetches registry
+ * tokens itself with these credentials, or anonymously).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -26,6 +27,7 @@ import { splitMetadataValues } from './patterns.js';
 import type { Peer } from './peer.js';
 import { openRawSession, type RawSessionCall } from './rawstream.js';
 import type { SessionTransport } from '../types.js';
+import type { CredentialsProvider } from '../auth.js';
 import { outerStreamDuplex } from './duplex.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './targets.js';
 
@@ -49,6 +51,8 @@ export interface SessionOptions {
   onWarning?: (message: string) => void;
   /** Bytes uploaded so far for a dir. */
   onUploadProgress?: (dirName: string, bytes: number) => void;
+  /** Answers the daemon's registry credential requests (Auth.Credentials); none: anonymous. */
+  credentials?: CredentialsProvider;
 }
 
 /** The largest BytesMessage we put on the Session stream. */
@@ -175,6 +179,9 @@ export class Session {
     if (opts.exports?.some((e) => e !== undefined)) {
       this.handle('/moby.filesync.v1.FileSend/DiffCopy', (call) => this.track(this.serveExport(call), 'export'));
     }
+    if (opts.credentials) {
+      this.handle('/moby.filesync.v1.Auth/Credentials', (call) => this.serveCredentials(call));
+    }
     if (opts.secrets && Object.keys(opts.secrets).length > 0) {
       const def = wire().Secrets['GetSecret']!;
       this.handle('/moby.buildkit.secrets.v1.Secrets/GetSecret', async (call) => {
@@ -191,6 +198,27 @@ export class Session {
           call.finish((err as { code?: number }).code ?? CODE.INTERNAL, (err as Error).message);
         }
       });
+    }
+  }
+
+  /** Auth.Credentials: what the provider finds, or an empty answer (anonymous access). */
+  private async serveCredentials(call: ServerCall): Promise<void> {
+    const def = wire().Auth['Credentials']!;
+    let host = '';
+    for await (const m of call.messages) {
+      host = (def.requestDeserialize(messageBytes(m)) as { Host: string }).Host;
+      break;
+    }
+    try {
+      const creds = await this.opts.credentials?.(host);
+      debug('credentials for %s: %s', host, creds ? `user ${JSON.stringify(creds.username)}` : 'anonymous');
+      await call.send(def.responseSerialize(creds ? { Username: creds.username, Secret: creds.secret } : {}) as Buffer);
+      call.finish(CODE.OK);
+    } catch (err) {
+      // The daemon fails the pull with this message, and the build shows it.
+      const msg = `registry credentials for ${host}: ${(err as Error).message}`;
+      this.failure ??= new Error(msg, { cause: err });
+      call.finish(CODE.INTERNAL, msg);
     }
   }
 

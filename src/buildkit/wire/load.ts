@@ -27,6 +27,7 @@ export interface Wire {
   FileSync: grpc.ServiceDefinition;
   FileSend: grpc.ServiceDefinition;
   Secrets: grpc.ServiceDefinition;
+  Auth: grpc.ServiceDefinition;
   Health: grpc.ServiceDefinition;
   /** fsutil.types.Packet, for the local exporter that rides on FileSend's byte messages. */
   packet: Codec<WirePacket>;
@@ -51,7 +52,7 @@ export function wire(): Wire {
   try {
     for (const [name, text] of Object.entries(PROTO_FILES)) writeFileSync(join(dir, name), text);
     def = protoLoader.loadSync(
-      ['control.proto', 'filesync.proto', 'secrets.proto', 'health.proto'].map((f) => join(dir, f)),
+      ['control.proto', 'filesync.proto', 'secrets.proto', 'auth.proto', 'health.proto'].map((f) => join(dir, f)),
       { ...LOADER_OPTIONS, includeDirs: [dir] },
     );
   } finally {
@@ -60,7 +61,7 @@ export function wire(): Wire {
   const grpcObject = grpc.loadPackageDefinition(def);
   const service = (name: string): grpc.ServiceDefinition => {
     const d = def[name];
-    if (!d || typeof d !== 'object' || !('DiffCopy' in d || 'Check' in d || 'GetSecret' in d)) {
+    if (!d || typeof d !== 'object' || !('DiffCopy' in d || 'Check' in d || 'GetSecret' in d || 'Credentials' in d)) {
       throw new Error(`wire: service ${name} missing from the definitions`);
     }
     return d as grpc.ServiceDefinition;
@@ -76,6 +77,7 @@ export function wire(): Wire {
     FileSync,
     FileSend,
     Secrets: service('moby.buildkit.secrets.v1.Secrets'),
+    Auth: service('moby.filesync.v1.Auth'),
     Health: service('grpc.health.v1.Health'),
     packet: { encode: (v) => diffCopy.requestSerialize(v), decode: (b) => diffCopy.requestDeserialize(b) },
     bytesMessage: {

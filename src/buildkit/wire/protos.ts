@@ -8,6 +8,7 @@
  *
  * Mirrors (by wire, not by text): moby/buildkit api/services/control/control.proto and
  * api/types/worker.proto (v0.13), session/filesync/filesync.proto, session/secrets/secrets.proto,
+ * session/auth/auth.proto (Credentials only),
  * tonistiigi/fsutil types/{wire,stat}.proto, grpc health/v1/health.proto.
  */
 
@@ -286,6 +287,24 @@ message GetSecretResponse {
 }
 `;
 
+export const AUTH_PROTO = `
+syntax = "proto3";
+package moby.filesync.v1;
+
+service Auth {
+  rpc Credentials(CredentialsRequest) returns (CredentialsResponse);
+}
+
+message CredentialsRequest {
+  string Host = 1;
+}
+
+message CredentialsResponse {
+  string Username = 1;
+  string Secret = 2;
+}
+`;
+
 export const HEALTH_PROTO = `
 syntax = "proto3";
 package grpc.health.v1;
@@ -318,5 +337,6 @@ export const PROTO_FILES: Readonly<Record<string, string>> = {
   'fsutil.proto': FSUTIL_PROTO,
   'filesync.proto': FILESYNC_PROTO,
   'secrets.proto': SECRETS_PROTO,
+  'auth.proto': AUTH_PROTO,
   'health.proto': HEALTH_PROTO,
 };
