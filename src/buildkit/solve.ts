@@ -333,8 +333,11 @@ export function solveError(
   }
   const grpcCode = isServiceError(err) ? err.code : undefined;
   const details = isServiceError(err) ? err.details : err instanceof Error ? err.message : String(err);
-  if (grpcCode === grpc.status.UNAVAILABLE) {
-    const why = transportError ? ` (${transportError.message})` : '';
+  const why = transportError ? ` (${transportError.message})` : '';
+  // A connection that drops after a step failed (the daemon's answer lost on the way) must not hide the
+  // step: the step's failure is what the user has to act on.
+  const stepFailed = v?.error !== undefined && !/cancel/i.test(v.error);
+  if (grpcCode === grpc.status.UNAVAILABLE && !stepFailed) {
     return new BuildKitError('CONNECT', `lost the BuildKit daemon: ${details}${why}`, { cause: transportError ?? err, grpcCode, details });
   }
   const lines: string[] = [];
@@ -346,7 +349,8 @@ export function solveError(
     if (logTail.length > 0) {
       lines.push('------', ` > ${v.name}:`, ...logTail.map((l) => `${l}`), '------');
     }
-    if (v.error && details && !details.includes(v.error)) lines.push(details);
+    if (grpcCode === grpc.status.UNAVAILABLE) lines.push(`(then the connection to the BuildKit daemon dropped: ${details}${why})`);
+    else if (v.error && details && !details.includes(v.error)) lines.push(details);
     return new SolveError(lines.join('\n'), {
       cause: err,
       ...(grpcCode !== undefined ? { grpcCode } : {}),

@@ -65,6 +65,29 @@ describe('status tracking', () => {
     assert.equal(e.cause, grpcErr);
   });
 
+  it('reports the failing step when the connection dropped after it failed', () => {
+    const t = new StatusTracker(3);
+    t.update(resp({ vertexes: [wireVertex('b', '[host 17/26] RUN gawk', { started: ts(1) })] }));
+    t.update(resp({ logs: [{ vertex: 'b', timestamp: ts(2), stream: '2', msg: Buffer.from("No rule to make target 'gawktexi.in'\n") }] }));
+    t.update(resp({ vertexes: [wireVertex('b', '[host 17/26] RUN gawk', { started: ts(1), completed: ts(2), error: 'process "/bin/sh -c x" did not complete successfully: exit code: 2' })] }));
+    const dropped = Object.assign(new Error('14 UNAVAILABLE: Connection dropped'), { code: 14, details: 'Connection dropped', metadata: {} });
+    const e = solveError(dropped, undefined, undefined, t, undefined);
+    assert.ok(e instanceof SolveError, `a SolveError, not ${e.code}`);
+    assert.equal(e.vertex, '[host 17/26] RUN gawk');
+    assert.equal(e.exitCode, 2);
+    assert.match(e.message, /gawktexi\.in/);
+    assert.match(e.message, /then the connection to the BuildKit daemon dropped: Connection dropped/);
+
+    // With no failed step, a dropped connection is the error itself.
+    const none = solveError(dropped, undefined, undefined, new StatusTracker(), undefined);
+    assert.equal(none.code, 'CONNECT');
+    assert.match(none.message, /lost the BuildKit daemon: Connection dropped/);
+    // A step cancelled because the connection went away is not a step failure either.
+    const c = new StatusTracker();
+    c.update(resp({ vertexes: [wireVertex('a', '[1/1] RUN make', { started: ts(1), completed: ts(2), error: 'context canceled' })] }));
+    assert.equal(solveError(dropped, undefined, undefined, c, undefined).code, 'CONNECT');
+  });
+
   it('reports cancellation as CANCELLED', () => {
     const ac = new AbortController();
     ac.abort(new Error('user pressed ^C'));
