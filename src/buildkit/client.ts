@@ -82,7 +82,7 @@ export interface SolveJob {
 export class BuildKitClient implements AsyncDisposable {
   readonly address: string;
   readonly description: string;
-  private readonly control: grpc.Client;
+  private control: grpc.Client;
   private closed = false;
   private caps: Promise<DaemonCapabilities> | undefined;
 
@@ -279,9 +279,27 @@ export class BuildKitClient implements AsyncDisposable {
           ? { openEngineSession: (h: Record<string, string | string[]>) => this.transport.openEngineSession!(h) }
           : {}),
         explain: (err, o, layout) => this.explain(err, o, layout),
+        connectionSuspect: () => this.renewControl(),
       },
       opts,
     );
+  }
+
+  /**
+   * Leaves a connection that stopped delivering answers (see SOLVE_ANSWER_GRACE_MS): the next call
+   * opens a new one. The new channel has its own subchannel pool, so grpc-js cannot hand it the old
+   * connection again; the old channel is closed and its connection goes with it.
+   */
+  private renewControl(): void {
+    if (this.closed) return;
+    debug('renewing the gRPC channel to %s', this.description);
+    const old = this.control;
+    const { Control } = wire();
+    this.control = new Control(this.transport.target, this.transport.credentials, {
+      ...this.transport.channelOptions,
+      'grpc.use_local_subchannel_pool': 1,
+    });
+    old.close();
   }
 
   /** A failed solve → a clear UnsupportedFeatureError when the daemon lacks what was used. */

@@ -44,7 +44,25 @@ export interface SolveContext {
   openEngineSession?: (sessionHeaders: Record<string, string | string[]>) => Promise<Duplex>;
   /** Turns a failure into a clearer error (a feature the daemon lacks, ...). */
   explain?(err: BuildKitError, opts: SolveOptions, layout: LocalLayout): Promise<BuildKitError>;
+  /**
+   * The connection stopped delivering the daemon's answers (see SOLVE_ANSWER_GRACE_MS): the caller
+   * should not send more calls on it.
+   */
+  connectionSuspect?(): void;
 }
+
+/**
+ * After the Status stream ended with a step failed, how long the Solve call's own answer may take.
+ * The answer carries the daemon's error in its trailers, and with it the Dockerfile's text (the
+ * Dockerfile frontend attaches the source of the failing instruction, the whole file); over 64 KiB
+ * the header field exceeds what Node's HTTP/2 (nghttp2) accepts at all: the answer never arrives and
+ * the connection is stuck until keepalive drops it (80 s). The step's failure is known from the
+ * Status stream by then, so the solve ends with it.
+ */
+export const SOLVE_ANSWER_GRACE_MS = 5000;
+
+/** The Solve call's answer did not arrive although the build had ended (see SOLVE_ANSWER_GRACE_MS). */
+class SolveAnswerLost extends Error {}
 
 function method<T>(client: grpc.Client, name: string): T {
   const fn = (client as unknown as Record<string, unknown>)[name];
@@ -258,12 +276,35 @@ async function solveRound(
     if (ac.signal.aborted) solveCall.cancel();
   });
 
+  // The build is over once its Status stream ended with a step failed: the Solve answer must follow.
+  let answerLost = false;
+  const answerWatch = new AbortController();
+  const lostAnswer = statusTask.then(async () => {
+    const v = tracker.failedVertex();
+    if (!v?.error || /cancel/i.test(v.error)) return new Promise<never>(() => {});
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, SOLVE_ANSWER_GRACE_MS);
+      answerWatch.signal.addEventListener('abort', () => clearTimeout(t), { once: true });
+    });
+    answerLost = true;
+    throw new SolveAnswerLost(
+      `the daemon's answer to the Solve call did not arrive within ${SOLVE_ANSWER_GRACE_MS / 1000} s of the end of the build ` +
+        '(an error message over 64 KiB, e.g. one quoting a large Dockerfile, is more than Node\'s HTTP/2 accepts); the failing step is taken from the build\'s status',
+    );
+  });
+
   let response: WireSolveResponse | undefined;
   let solveErr: unknown;
   try {
-    response = await solveTask;
+    response = await Promise.race([solveTask, lostAnswer]);
   } catch (err) {
     solveErr = err;
+  } finally {
+    answerWatch.abort();
+  }
+  if (answerLost) {
+    debug('solve %s: %s', ref, (solveErr as Error).message);
+    ctx.connectionSuspect?.();
   }
   try {
     if (response) {

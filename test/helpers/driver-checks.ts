@@ -85,3 +85,29 @@ export async function checkRegistryAuth(client: BuildKitClient, base: string): P
     await reg.close();
   }
 }
+
+/**
+ * A failing RUN in a large Dockerfile (over 100 KiB, as the book's generated ones are): the daemon's
+ * error quotes the whole file in the Solve call's trailers, more than Node's HTTP/2 can take in one
+ * header field. The solve must still end with the step's failure (exit code, log), and the client
+ * must still work afterwards (its next build runs on a fresh connection).
+ */
+export async function checkLargeDockerfileFailure(client: BuildKitClient, base: string, hostImage: string): Promise<void> {
+  const ctx = join(base, 'ctx-large-fail');
+  await mkdir(ctx);
+  const marker = `large-${Date.now()}`;
+  const comments = Array.from({ length: 2400 }, (_, i) => `# ${String(i).padStart(5, '0')} a line of a large generated Dockerfile, like the book's chapters`).join('\n');
+  const dockerfileText = `FROM ${hostImage}\n${comments}\nRUN echo ${marker}; exit 4\n`;
+  assert.ok(dockerfileText.length > 100 * 1024);
+  await assert.rejects(client.solve({ context: ctx, dockerfileText, noCache: true }), (e: unknown) => {
+    assert.ok(e instanceof SolveError, `a SolveError, not ${String(e)}`);
+    assert.equal(e.exitCode, 4);
+    assert.match(e.vertex ?? '', new RegExp(`RUN echo ${marker}`));
+    assert.deepEqual(e.logTail, [marker]);
+    // Not by waiting for keepalive to drop the stuck connection (80 s later).
+    assert.doesNotMatch(e.message, /connection to the BuildKit daemon dropped/);
+    return true;
+  });
+  const r = await client.solve({ context: ctx, dockerfileText: `FROM ${hostImage}\nRUN echo after-${marker}\n`, noCache: true });
+  assert.ok(r.ref);
+}

@@ -17,7 +17,7 @@ import tar from 'tar-stream';
 
 import { connect, SolveError, type BuildEvent, type BuildKitClient } from '../../src/buildkit/index.js';
 import { PlainDisplay } from '../../src/progress/index.js';
-import { checkAbortKillsRun, checkRegistryAuth } from '../helpers/driver-checks.js';
+import { checkAbortKillsRun, checkLargeDockerfileFailure, checkRegistryAuth } from '../helpers/driver-checks.js';
 import { assertFixtureExport, makeExportFixture } from '../helpers/export-fixture.js';
 import { tree } from '../helpers/tree.js';
 
@@ -176,6 +176,10 @@ describe('BuildKit driver against Docker Engine', { concurrency: false }, () => 
     const text = out.join('');
     assert.match(text, /#\d+ ERROR: process .* exit code: 3/);
     assert.match(text, / > \[2\/2\] RUN echo first-line.*:\nfirst-line\nsecond line\n------/);
+  });
+
+  it('reports a failing RUN of a Dockerfile over 100 KiB, and builds again on the same client', async () => {
+    await checkLargeDockerfileFailure(client, base, HOST_IMAGE);
   });
 
   it('cancels a running build on abort and leaves no process behind', async () => {

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 
 import { connect, SolveError, UnsupportedFeatureError, type BuildEvent, type BuildKitClient } from '../../src/buildkit/index.js';
 import { LEGACY_DOCKER_CLI, LEGACY_DOCKER_HOST, legacyDriverAddress, requireLegacyEngine, TEST_HOST_IMAGE } from '../helpers/engine.js';
-import { checkAbortKillsRun, checkRegistryAuth } from '../helpers/driver-checks.js';
+import { checkAbortKillsRun, checkLargeDockerfileFailure, checkRegistryAuth } from '../helpers/driver-checks.js';
 import { assertFixtureExport, makeExportFixture } from '../helpers/export-fixture.js';
 import { tree } from '../helpers/tree.js';
 
@@ -188,6 +188,10 @@ describe('BuildKit driver against Docker 20.10 (BuildKit 0.8)', { concurrency: f
 
   it('pulls from a registry that wants credentials with those of the docker config; anonymously it fails, saying why', async () => {
     await checkRegistryAuth(client, base);
+  });
+
+  it('reports a failing RUN of a Dockerfile over 100 KiB, and builds again on the same client', async () => {
+    await checkLargeDockerfileFailure(client, base, HOST_IMAGE);
   });
 
   it('cancels a running build on abort and leaves no process behind', async () => {
