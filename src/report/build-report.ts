@@ -99,6 +99,8 @@ export function dockerfileSteps(dockerfile: string): StepInfo[] {
 const seconds = (v: ReportVertex): number | null =>
   v.started && v.completed ? Math.max(0, (v.completed.getTime() - v.started.getTime()) / 1000) : null;
 
+const STEP_NAME = /^\[(?:\S+\/\S+ )?([^\s\]]+) +(\d+)\/\d+\]/;
+
 /** Join the vertices of a solve with the Dockerfile's steps. */
 export function buildReport(dockerfile: string, vertices: readonly ReportVertex[], sbuSection: string | null = "5.2", since?: Date): BuildReport {
   const list = dockerfileSteps(dockerfile);
@@ -108,7 +110,9 @@ export function buildReport(dockerfile: string, vertices: readonly ReportVertex[
   // cache check and the run); a run or a failure says more than a cache hit.
   const byStep = new Map<string, ReportRow>();
   for (const v of vertices) {
-    const m = /^\[([^\s\]]+) (\d+)\/\d+\]/.exec(v.name);
+    // "[host  5/26] RUN ...": BuildKit pads the step number to the width of the count; in a
+    // multi-platform build the stage's platform comes first ("[linux/amd64->arm64 host  5/26]").
+    const m = STEP_NAME.exec(v.name);
     if (!m) continue;
     const key = `${m[1]} ${m[2]}`;
     const step = steps.get(key);

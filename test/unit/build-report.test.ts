@@ -25,8 +25,8 @@ test("the report joins vertices with sections and measures SBUs from 5.2", () =>
   const at = (s: number) => new Date(t0 + s * 1000);
   const report = buildReport(df, [
     { name: "[host 3/9] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: true },
-    { name: "[host 5/40] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: false, started: at(10), completed: at(84) },
-    { name: "[host 6/40] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: false, started: at(84), completed: at(84 + 296) },
+    { name: "[host  5/40] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: false, started: at(10), completed: at(84) },
+    { name: "[host  6/40] RUN <<'END_OF_SECTION' (#!/bin/bash...)", cached: false, started: at(84), completed: at(84 + 296) },
     { name: "[internal] load build definition from Dockerfile", cached: false, started: at(0), completed: at(1) },
   ]);
   assert.equal(report.sbuSeconds, 74);
@@ -40,8 +40,23 @@ test("the report joins vertices with sections and measures SBUs from 5.2", () =>
   assert.match(text, /1 SBU = 74\.0 s/);
 });
 
+test("vertex names as BuildKit writes them: step numbers padded, a platform first in multi-platform builds", () => {
+  const t0 = Date.UTC(2026, 0, 1);
+  const at = (s: number) => new Date(t0 + s * 1000);
+  const report = buildReport(df, [
+    { name: "[linux/amd64 host  5/26] RUN --network=none <<'END_OF_SECTION' (#!/bin/bash...)", cached: false, started: at(0), completed: at(74) },
+    { name: "[linux/amd64->arm64 host 10/26] RUN x", cached: false, started: at(74), completed: at(111) },
+    { name: "[host 3/9] RUN y", cached: true },
+    { name: "[linux/arm64 somewhere-else 5/26] RUN z", cached: true },
+  ]);
+  const host = dockerfileSteps(df).filter((s) => s.stage === "host");
+  assert.deepEqual(report.rows.map((r) => [r.section, r.seconds]), [["4.2", null], ["5.2", 74], [host.find((s) => s.step === 10)!.section, 37]]);
+  assert.equal(report.sbuSeconds, 74);
+  assert.equal(report.rows[2]!.sbu, 0.5);
+});
+
 test("without an uncached 5.2 there is no SBU, and the report says so", () => {
-  const report = buildReport(df, [{ name: "[host 5/40] RUN x", cached: true }]);
+  const report = buildReport(df, [{ name: "[host  5/40] RUN x", cached: true }]);
   assert.equal(report.sbuSeconds, null);
   assert.match(formatReport(report), /1 SBU: not measured/);
 });
@@ -50,8 +65,8 @@ test("a step BuildKit reports under two vertices is one row, the run winning ove
   const t0 = Date.UTC(2026, 0, 1);
   const at = (s: number) => new Date(t0 + s * 1000);
   const report = buildReport(df, [
-    { name: "[host 5/40] RUN x", cached: true },
-    { name: "[host 5/40] RUN x", cached: false, started: at(0), completed: at(80) },
+    { name: "[host  5/40] RUN x", cached: true },
+    { name: "[host  5/40] RUN x", cached: false, started: at(0), completed: at(80) },
     { name: "[host 3/9] RUN y", cached: true },
     { name: "[host 3/9] RUN y", cached: true },
   ]);
@@ -77,7 +92,7 @@ test("the total leaves out vertices another build started before this one (share
   const at = (s: number) => new Date(t0 + s * 1000);
   const vertices = [
     { name: "[internal] load metadata for docker.io/library/debian:12.11-slim", cached: false, started: at(-2000), completed: at(5) },
-    { name: "[host 5/40] RUN x", cached: false, started: at(0), completed: at(80) },
+    { name: "[host  5/40] RUN x", cached: false, started: at(0), completed: at(80) },
   ];
   assert.equal(buildReport(df, vertices, "5.2", at(-1)).totalSeconds, 80);
   assert.equal(buildReport(df, vertices, "5.2").totalSeconds, 2080);
