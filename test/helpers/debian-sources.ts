@@ -100,6 +100,25 @@ all:
 .DEFAULT:
 	@:
 `,
+  // Debian's make-dfsg orig has no doc/ at all (the GNU Make manual is GFDL), but configure still writes
+  // doc/Makefile and the top Makefile recurses into doc/: this Makefile.in accepts any target, does nothing.
+  "make-doc-makefile": `# Stand-in for make's doc/Makefile.in, written by lfs-docker's tests (test/helpers/debian-sources.ts):
+# Debian's make-dfsg orig tarball leaves out doc/ (the GNU Make manual), so this directory builds nothing.
+all:
+	@:
+.DEFAULT:
+	@:
+`,
+  // ... and the top Makefile installs doc/make.1 as its man page (man_MANS): a short page of our own.
+  "make-man-page": `.\\" Stand-in for make's doc/make.1, written by lfs-docker's tests (test/helpers/debian-sources.ts):
+.\\" Debian's make-dfsg orig tarball has no doc/ directory. Not the GNU Make manual page.
+.TH MAKE 1 "" "GNU make 4.4.1" "lfs-docker test build"
+.SH NAME
+make \\- maintain program dependencies (stand-in page of a test build)
+.SH DESCRIPTION
+This system was built by lfs-docker's tests from Debian's copy of GNU make 4.4.1, which leaves out the
+manual; see https://www.gnu.org/software/make/manual/ for the real documentation.
+`,
   // Debian's glibc orig has no manual/ (GFDL), but glibc's Makefile recurses into every directory of
   // Makeconfig's all-subdirs, manual/ included: an empty glibc subdirectory (no libc.info is made).
   "glibc-manual-makefile": `# Stand-in for glibc's manual/Makefile, written by lfs-docker's tests (test/helpers/debian-sources.ts):
@@ -138,6 +157,26 @@ export const EDITS: Record<string, (text: string) => string> = {
       "\t$(STAMP) $@",
     ];
     return [...lines.slice(0, start + 1), ...recipe, ...lines.slice(end)].join("\n");
+  },
+  // Debian's gawk orig has no manuals (doc/gawktexi.in and the other .texi and .info files are GFDL),
+  // but doc/Makefile.in still makes and installs the four info manuals: they leave INFO_DEPS, so `make`
+  // builds and installs the man pages only.
+  "gawk-doc-no-manuals": (text) => {
+    const lines = text.split("\n");
+    const start = lines.findIndex((l) => l.startsWith("INFO_DEPS = $(srcdir)/gawk.info"));
+    if (start < 0) throw new Error("gawk doc/Makefile.in: no INFO_DEPS line");
+    let end = start;
+    while (lines[end]!.endsWith("\\")) end++;
+    const replacement = ["# lfs-docker test: Debian's gawk source has no manuals (GFDL); the info files are not made", "INFO_DEPS ="];
+    return [...lines.slice(0, start), ...replacement, ...lines.slice(end + 1)].join("\n");
+  },
+  // ... and awklib/ extracts its example programs from the manual again when the manual is newer than
+  // its stamp: the extracted programs (awklib/eg/) and the stamp are in the tarball, so the stamp loses
+  // its prerequisites on the missing manual.
+  "gawk-awklib-stamp-eg": (text) => {
+    const rule = "$(srcdir)/stamp-eg: $(srcdir)/../doc/gawktexi.in $(srcdir)/../doc/gawkinet.texi";
+    if (!text.includes(`\n${rule}\n`)) throw new Error("gawk awklib/Makefile.in: no stamp-eg rule");
+    return text.replace(`\n${rule}\n`, "\n# lfs-docker test: the manual is not in Debian's gawk source; awklib/eg/ comes extracted\n$(srcdir)/stamp-eg:\n");
   },
 };
 
