@@ -7,7 +7,8 @@
 //   npx tsc -p tsconfig.json && node scripts/cross-host-stage.mjs [--arch aarch64] [--until 6.18] [--no-cache]
 //
 // Too long for the default test run (about 80 minutes cold on a 2-core machine); BuildKit's cache makes a
-// second run take seconds. The sources come from Debian's archive (test/fixtures/debian-sources.json and
+// second run take seconds. --until 7.3 to 7.7 goes on into the temporary system of chapter 7, which runs
+// on the target's platform (emulated on another machine), and checks what runs there. The sources come from Debian's archive (test/fixtures/debian-sources.json and
 // debian-sources-chapter6.json say what each one is), prepared by the tests' helper into its cache.
 // Exits 1 when a check fails. Needs the engine (scripts/engine-setup.sh) and the host image
 // (scripts/base-images.sh).
@@ -36,10 +37,14 @@ const profile = lib.archProfile(arch);
 const cache = srcs.testCacheDir();
 const manifest = srcs.loadManifest();
 const ch6 = JSON.parse(readFileSync(new URL('test/fixtures/debian-sources-chapter6.json', root), 'utf8'));
+const ch7 = JSON.parse(readFileSync(new URL('test/fixtures/debian-sources-chapter7.json', root), 'utf8'));
+// Past 7.2 the build enters the temporary system (the toolchain stage), on the target's platform.
+const chroot = /^7\.([3-9]|1\d)$/.test(until);
 const sources = join(cache, `sources-lfs-${manifest.book}-chapter6`);
 await srcs.prepareSources(manifest, sources, { cacheDir: cache, log: (m) => console.log(`sources: ${m}`) });
 await srcs.prepareSources(ch6, sources, { cacheDir: cache, log: (m) => console.log(`sources: ${m}`) });
-for (const [file, e] of Object.entries({ ...manifest.files, ...ch6.files })) {
+if (chroot) await srcs.prepareSources(ch7, sources, { cacheDir: cache, log: (m) => console.log(`sources: ${m}`) });
+for (const [file, e] of Object.entries({ ...manifest.files, ...ch6.files, ...(chroot ? ch7.files : {}) })) {
   if (e.substitutedVersion) console.log(`sources: ${file} is ${e.source} ${e.substitutedVersion} (${e.substitutedReason})`);
 }
 
@@ -62,7 +67,18 @@ RUN echo "probe $PROBE_RUN" >&2; cd $LFS && { \\
     } > /probe.txt
 FROM scratch AS probe
 COPY --from=probe-run /probe.txt /probe.txt
-`;
+${chroot ? `
+# the temporary system of chapter 7, on the target's platform
+FROM toolchain AS probe-chroot
+ARG PROBE_RUN
+RUN echo "probe $PROBE_RUN" >&2; { \\
+      echo "chroot-machine $(uname -m)"; \\
+      echo "chroot-bash $(file -b /usr/bin/bash)"; \\
+      if [ -x /usr/bin/msgfmt ]; then echo "chroot-msgfmt $(/usr/bin/msgfmt --version | head -n1)"; fi; \\
+    } > /probe-chroot.txt
+FROM probe
+COPY --from=probe-chroot /probe-chroot.txt /probe-chroot.txt
+` : ''}`;
 
 const out = await mkdtemp(join(tmpdir(), 'lfs-docker-cross-host-'));
 const context = await mkdtemp(join(tmpdir(), 'lfs-docker-cross-host-ctx-'));
@@ -78,7 +94,7 @@ try {
   await client.solve({
     context,
     dockerfileText: dockerfile + PROBE,
-    target: 'probe',
+    ...(chroot ? {} : { target: 'probe' }),
     platforms: [profile.platform],
     // BUILDKIT_MULTI_PLATFORM: the Dockerfile frontend then names every vertex with its stage's platform
     // ("[linux/amd64->arm64 host 5/26]": run on amd64 for an arm64 build); the export goes into a
@@ -98,7 +114,7 @@ try {
   const report = lib.buildReport(dockerfile, [...vertices.values()], '5.2', new Date(t0 - 10_000));
   console.log('\nsection  seconds  cached  vertex (as BuildKit named it)');
   for (const row of report.rows) {
-    if (!/^[56]\./.test(row.section ?? '')) continue;
+    if (!/^[5-7]\./.test(row.section ?? '')) continue;
     console.log(`${String(row.section).padEnd(8)} ${row.seconds === null ? '      -' : row.seconds.toFixed(1).padStart(7)}  ${row.cached ? 'yes   ' : 'no    '}  ${row.vertex.slice(0, 90)}`);
   }
   console.log(`whole build ${wall.toFixed(1)} s${report.sbuSeconds ? ` (1 SBU = ${report.sbuSeconds.toFixed(1)} s in this build)` : ''}`);
@@ -107,8 +123,23 @@ try {
   const buildPlatform = `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`;
   check(hostVertices.length > 0 && hostVertices.every((v) => v.name.startsWith(`[${buildPlatform}`)), `every host-stage vertex is named for the build platform ${buildPlatform} (${hostVertices.length} vertices, e.g. ${hostVertices[0]?.name.slice(0, 40)})`);
 
+  if (chroot) {
+    const chrootVertices = [...vertices.values()].filter((v) => / toolchain +\d+\/\d+\]/.test(v.name));
+    // BuildKit names the stage's COPY with the platform and its RUNs with none: a stage with no
+    // --platform of its own runs on the build's platform, which build() sets to the target's.
+    const named = chrootVertices.filter((v) => v.name.startsWith('[linux/'));
+    check(chrootVertices.length > 0 && named.length > 0 && named.every((v) => v.name.startsWith(`[${profile.platform} `)), `the toolchain stage's vertices are named for the target platform ${profile.platform} or for none (${named.length} of ${chrootVertices.length} named, e.g. ${named[0]?.name.slice(0, 40)})`);
+  }
   const platformDir = join(out, profile.platform.replace(/\//g, '_'));
-  const probe = await readFile(existsSync(join(platformDir, 'probe.txt')) ? join(platformDir, 'probe.txt') : join(out, 'probe.txt'), 'utf8');
+  const dir = existsSync(join(platformDir, 'probe.txt')) ? platformDir : out;
+  if (chroot) {
+    const c = (await readFile(join(dir, 'probe-chroot.txt'), 'utf8')).trim().split('\n');
+    console.log(c.map((l) => `  ${l}`).join('\n'));
+    check(c.includes(`chroot-machine ${arch}`), `the temporary system runs as ${arch} (uname -m in the toolchain stage)`);
+    check(c.some((l) => l.startsWith('chroot-bash ELF') && l.includes(arch === 'aarch64' ? 'ARM aarch64' : 'x86-64')), `file(1) built in 6.7 runs there and sees bash as an ${arch} ELF`);
+    if (until !== '7.3' && until !== '7.4' && until !== '7.5' && until !== '7.6') check(c.some((l) => l.startsWith('chroot-msgfmt ') && l.includes('GNU gettext')), 'msgfmt of 7.7 (built by 6.18\'s native GCC in the temporary system) runs');
+  }
+  const probe = await readFile(join(dir, 'probe.txt'), 'utf8');
   check(probe.startsWith(`build-machine ${process.arch === 'x64' ? 'x86_64' : 'aarch64'}\n`), `the probe, a step of the host stage's platform, ran on the build machine (${probe.split('\n', 1)[0]})`);
   await writeFile(join(tmpdir(), `lfs-docker-cross-host-${arch}-probe.txt`), probe);
   const lines = probe.trim().split('\n');
