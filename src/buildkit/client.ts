@@ -280,6 +280,7 @@ export class BuildKitClient implements AsyncDisposable {
           : {}),
         explain: (err, o, layout) => this.explain(err, o, layout),
         connectionSuspect: () => this.renewControl(),
+        freshControl: () => this.separateControl(),
       },
       opts,
     );
@@ -294,12 +295,17 @@ export class BuildKitClient implements AsyncDisposable {
     if (this.closed) return;
     debug('renewing the gRPC channel to %s', this.description);
     const old = this.control;
+    this.control = this.separateControl();
+    old.close();
+  }
+
+  /** A Control client on a connection of its own, not shared with this.control (the caller closes it). */
+  private separateControl(): grpc.Client {
     const { Control } = wire();
-    this.control = new Control(this.transport.target, this.transport.credentials, {
+    return new Control(this.transport.target, this.transport.credentials, {
       ...this.transport.channelOptions,
       'grpc.use_local_subchannel_pool': 1,
     });
-    old.close();
   }
 
   /** A failed solve → a clear UnsupportedFeatureError when the daemon lacks what was used. */

@@ -15,6 +15,7 @@ import createDebug from 'debug';
 
 import { BuildKitError, SolveError, grpcCodeName, isServiceError } from './errors.js';
 import { dockerConfigCredentials } from './auth.js';
+import { watchBuildOutcome } from './history.js';
 import { Session } from './session/session.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
 import { buildSolveRequest, localLayout, validateExports, type LocalLayout } from './solve-request.js';
@@ -49,20 +50,36 @@ export interface SolveContext {
    * should not send more calls on it.
    */
   connectionSuspect?(): void;
+  /**
+   * A Control client on a connection of its own (closed by the caller), to ask the daemon's build
+   * records how a build ended when the current connection may be stuck (see SOLVE_ANSWER_GRACE_MS).
+   */
+  freshControl?(): grpc.Client;
 }
 
 /**
- * After the Status stream ended with a step failed, how long the Solve call's own answer may take.
- * The answer carries the daemon's error in its trailers, and with it the Dockerfile's text (the
- * Dockerfile frontend attaches the source of the failing instruction, the whole file); over 64 KiB
- * the header field exceeds what Node's HTTP/2 (nghttp2) accepts at all: the answer never arrives and
- * the connection is stuck until keepalive drops it (80 s). The step's failure is known from the
- * Status stream by then, so the solve ends with it.
+ * After the Status stream ended, how long the Solve call's own answer may take before we look
+ * elsewhere for how the build ended. A failed build's answer carries the daemon's error in its
+ * trailers, and with it the Dockerfile's text (the Dockerfile frontend attaches the source of the
+ * failing instruction, or of the whole file); over 64 KiB the header field exceeds what Node's HTTP/2
+ * (nghttp2) accepts at all: the answer never arrives and the connection is stuck until keepalive drops
+ * it (80 s). When a step failed, the Status stream has told which, and the solve ends with it. When
+ * none did (an error of the frontend itself, such as a Dockerfile it cannot parse), the daemon's build
+ * record (BuildKit 0.11+), asked on a new connection, gives the error.
  */
 export const SOLVE_ANSWER_GRACE_MS = 5000;
 
 /** The Solve call's answer did not arrive although the build had ended (see SOLVE_ANSWER_GRACE_MS). */
 class SolveAnswerLost extends Error {}
+
+/** The daemon's error for a build, from its build record, in the shape of the Solve call's error. */
+function recordedError(error: { code: number; message: string }): grpc.ServiceError {
+  return Object.assign(new Error(`${error.code} ${grpcCodeName(error.code)}: ${error.message}`), {
+    code: error.code,
+    details: error.message,
+    metadata: new grpc.Metadata(),
+  });
+}
 
 function method<T>(client: grpc.Client, name: string): T {
   const fn = (client as unknown as Record<string, unknown>)[name];
@@ -276,21 +293,38 @@ async function solveRound(
     if (ac.signal.aborted) solveCall.cancel();
   });
 
-  // The build is over once its Status stream ended with a step failed: the Solve answer must follow.
+  // The build is over once its Status stream ended: the Solve answer must follow (see SOLVE_ANSWER_GRACE_MS).
   let answerLost = false;
   const answerWatch = new AbortController();
+  const never = new Promise<never>(() => {});
   const lostAnswer = statusTask.then(async () => {
     const v = tracker.failedVertex();
-    if (!v?.error || /cancel/i.test(v.error)) return new Promise<never>(() => {});
+    if (v?.error && /cancel/i.test(v.error)) return never;
     await new Promise<void>((r) => {
       const t = setTimeout(r, SOLVE_ANSWER_GRACE_MS);
       answerWatch.signal.addEventListener('abort', () => clearTimeout(t), { once: true });
     });
+    if (answerWatch.signal.aborted) return never;
+    const why = `the daemon's answer to the Solve call did not arrive within ${SOLVE_ANSWER_GRACE_MS / 1000} s of the end of the build ` +
+      '(an error message over 64 KiB, e.g. one quoting a large Dockerfile, is more than Node\'s HTTP/2 accepts)';
+    if (v?.error) {
+      answerLost = true;
+      throw new SolveAnswerLost(`${why}; the failing step is taken from the build's status`);
+    }
+    // No step failed: the daemon's record of the build says how it ended. A record that says it
+    // succeeded, or no record, leaves the answer to come.
+    const control = ctx.freshControl?.();
+    if (!control) return never;
+    let outcome;
+    try {
+      outcome = await watchBuildOutcome(control, ref, answerWatch.signal);
+    } finally {
+      control.close();
+    }
+    if (!outcome?.error) return never;
+    debug('solve %s: %s; the error is taken from the daemon\'s build record', ref, why);
     answerLost = true;
-    throw new SolveAnswerLost(
-      `the daemon's answer to the Solve call did not arrive within ${SOLVE_ANSWER_GRACE_MS / 1000} s of the end of the build ` +
-        '(an error message over 64 KiB, e.g. one quoting a large Dockerfile, is more than Node\'s HTTP/2 accepts); the failing step is taken from the build\'s status',
-    );
+    throw recordedError(outcome.error);
   });
 
   let response: WireSolveResponse | undefined;

@@ -90,7 +90,8 @@ export async function checkRegistryAuth(client: BuildKitClient, base: string): P
  * A failing RUN in a large Dockerfile (over 100 KiB, as the book's generated ones are): the daemon's
  * error quotes the whole file in the Solve call's trailers, more than Node's HTTP/2 can take in one
  * header field. The solve must still end with the step's failure (exit code, log), and the client
- * must still work afterwards (its next build runs on a fresh connection).
+ * must still work afterwards (its next build runs on a fresh connection). Then the same for a
+ * Dockerfile the frontend cannot parse: its message, not a dropped connection.
  */
 export async function checkLargeDockerfileFailure(client: BuildKitClient, base: string, hostImage: string): Promise<void> {
   const ctx = join(base, 'ctx-large-fail');
@@ -110,4 +111,17 @@ export async function checkLargeDockerfileFailure(client: BuildKitClient, base: 
   });
   const r = await client.solve({ context: ctx, dockerfileText: `FROM ${hostImage}\nRUN echo after-${marker}\n`, noCache: true });
   assert.ok(r.ref);
+
+  // An error of the frontend itself (no step fails): the same large trailers, and the Status stream
+  // names no failed step. The daemon's own words must reach the user (from its build record).
+  const unparsable = `FROM ${hostImage}\n${comments}\nFROBNICATE ${marker}\n`;
+  await assert.rejects(client.solve({ context: ctx, dockerfileText: unparsable, noCache: true }), (e: unknown) => {
+    assert.ok(e instanceof SolveError, `a SolveError, not ${String(e)}`);
+    assert.match(e.message, /unknown instruction: FROBNICATE/i);
+    assert.match(e.message, /line 2402/);
+    assert.equal(e.vertex, undefined);
+    return true;
+  });
+  const again = await client.solve({ context: ctx, dockerfileText: `FROM ${hostImage}\nRUN echo again-${marker}\n`, noCache: true });
+  assert.ok(again.ref);
 }

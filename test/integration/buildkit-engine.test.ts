@@ -178,7 +178,7 @@ describe('BuildKit driver against Docker Engine', { concurrency: false }, () => 
     assert.match(text, / > \[2\/2\] RUN echo first-line.*:\nfirst-line\nsecond line\n------/);
   });
 
-  it('reports a failing RUN of a Dockerfile over 100 KiB, and builds again on the same client', async () => {
+  it('reports a failing RUN and a parse error of a Dockerfile over 100 KiB, and builds again on the same client', async () => {
     await checkLargeDockerfileFailure(client, base, HOST_IMAGE);
   });
 

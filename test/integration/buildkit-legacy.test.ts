@@ -190,7 +190,7 @@ describe('BuildKit driver against Docker 20.10 (BuildKit 0.8)', { concurrency: f
     await checkRegistryAuth(client, base);
   });
 
-  it('reports a failing RUN of a Dockerfile over 100 KiB, and builds again on the same client', async () => {
+  it('reports a failing RUN and a parse error of a Dockerfile over 100 KiB, and builds again on the same client', async () => {
     await checkLargeDockerfileFailure(client, base, HOST_IMAGE);
   });
 

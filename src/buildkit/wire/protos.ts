@@ -28,6 +28,7 @@ service Control {
   rpc Session(stream BytesMessage) returns (stream BytesMessage);
   rpc ListWorkers(ListWorkersRequest) returns (ListWorkersResponse);
   rpc Info(InfoRequest) returns (InfoResponse);
+  rpc ListenBuildHistory(BuildHistoryRequest) returns (stream BuildHistoryEvent);
 }
 
 message PruneRequest {
@@ -99,6 +100,38 @@ message SolveResponse {
 
 message StatusRequest {
   string Ref = 1;
+}
+
+// The daemon's record of a build (BuildKit 0.11+). Only what tells how a build ended.
+message BuildHistoryRequest {
+  bool ActiveOnly = 1;
+  string Ref = 2;
+  bool EarlyExit = 3;
+}
+
+enum BuildHistoryEventType {
+  STARTED = 0;
+  COMPLETE = 1;
+  DELETED = 2;
+}
+
+message BuildHistoryEvent {
+  BuildHistoryEventType type = 1;
+  BuildHistoryRecord record = 2;
+}
+
+message BuildHistoryRecord {
+  string Ref = 1;
+  string Frontend = 2;
+  RpcStatus error = 5;
+  google.protobuf.Timestamp CreatedAt = 6;
+  google.protobuf.Timestamp CompletedAt = 7;
+}
+
+// google.rpc.Status by wire, without its details (those repeat the source of a Dockerfile).
+message RpcStatus {
+  int32 code = 1;
+  string message = 2;
 }
 
 message StatusResponse {

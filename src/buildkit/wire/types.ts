@@ -83,6 +83,19 @@ export interface WireSolveResponse {
   ExporterResponse: Record<string, string>;
 }
 
+/** moby.buildkit.v1.BuildHistoryEvent, as far as declared (a build's record: how it ended). */
+export interface WireBuildHistoryEvent {
+  /** BuildHistoryEventType: 0 STARTED, 1 COMPLETE, 2 DELETED. */
+  type: number;
+  record: {
+    Ref: string;
+    Frontend: string;
+    error: { code: number; message: string } | null;
+    CreatedAt: WireTimestamp | null;
+    CompletedAt: WireTimestamp | null;
+  } | null;
+}
+
 export interface WireVertex {
   digest: string;
   inputs: string[];
