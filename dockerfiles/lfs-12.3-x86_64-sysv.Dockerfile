@@ -260,8 +260,9 @@ if [ -n "$missing" ]; then
 fi
 ln -sf bash /bin/sh
 for t in $required; do command -v "$t" >/dev/null || { echo "missing host tool: $t" >&2; exit 1; }; done
-bash --version | head -n1; ld --version | head -n1; gcc --version | head -n1
-bison --version | head -n1; make --version | head -n1; python3 --version
+# The first line of each tool's version. sed reads all of it: with head, a tool still writing when
+# head has exited dies of SIGPIPE, and pipefail fails the step (exit 141) now and then.
+for t in bash ld gcc bison make python3; do "$t" --version | sed -n 1p; done
 END_OF_SECTION
 
 # 4.2. Creating a Limited Directory Layout in the LFS Filesystem

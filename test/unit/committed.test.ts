@@ -26,3 +26,14 @@ test("the bake file has one target per architecture and edition, a default group
   assert.match(bake, /^target "x86_64-systemd" \{$/m);
   assert.match(bake, /output {5}= \["type=local,dest=\$\{OUTPUT_DIR\}\/x86_64-systemd"\]/);
 });
+
+test("no step pipes into a reader that can stop early (head, grep -q, grep -m): under pipefail the writer's SIGPIPE fails the step now and then", () => {
+  // Seen in CI: `make --version | head -n1` exited 141 in about 1 run of 300.
+  const early = /\|\s*(head\b|grep\s+(-\w*[qm]|--quiet|--max-count))/;
+  for (const [path, text] of committedFiles()) {
+    if (!path.endsWith(".Dockerfile")) continue;
+    assert.match(text, /set -euo pipefail/, path);
+    const bad = text.split("\n").map((l, i) => [i + 1, l] as const).filter(([, l]) => !/^\s*#/.test(l) && early.test(l));
+    assert.deepEqual(bad, [], `${path}: ${bad.map(([n, l]) => `line ${n}: ${l.trim()}`).join("; ")}`);
+  }
+});
