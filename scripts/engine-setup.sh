@@ -278,7 +278,8 @@ Pin-Priority: 100"
     changed=0
     write_if_changed "$PIN_FILE" "$pin" && changed=1
     write_if_changed "$SOURCES_FILE" "$src" && changed=1
-    if [ "$changed" = 1 ] || ! apt-cache policy 2>/dev/null | grep -q "n=$DOCKER_SUITE,"; then
+    # grep without -q reads to the end: under pipefail, apt-cache must not die of SIGPIPE
+    if [ "$changed" = 1 ] || ! apt-cache policy 2>/dev/null | grep "n=$DOCKER_SUITE," >/dev/null; then
       apt_update
     fi
     from_suite="/$DOCKER_SUITE"
