@@ -367,6 +367,10 @@ async function solveRound(
         sessionTransport: session.transport,
       };
     }
+    // The daemon's answer can come before the end of its Status stream, which still holds the failing
+    // step's error and log (seen with BuildKit 0.8, a few times in a hundred): let the stream end on its
+    // own before cancelling it.
+    if (!ac.signal.aborted) await Promise.race([statusTask, delay(2000)]);
     fail(solveErr);
     await Promise.race([statusTask, delay(2000)]);
     await session.settled().catch(() => {});
