@@ -27,13 +27,10 @@ export function watchBuildOutcome(control: grpc.Client, ref: string, signal: Abo
       resolve(undefined);
       return;
     }
+    // Declared in wire/protos.ts, so every Control client of ours has it.
     const listen = (control as unknown as Record<string, (req: unknown) => grpc.ClientReadableStream<WireBuildHistoryEvent>>)[
       'ListenBuildHistory'
-    ];
-    if (typeof listen !== 'function') {
-      resolve(undefined);
-      return;
-    }
+    ]!;
     let settled = false;
     const done = (v: BuildOutcome | undefined): void => {
       if (settled) return;

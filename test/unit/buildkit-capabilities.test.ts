@@ -19,17 +19,16 @@ import {
   syntaxDirective,
 } from '../../src/buildkit/capabilities.js';
 import { SolveError, UnsupportedFeatureError } from '../../src/buildkit/errors.js';
-import { wire } from '../../src/buildkit/wire/load.js';
+import { startFakeControl } from '../helpers/fake-control.js';
 
 type Generation = 'v0.8' | 'v0.13';
 
 /** A Control server answering Info and the exporter probe like BuildKit 0.8 or 0.13 does. */
 async function fakeControl(gen: Generation): Promise<{ client: grpc.Client; seen: unknown[]; close(): void }> {
-  const server = new grpc.Server();
   const seen: unknown[] = [];
   const fail = (cb: grpc.sendUnaryData<unknown>, code: grpc.status, details: string): void =>
     cb(Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() }));
-  server.addService(wire().Control.service, {
+  const d = await startFakeControl({
     Info: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       if (gen === 'v0.8') fail(cb, grpc.status.UNIMPLEMENTED, 'unknown method Info for service moby.buildkit.v1.Control');
       else cb(null, { buildkitVersion: { package: 'github.com/moby/buildkit', version: 'v0.0.0+unknown', revision: '' } });
@@ -43,19 +42,7 @@ async function fakeControl(gen: Generation): Promise<{ client: grpc.Client; seen
       else fail(cb, grpc.status.UNKNOWN, `invalid frontend: ${call.request.Frontend}`);
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  const { Control } = wire();
-  const client = new Control(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  return {
-    client,
-    seen,
-    close() {
-      client.close();
-      server.forceShutdown();
-    },
-  };
+  return { ...d, seen };
 }
 
 describe('capability detection', () => {

@@ -9,32 +9,19 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 
 import { watchBuildOutcome } from '../../src/buildkit/history.js';
-import { wire } from '../../src/buildkit/wire/load.js';
+import { startFakeControl } from '../helpers/fake-control.js';
 
 type Listen = (call: grpc.ServerWritableStream<{ Ref: string; EarlyExit: boolean }, unknown>) => void;
 
 async function fakeControl(listen: Listen | undefined): Promise<{ client: grpc.Client; requests: unknown[]; close(): void }> {
-  const server = new grpc.Server();
   const requests: unknown[] = [];
-  server.addService(wire().Control.service, listen ? {
+  const d = await startFakeControl(listen ? {
     ListenBuildHistory: (call: grpc.ServerWritableStream<{ Ref: string; EarlyExit: boolean }, unknown>) => {
       requests.push(call.request);
       listen(call);
     },
   } : {});
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  const { Control } = wire();
-  const client = new Control(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  return {
-    client,
-    requests,
-    close() {
-      client.close();
-      server.forceShutdown();
-    },
-  };
+  return { ...d, requests };
 }
 
 const record = (ref: string, error?: { code: number; message: string }) => ({ Ref: ref, Frontend: 'dockerfile.v0', ...(error ? { error } : {}) });

@@ -122,10 +122,7 @@ message BuildHistoryEvent {
 
 message BuildHistoryRecord {
   string Ref = 1;
-  string Frontend = 2;
   RpcStatus error = 5;
-  google.protobuf.Timestamp CreatedAt = 6;
-  google.protobuf.Timestamp CompletedAt = 7;
 }
 
 // google.rpc.Status by wire, without its details (those repeat the source of a Dockerfile).

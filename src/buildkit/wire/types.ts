@@ -87,13 +87,7 @@ export interface WireSolveResponse {
 export interface WireBuildHistoryEvent {
   /** BuildHistoryEventType: 0 STARTED, 1 COMPLETE, 2 DELETED. */
   type: number;
-  record: {
-    Ref: string;
-    Frontend: string;
-    error: { code: number; message: string } | null;
-    CreatedAt: WireTimestamp | null;
-    CompletedAt: WireTimestamp | null;
-  } | null;
+  record: { Ref: string; error: { code: number; message: string } | null } | null;
 }
 
 export interface WireVertex {
