@@ -121,9 +121,10 @@ ADD https://www.linuxfromscratch.org/patches/lfs/12.3/glibc-2.41-fhs-1.patch /gl
 ADD https://www.linuxfromscratch.org/patches/lfs/12.3/kbd-2.7.1-backspace-1.patch /kbd-2.7.1-backspace-1.patch
 
 FROM --platform=$BUILDPLATFORM ${HOST_IMAGE} AS sources-verify
+SHELL ["/bin/bash", "-c"]
 # MD5 is what the book publishes; it detects damaged downloads, not a malicious mirror.
 RUN --network=none --mount=type=bind,from=sources-download,target=/sources <<'END_OF_SECTION'
-#!/bin/bash
+# 3.1. Packages and Patches: the book's MD5 sums
 set -euo pipefail
 cd /sources
 md5sum -c --strict - <<'MD5SUMS' | tee /md5sums.verified
@@ -232,12 +233,15 @@ FROM --platform=$BUILDPLATFORM ${HOST_IMAGE} AS host
 ARG JOBS=
 # 2.6. Setting the $LFS Variable; LFS_ARCH is lfs-docker's: the architecture being built.
 ENV LFS=/mnt/lfs LFS_ARCH=x86_64
+# lfs-docker: every RUN's script starts with a comment naming its book section, which BuildKit shows
+# in its progress; the shell that runs it is the stage's SHELL (bash here: the book's host needs it).
+SHELL ["/bin/bash", "-c"]
 
 # 2.2. Host System Requirements
 #   lfs-docker: installs what the book requires when the base image lacks it (Debian-based images),
 #   makes /bin/sh bash as the book requires, then checks the tools are there.
 RUN <<'END_OF_SECTION'
-#!/bin/bash
+# 2.2. Host System Requirements
 set -euo pipefail
 required="bash ld bison gcc g++ make m4 makeinfo patch perl python3 gawk xz bzip2 gzip tar sed grep diff find file wget"
 missing=""
@@ -262,7 +266,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter04/4.2-creatingminlayout.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 4.2. Creating a Limited Directory Layout in the LFS Filesystem
 set -euo pipefail
 
 mkdir -pv $LFS/{etc,var} $LFS/usr/{bin,lib,sbin}
@@ -289,7 +293,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter04/4.3-addinguser.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 4.3. Adding the LFS User
 set -euo pipefail
 
 groupadd lfs
@@ -326,7 +330,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/mnt/lfs/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.2. Binutils-2.44 - Pass 1
 set -euo pipefail
 set +h
 umask 022
@@ -362,7 +366,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/mnt/lfs/sources/gmp-6.3.0.tar.xz \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/mnt/lfs/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.3. GCC-14.2.0 - Pass 1
 set -euo pipefail
 set +h
 umask 022
@@ -426,7 +430,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/mnt/lfs/sources/linux-6.13.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.4. Linux-6.13.4 API Headers
 set -euo pipefail
 set +h
 umask 022
@@ -453,7 +457,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/mnt/lfs/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/mnt/lfs/sources/glibc-2.41-fhs-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.5. Glibc-2.41
 set -euo pipefail
 set +h
 umask 022
@@ -508,7 +512,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/mnt/lfs/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.6. Libstdc++ from GCC-14.2.0
 set -euo pipefail
 set +h
 umask 022
@@ -543,7 +547,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/mnt/lfs/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.2. M4-1.4.19
 set -euo pipefail
 set +h
 umask 022
@@ -568,7 +572,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/mnt/lfs/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.3. Ncurses-6.5
 set -euo pipefail
 set +h
 umask 022
@@ -612,7 +616,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/mnt/lfs/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.4. Bash-5.2.37
 set -euo pipefail
 set +h
 umask 022
@@ -640,7 +644,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/mnt/lfs/sources/coreutils-9.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.5. Coreutils-9.6
 set -euo pipefail
 set +h
 umask 022
@@ -672,7 +676,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/mnt/lfs/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.6. Diffutils-3.11
 set -euo pipefail
 set +h
 umask 022
@@ -697,7 +701,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/mnt/lfs/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.7. File-5.46
 set -euo pipefail
 set +h
 umask 022
@@ -731,7 +735,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/mnt/lfs/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.8. Findutils-4.10.0
 set -euo pipefail
 set +h
 umask 022
@@ -757,7 +761,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/mnt/lfs/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.9. Gawk-5.3.1
 set -euo pipefail
 set +h
 umask 022
@@ -784,7 +788,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/mnt/lfs/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.10. Grep-3.11
 set -euo pipefail
 set +h
 umask 022
@@ -809,7 +813,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/mnt/lfs/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.11. Gzip-1.13
 set -euo pipefail
 set +h
 umask 022
@@ -832,7 +836,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/mnt/lfs/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.12. Make-4.4.1
 set -euo pipefail
 set +h
 umask 022
@@ -858,7 +862,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/mnt/lfs/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.13. Patch-2.7.6
 set -euo pipefail
 set +h
 umask 022
@@ -883,7 +887,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/mnt/lfs/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.14. Sed-4.9
 set -euo pipefail
 set +h
 umask 022
@@ -908,7 +912,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/mnt/lfs/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.15. Tar-1.35
 set -euo pipefail
 set +h
 umask 022
@@ -933,7 +937,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/mnt/lfs/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.16. Xz-5.6.4
 set -euo pipefail
 set +h
 umask 022
@@ -962,7 +966,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/mnt/lfs/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.17. Binutils-2.44 - Pass 2
 set -euo pipefail
 set +h
 umask 022
@@ -1005,7 +1009,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/mnt/lfs/sources/gmp-6.3.0.tar.xz \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/mnt/lfs/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.18. GCC-14.2.0 - Pass 2
 set -euo pipefail
 set +h
 umask 022
@@ -1068,7 +1072,7 @@ USER root
 #   stages/lfs-12.3/chapter07/7.2-changingowner.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.2. Changing Ownership
 set -euo pipefail
 
 chown --from lfs -R root:root $LFS/{usr,lib,var,etc,bin,sbin,tools}
@@ -1086,6 +1090,7 @@ END_OF_SECTION
 # ---------------------------------------------------------------------------------------------------
 FROM scratch AS toolchain
 COPY --from=host /mnt/lfs/ /
+SHELL ["/bin/bash", "-c"]
 ARG JOBS=
 ENV LFS_ARCH=x86_64
 
@@ -1113,7 +1118,7 @@ ENV HOME=/root \
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.5. Creating Directories
 set -euo pipefail
 
 mkdir -pv /{boot,home,mnt,opt,srv}
@@ -1142,7 +1147,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
 
 ln -sv /proc/self/mounts /etc/mtab
@@ -1230,7 +1235,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.7. Gettext-0.24
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1251,7 +1256,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.8. Bison-3.8.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1273,7 +1278,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.9. Perl-5.40.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1303,7 +1308,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.10. Python-3.13.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1328,7 +1333,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.11. Texinfo-7.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1349,7 +1354,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.12. Util-linux-2.40.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1383,7 +1388,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
 
 rm -rf /usr/share/{info,man,doc}/*
@@ -1413,8 +1418,9 @@ ENV LFS_KERNEL_ROOT=/lfs-kernel PATH=/mnt/lfs/tools/bin:/usr/bin:/bin:/usr/sbin:
 # lfs-docker: what the book's final system provides for building a kernel (bc, flex, libelf, OpenSSL,
 # kmod's depmod) must come from the build machine here; installed when the base image lacks them
 # (Debian-based images), then checked.
+SHELL ["/bin/bash", "-c"]
 RUN <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: what building a kernel needs
 set -euo pipefail
 have() { command -v "$1" >/dev/null; }
 ok() { have bc && have flex && have bison && have depmod && [ -e /usr/include/gelf.h ] && [ -e /usr/include/openssl/ssl.h ]; }
@@ -1435,7 +1441,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/sources/linux-6.13.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 10.3. Linux-6.13.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1641,7 +1647,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.3. Man-pages-6.12
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1660,7 +1666,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.4. Iana-Etc-20250123
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1679,7 +1685,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
     --mount=type=bind,from=sources,source=tzdata2025a.tar.gz,target=/sources/tzdata2025a.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.5. Glibc-2.41
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1808,7 +1814,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.6. Zlib-1.3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1834,7 +1840,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.7. Bzip2-1.0.8
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1873,7 +1879,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.8. Xz-5.6.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1898,7 +1904,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.9. Lz4-1.10.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1919,7 +1925,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.10. Zstd-1.5.7
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1942,7 +1948,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.11. File-5.46
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1965,7 +1971,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.12. Readline-8.2.13
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1996,7 +2002,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.13. M4-1.4.19
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2019,7 +2025,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.14. Bc-7.0.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2042,7 +2048,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.15. Flex-2.6.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2071,7 +2077,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.16. Tcl-8.6.16
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2129,7 +2135,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.17. Expect-5.45.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2162,7 +2168,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.18. DejaGNU-1.6.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2190,7 +2196,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.19. Pkgconf-2.3.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2216,7 +2222,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.20. Binutils-2.44
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2254,7 +2260,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.21. GMP-6.3.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2282,7 +2288,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.22. MPFR-4.2.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2310,7 +2316,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.23. MPC-1.3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2337,7 +2343,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.24. Attr-2.5.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2363,7 +2369,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.25. Acl-2.3.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2388,7 +2394,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.26. Libcap-2.73
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2411,7 +2417,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.27. Libxcrypt-4.4.38
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2439,7 +2445,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.28. Shadow-4.17.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2495,7 +2501,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.29. GCC-14.2.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2568,7 +2574,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.30. Ncurses-6.5
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2610,7 +2616,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.31. Sed-4.9
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2636,7 +2642,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.32. Psmisc-23.7
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2659,7 +2665,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.33. Gettext-0.24
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2685,7 +2691,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.34. Bison-3.8.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2708,7 +2714,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.35. Grep-3.11
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2733,7 +2739,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.36. Bash-5.2.37
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2762,7 +2768,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.37. Libtool-2.5.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2787,7 +2793,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.38. GDBM-1.24
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2812,7 +2818,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.39. Gperf-3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2835,7 +2841,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.40. Expat-2.6.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2862,7 +2868,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.41. Inetutils-2.6
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2898,7 +2904,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.42. Less-668
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2921,7 +2927,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.43. Perl-5.40.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2961,7 +2967,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.44. XML::Parser-2.47
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2984,7 +2990,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.45. Intltool-0.51.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3010,7 +3016,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.46. Autoconf-2.72
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3033,7 +3039,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.47. Automake-1.17
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3056,7 +3062,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.48. OpenSSL-3.4.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3088,7 +3094,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.49. Libelf from Elfutils-0.192
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3115,7 +3121,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.50. Libffi-3.4.7
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3141,7 +3147,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.51. Python-3.13.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3181,7 +3187,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.52. Flit-Core-3.11.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3200,7 +3206,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.53. Wheel-0.45.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3219,7 +3225,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.54. Setuptools-75.8.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3238,7 +3244,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.55. Ninja-1.12.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3266,7 +3272,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.56. Meson-1.7.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3287,7 +3293,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.57. Kmod-34
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3315,7 +3321,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.58. Coreutils-9.6
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3348,7 +3354,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.59. Check-0.15.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3371,7 +3377,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.60. Diffutils-3.11
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3394,7 +3400,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.61. Gawk-5.3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3424,7 +3430,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.62. Findutils-4.10.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3447,7 +3453,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.63. Groff-1.23.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3477,7 +3483,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.64. GRUB-2.12
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3506,7 +3512,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.65. Gzip-1.13
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3529,7 +3535,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.66. IPRoute2-6.13.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3554,7 +3560,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.67. Kbd-2.7.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3584,7 +3590,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.68. Libpipeline-1.5.8
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3607,7 +3613,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.69. Make-4.4.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3630,7 +3636,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.70. Patch-2.7.6
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3653,7 +3659,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.71. Tar-1.35
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3678,7 +3684,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.72. Texinfo-7.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3703,7 +3709,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.73. Vim-9.1.1166
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3753,7 +3759,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.74. MarkupSafe-3.0.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3772,7 +3778,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.75. Jinja2-3.1.5
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3792,7 +3798,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.76. Systemd-257.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3850,7 +3856,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dbus-1.16.0.tar.xz,target=/sources/dbus-1.16.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.77. D-Bus-1.16.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3880,7 +3886,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.78. Man-DB-2.13.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3910,7 +3916,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.79. Procps-ng-4.0.5
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3938,7 +3944,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.80. Util-linux-2.40.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3976,7 +3982,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.81. E2fsprogs-1.47.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -4015,7 +4021,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.83. Stripping
 set -euo pipefail
 
 # The book's procedure, unchanged but for one `|| true` (see below): the libraries and programs in
@@ -4089,7 +4095,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.84. Cleaning Up
 set -euo pipefail
 
 rm -rf /tmp/{*,.*}
@@ -4106,7 +4112,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.2-networkd.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.2. General Network Configuration
 set -euo pipefail
 
 # lfs-docker: the book's command for this section writes a static address (10-eth-static.network with
@@ -4151,7 +4157,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.4. Managing Devices
 set -euo pipefail
 
 # lfs-docker: nothing to run. The only command of this section the book means to be run is the
@@ -4168,7 +4174,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.5-clock.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.5. Configuring the System Clock
 set -euo pipefail
 
 # lfs-docker: nothing to run. The book's /etc/adjtime (with LOCAL) is only for a hardware clock that
@@ -4182,7 +4188,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.6-consoled.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.6. Configuring the Linux Console
 set -euo pipefail
 
 # lfs-docker: the book's example is a German keyboard (KEYMAP=de-latin1); the keymap is the one chosen
@@ -4198,7 +4204,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.7. Configuring the System Locale
 set -euo pipefail
 
 # lfs-docker: <ll>_<CC>.<charmap><@modifiers> is the locale and character map chosen for this build.
@@ -4235,7 +4241,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.8. Creating the /etc/inputrc File
 set -euo pipefail
 
 cat > /etc/inputrc << "EOF"
@@ -4288,7 +4294,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.9. Creating the /etc/shells File
 set -euo pipefail
 
 cat > /etc/shells << "EOF"
@@ -4306,7 +4312,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 10.2. Creating the /etc/fstab File
 set -euo pipefail
 
 # lfs-docker: the book's file starts with the root partition (/dev/<xxx>, type <fff>, checked by fsck)
@@ -4338,7 +4344,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
 
 # lfs-docker: no `grub-install /dev/sda`: there is no disk. The iso-builder stage makes the ISO's BIOS
@@ -4382,7 +4388,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 11.1. The End
 set -euo pipefail
 
 # lfs-docker: the book's "<your name here>" is the codename chosen for this build. The version
@@ -4415,12 +4421,14 @@ END_OF_SECTION
 # No loop devices, no privileges.
 # ---------------------------------------------------------------------------------------------------
 FROM --platform=$BUILDPLATFORM ${ISO_IMAGE} AS iso-builder
+# Every RUN's script starts with a comment naming it: BuildKit shows that first line in its progress.
+SHELL ["/bin/bash", "-c"]
 # The tools, and what the target's own architecture needs: GRUB's modules for i386-pc and x86_64-efi and a static
 # busybox of the target for the initramfs. When the build machine is of another architecture,
 # Debian's packages of the target architecture are unpacked, not installed: they hold target code,
 # not programs for this machine (busybox into /usr/lib/lfs-docker/<arch>, as scripts/base-images.sh does).
 RUN <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: the ISO tools, and GRUB and busybox of the target
 set -euo pipefail
 target=amd64
 native=$(dpkg --print-architecture 2>/dev/null || echo unknown)
@@ -4460,7 +4468,7 @@ END_OF_SECTION
 # The system, as it will boot. The bind mount is a writable snapshot of the system stage: the
 # changes below go into the squashfs only, never back into the system stage.
 RUN --network=none --mount=type=bind,from=system,target=/rootfs,rw <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: the system's squashfs
 set -euo pipefail
 cd /rootfs
 # The engine manages /etc/hosts, /etc/hostname and /etc/resolv.conf during every RUN, so the book's
@@ -4529,7 +4537,7 @@ exec switch_root /mnt/root /sbin/init "$@"
 END_OF_FILE
 
 RUN --network=none <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: the initramfs
 set -euo pipefail
 cd /initramfs
 chmod 0755 init
@@ -4569,7 +4577,7 @@ configfile $prefix/grub.cfg
 END_OF_FILE
 
 RUN --network=none <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: GRUB and the hybrid ISO
 set -euo pipefail
 modules="iso9660 part_gpt part_msdos fat search search_fs_file configfile normal linux echo test serial terminal all_video gzio"
 xorriso_args=()

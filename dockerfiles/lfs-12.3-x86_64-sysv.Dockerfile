@@ -125,9 +125,10 @@ ADD https://www.linuxfromscratch.org/patches/lfs/12.3/kbd-2.7.1-backspace-1.patc
 ADD https://www.linuxfromscratch.org/patches/lfs/12.3/sysvinit-3.14-consolidated-1.patch /sysvinit-3.14-consolidated-1.patch
 
 FROM --platform=$BUILDPLATFORM ${HOST_IMAGE} AS sources-verify
+SHELL ["/bin/bash", "-c"]
 # MD5 is what the book publishes; it detects damaged downloads, not a malicious mirror.
 RUN --network=none --mount=type=bind,from=sources-download,target=/sources <<'END_OF_SECTION'
-#!/bin/bash
+# 3.1. Packages and Patches: the book's MD5 sums
 set -euo pipefail
 cd /sources
 md5sum -c --strict - <<'MD5SUMS' | tee /md5sums.verified
@@ -240,12 +241,15 @@ FROM --platform=$BUILDPLATFORM ${HOST_IMAGE} AS host
 ARG JOBS=
 # 2.6. Setting the $LFS Variable; LFS_ARCH is lfs-docker's: the architecture being built.
 ENV LFS=/mnt/lfs LFS_ARCH=x86_64
+# lfs-docker: every RUN's script starts with a comment naming its book section, which BuildKit shows
+# in its progress; the shell that runs it is the stage's SHELL (bash here: the book's host needs it).
+SHELL ["/bin/bash", "-c"]
 
 # 2.2. Host System Requirements
 #   lfs-docker: installs what the book requires when the base image lacks it (Debian-based images),
 #   makes /bin/sh bash as the book requires, then checks the tools are there.
 RUN <<'END_OF_SECTION'
-#!/bin/bash
+# 2.2. Host System Requirements
 set -euo pipefail
 required="bash ld bison gcc g++ make m4 makeinfo patch perl python3 gawk xz bzip2 gzip tar sed grep diff find file wget"
 missing=""
@@ -270,7 +274,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter04/4.2-creatingminlayout.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 4.2. Creating a Limited Directory Layout in the LFS Filesystem
 set -euo pipefail
 
 mkdir -pv $LFS/{etc,var} $LFS/usr/{bin,lib,sbin}
@@ -297,7 +301,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter04/4.3-addinguser.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 4.3. Adding the LFS User
 set -euo pipefail
 
 groupadd lfs
@@ -334,7 +338,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/mnt/lfs/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.2. Binutils-2.44 - Pass 1
 set -euo pipefail
 set +h
 umask 022
@@ -370,7 +374,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/mnt/lfs/sources/gmp-6.3.0.tar.xz \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/mnt/lfs/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.3. GCC-14.2.0 - Pass 1
 set -euo pipefail
 set +h
 umask 022
@@ -434,7 +438,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/mnt/lfs/sources/linux-6.13.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.4. Linux-6.13.4 API Headers
 set -euo pipefail
 set +h
 umask 022
@@ -461,7 +465,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/mnt/lfs/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/mnt/lfs/sources/glibc-2.41-fhs-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.5. Glibc-2.41
 set -euo pipefail
 set +h
 umask 022
@@ -516,7 +520,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/mnt/lfs/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 5.6. Libstdc++ from GCC-14.2.0
 set -euo pipefail
 set +h
 umask 022
@@ -551,7 +555,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/mnt/lfs/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.2. M4-1.4.19
 set -euo pipefail
 set +h
 umask 022
@@ -576,7 +580,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/mnt/lfs/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.3. Ncurses-6.5
 set -euo pipefail
 set +h
 umask 022
@@ -620,7 +624,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/mnt/lfs/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.4. Bash-5.2.37
 set -euo pipefail
 set +h
 umask 022
@@ -648,7 +652,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/mnt/lfs/sources/coreutils-9.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.5. Coreutils-9.6
 set -euo pipefail
 set +h
 umask 022
@@ -680,7 +684,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/mnt/lfs/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.6. Diffutils-3.11
 set -euo pipefail
 set +h
 umask 022
@@ -705,7 +709,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/mnt/lfs/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.7. File-5.46
 set -euo pipefail
 set +h
 umask 022
@@ -739,7 +743,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/mnt/lfs/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.8. Findutils-4.10.0
 set -euo pipefail
 set +h
 umask 022
@@ -765,7 +769,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/mnt/lfs/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.9. Gawk-5.3.1
 set -euo pipefail
 set +h
 umask 022
@@ -792,7 +796,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/mnt/lfs/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.10. Grep-3.11
 set -euo pipefail
 set +h
 umask 022
@@ -817,7 +821,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/mnt/lfs/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.11. Gzip-1.13
 set -euo pipefail
 set +h
 umask 022
@@ -840,7 +844,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/mnt/lfs/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.12. Make-4.4.1
 set -euo pipefail
 set +h
 umask 022
@@ -866,7 +870,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/mnt/lfs/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.13. Patch-2.7.6
 set -euo pipefail
 set +h
 umask 022
@@ -891,7 +895,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/mnt/lfs/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.14. Sed-4.9
 set -euo pipefail
 set +h
 umask 022
@@ -916,7 +920,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/mnt/lfs/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.15. Tar-1.35
 set -euo pipefail
 set +h
 umask 022
@@ -941,7 +945,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/mnt/lfs/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.16. Xz-5.6.4
 set -euo pipefail
 set +h
 umask 022
@@ -970,7 +974,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/mnt/lfs/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/mnt/lfs/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.17. Binutils-2.44 - Pass 2
 set -euo pipefail
 set +h
 umask 022
@@ -1013,7 +1017,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/mnt/lfs/sources/gmp-6.3.0.tar.xz \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/mnt/lfs/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 6.18. GCC-14.2.0 - Pass 2
 set -euo pipefail
 set +h
 umask 022
@@ -1076,7 +1080,7 @@ USER root
 #   stages/lfs-12.3/chapter07/7.2-changingowner.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.2. Changing Ownership
 set -euo pipefail
 
 chown --from lfs -R root:root $LFS/{usr,lib,var,etc,bin,sbin,tools}
@@ -1094,6 +1098,7 @@ END_OF_SECTION
 # ---------------------------------------------------------------------------------------------------
 FROM scratch AS toolchain
 COPY --from=host /mnt/lfs/ /
+SHELL ["/bin/bash", "-c"]
 ARG JOBS=
 ENV LFS_ARCH=x86_64
 
@@ -1121,7 +1126,7 @@ ENV HOME=/root \
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.5. Creating Directories
 set -euo pipefail
 
 mkdir -pv /{boot,home,mnt,opt,srv}
@@ -1150,7 +1155,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
 
 ln -sv /proc/self/mounts /etc/mtab
@@ -1221,7 +1226,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.7. Gettext-0.24
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1242,7 +1247,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.8. Bison-3.8.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1264,7 +1269,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.9. Perl-5.40.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1294,7 +1299,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.10. Python-3.13.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1319,7 +1324,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.11. Texinfo-7.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1340,7 +1345,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.12. Util-linux-2.40.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1374,7 +1379,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
 
 rm -rf /usr/share/{info,man,doc}/*
@@ -1404,8 +1409,9 @@ ENV LFS_KERNEL_ROOT=/lfs-kernel PATH=/mnt/lfs/tools/bin:/usr/bin:/bin:/usr/sbin:
 # lfs-docker: what the book's final system provides for building a kernel (bc, flex, libelf, OpenSSL,
 # kmod's depmod) must come from the build machine here; installed when the base image lacks them
 # (Debian-based images), then checked.
+SHELL ["/bin/bash", "-c"]
 RUN <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: what building a kernel needs
 set -euo pipefail
 have() { command -v "$1" >/dev/null; }
 ok() { have bc && have flex && have bison && have depmod && [ -e /usr/include/gelf.h ] && [ -e /usr/include/openssl/ssl.h ]; }
@@ -1426,7 +1432,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=linux-6.13.4.tar.xz,target=/sources/linux-6.13.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 10.3. Linux-6.13.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1632,7 +1638,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.3. Man-pages-6.12
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1651,7 +1657,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.4. Iana-Etc-20250123
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1670,7 +1676,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
     --mount=type=bind,from=sources,source=tzdata2025a.tar.gz,target=/sources/tzdata2025a.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.5. Glibc-2.41
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1799,7 +1805,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.6. Zlib-1.3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1825,7 +1831,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.7. Bzip2-1.0.8
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1864,7 +1870,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.8. Xz-5.6.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1889,7 +1895,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.9. Lz4-1.10.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1910,7 +1916,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.10. Zstd-1.5.7
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1933,7 +1939,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.11. File-5.46
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1956,7 +1962,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.12. Readline-8.2.13
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -1987,7 +1993,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.13. M4-1.4.19
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2010,7 +2016,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.14. Bc-7.0.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2033,7 +2039,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.15. Flex-2.6.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2062,7 +2068,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.16. Tcl-8.6.16
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2120,7 +2126,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.17. Expect-5.45.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2153,7 +2159,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.18. DejaGNU-1.6.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2181,7 +2187,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.19. Pkgconf-2.3.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2207,7 +2213,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.20. Binutils-2.44
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2245,7 +2251,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.21. GMP-6.3.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2273,7 +2279,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.22. MPFR-4.2.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2301,7 +2307,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.23. MPC-1.3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2328,7 +2334,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.24. Attr-2.5.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2354,7 +2360,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.25. Acl-2.3.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2379,7 +2385,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.26. Libcap-2.73
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2402,7 +2408,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.27. Libxcrypt-4.4.38
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2430,7 +2436,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.28. Shadow-4.17.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2486,7 +2492,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.29. GCC-14.2.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2559,7 +2565,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.30. Ncurses-6.5
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2601,7 +2607,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.31. Sed-4.9
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2627,7 +2633,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.32. Psmisc-23.7
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2650,7 +2656,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.33. Gettext-0.24
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2676,7 +2682,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.34. Bison-3.8.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2699,7 +2705,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.35. Grep-3.11
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2724,7 +2730,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.36. Bash-5.2.37
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2753,7 +2759,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.37. Libtool-2.5.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2778,7 +2784,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.38. GDBM-1.24
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2803,7 +2809,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.39. Gperf-3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2826,7 +2832,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.40. Expat-2.6.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2853,7 +2859,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.41. Inetutils-2.6
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2889,7 +2895,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.42. Less-668
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2912,7 +2918,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.43. Perl-5.40.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2952,7 +2958,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.44. XML::Parser-2.47
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -2975,7 +2981,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.45. Intltool-0.51.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3001,7 +3007,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.46. Autoconf-2.72
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3024,7 +3030,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.47. Automake-1.17
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3047,7 +3053,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.48. OpenSSL-3.4.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3079,7 +3085,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.49. Libelf from Elfutils-0.192
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3106,7 +3112,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.50. Libffi-3.4.7
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3132,7 +3138,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.51. Python-3.13.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3172,7 +3178,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.52. Flit-Core-3.11.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3191,7 +3197,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.53. Wheel-0.45.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3210,7 +3216,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.54. Setuptools-75.8.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3229,7 +3235,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.55. Ninja-1.12.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3257,7 +3263,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.56. Meson-1.7.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3278,7 +3284,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.57. Kmod-34
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3306,7 +3312,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.58. Coreutils-9.6
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3339,7 +3345,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.59. Check-0.15.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3362,7 +3368,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.60. Diffutils-3.11
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3385,7 +3391,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.61. Gawk-5.3.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3415,7 +3421,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.62. Findutils-4.10.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3438,7 +3444,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.63. Groff-1.23.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3468,7 +3474,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.64. GRUB-2.12
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3497,7 +3503,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.65. Gzip-1.13
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3520,7 +3526,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.66. IPRoute2-6.13.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3545,7 +3551,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.67. Kbd-2.7.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3575,7 +3581,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.68. Libpipeline-1.5.8
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3598,7 +3604,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.69. Make-4.4.1
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3621,7 +3627,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.70. Patch-2.7.6
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3644,7 +3650,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.71. Tar-1.35
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3669,7 +3675,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.72. Texinfo-7.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3694,7 +3700,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.73. Vim-9.1.1166
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3744,7 +3750,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.74. MarkupSafe-3.0.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3763,7 +3769,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.75. Jinja2-3.1.5
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3784,7 +3790,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.76. Udev from Systemd-257.3
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3871,7 +3877,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.77. Man-DB-2.13.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3903,7 +3909,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.78. Procps-ng-4.0.5
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3930,7 +3936,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.79. Util-linux-2.40.4
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -3970,7 +3976,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.80. E2fsprogs-1.47.2
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -4011,7 +4017,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.81. Sysklogd-2.7.0
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -4055,7 +4061,7 @@ RUN --network=none \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.82. SysVinit-3.14
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -4074,7 +4080,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.84. Stripping
 set -euo pipefail
 
 # The book's procedure, unchanged but for one `|| true` (see below): the libraries and programs in
@@ -4148,7 +4154,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 8.85. Cleaning Up
 set -euo pipefail
 
 rm -rf /tmp/{*,.*}
@@ -4167,7 +4173,7 @@ RUN --network=none \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.2. LFS-Bootscripts-20240825
 set -euo pipefail
 export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"
 cd /sources
@@ -4182,7 +4188,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.4. Managing Devices
 set -euo pipefail
 
 # lfs-docker: nothing to run. The only command of this section the book means to be run is the
@@ -4199,7 +4205,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.5-network.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.5. General Network Configuration
 set -euo pipefail
 
 # lfs-docker: the book's example values (192.168.1.2, gateway 192.168.1.1) are replaced by those of
@@ -4253,7 +4259,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.6-usage.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.6. System V Bootscript Usage and Configuration
 set -euo pipefail
 
 # lfs-docker: one line is added to the book's /etc/inittab (it says so in the file): a login prompt
@@ -4333,7 +4339,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.7. Configuring the System Locale
 set -euo pipefail
 
 # lfs-docker: <ll>_<CC>.<charmap><@modifiers> is the locale and character map chosen for this build.
@@ -4359,7 +4365,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.8. Creating the /etc/inputrc File
 set -euo pipefail
 
 cat > /etc/inputrc << "EOF"
@@ -4412,7 +4418,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 9.9. Creating the /etc/shells File
 set -euo pipefail
 
 cat > /etc/shells << "EOF"
@@ -4430,7 +4436,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 10.2. Creating the /etc/fstab File
 set -euo pipefail
 
 # lfs-docker: the book's file starts with the root partition (/dev/<xxx>, type <fff>, checked by fsck)
@@ -4469,7 +4475,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
 
 # lfs-docker: no `grub-install /dev/sda`: there is no disk. The iso-builder stage makes the ISO's BIOS
@@ -4513,7 +4519,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
     <<'END_OF_SECTION'
-#!/bin/bash
+# 11.1. The End
 set -euo pipefail
 
 # lfs-docker: the book's "<your name here>" is the codename chosen for this build. The version
@@ -4546,12 +4552,14 @@ END_OF_SECTION
 # No loop devices, no privileges.
 # ---------------------------------------------------------------------------------------------------
 FROM --platform=$BUILDPLATFORM ${ISO_IMAGE} AS iso-builder
+# Every RUN's script starts with a comment naming it: BuildKit shows that first line in its progress.
+SHELL ["/bin/bash", "-c"]
 # The tools, and what the target's own architecture needs: GRUB's modules for i386-pc and x86_64-efi and a static
 # busybox of the target for the initramfs. When the build machine is of another architecture,
 # Debian's packages of the target architecture are unpacked, not installed: they hold target code,
 # not programs for this machine (busybox into /usr/lib/lfs-docker/<arch>, as scripts/base-images.sh does).
 RUN <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: the ISO tools, and GRUB and busybox of the target
 set -euo pipefail
 target=amd64
 native=$(dpkg --print-architecture 2>/dev/null || echo unknown)
@@ -4591,7 +4599,7 @@ END_OF_SECTION
 # The system, as it will boot. The bind mount is a writable snapshot of the system stage: the
 # changes below go into the squashfs only, never back into the system stage.
 RUN --network=none --mount=type=bind,from=system,target=/rootfs,rw <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: the system's squashfs
 set -euo pipefail
 cd /rootfs
 # The engine manages /etc/hosts, /etc/hostname and /etc/resolv.conf during every RUN, so the book's
@@ -4660,7 +4668,7 @@ exec switch_root /mnt/root /sbin/init "$@"
 END_OF_FILE
 
 RUN --network=none <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: the initramfs
 set -euo pipefail
 cd /initramfs
 chmod 0755 init
@@ -4700,7 +4708,7 @@ configfile $prefix/grub.cfg
 END_OF_FILE
 
 RUN --network=none <<'END_OF_SECTION'
-#!/bin/bash
+# lfs-docker: GRUB and the hybrid ISO
 set -euo pipefail
 modules="iso9660 part_gpt part_msdos fat search search_fs_file configfile normal linux echo test serial terminal all_video gzio"
 xorriso_args=()

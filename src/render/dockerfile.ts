@@ -91,7 +91,9 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
   }
   if (script.header.secret) mounts.push(`--mount=type=secret,id=${script.header.secret},required=false`);
 
-  const prelude = [`#!${book.shell}`, "set -euo pipefail"];
+  // The first line names the section: BuildKit shows a heredoc's first line in the step's name, so
+  // buildx's progress says which section runs. The stage's SHELL (the book's shell) runs the script.
+  const prelude = [`# ${s.number}. ${s.title}`, "set -euo pipefail"];
   if (s.stage === "host" && s.user === "lfs") prelude.push("set +h", "umask 022");
   // The book's MAKEFLAGS and TESTSUITEFLAGS (4.4, 7.4), for the sections that build something.
   if (files.length > 0) prelude.push('export MAKEFLAGS="-j${JOBS:-$(nproc)}" TESTSUITEFLAGS="-j${JOBS:-$(nproc)}"');
@@ -169,6 +171,7 @@ export function generate(options: GenerateOptions = {}): string {
     version,
     o,
     book: model.book,
+    bashBook: model.book.shell === "/bin/bash",
     editionName: o.init === "systemd" ? "systemd edition" : "System V edition",
     sources: model.sources,
     host: stage("host"),

@@ -40,10 +40,27 @@ test("no # syntax line by default; an option adds one", () => {
   assert.match(generate({ syntax: "registry.example/dockerfile:1.9" }), /^# syntax=registry\.example\/dockerfile:1\.9\n/);
 });
 
-test("every RUN script is bash with set -euo pipefail", () => {
-  const bodies = [...sysv.matchAll(/<<'END_OF_SECTION'\n([\s\S]*?)\nEND_OF_SECTION$/gm)].map((m) => m[1]!);
-  assert.ok(bodies.length > 100);
-  for (const b of bodies) assert.match(b, /^#!\/bin\/bash\nset -euo pipefail\n/);
+test("every RUN script runs under bash with set -euo pipefail, its first line naming it", () => {
+  // BuildKit names a heredoc RUN after its first line: the section's number and title, so that
+  // buildx's progress shows which section runs. The stage's SHELL runs the script.
+  let shell: string | undefined;
+  let runs = 0;
+  const lines = sysv.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith("FROM ")) shell = /^FROM (?:--platform=\S+ )?(?:host|toolchain) AS /.test(line) ? shell : undefined;
+    const sh = /^SHELL \["([^"]+)", "-c"\]$/.exec(line);
+    if (sh) shell = sh[1];
+    if (!line.endsWith("<<'END_OF_SECTION'")) continue;
+    runs++;
+    assert.equal(shell, "/bin/bash", `line ${i + 1}: the stage's SHELL is bash`);
+    assert.match(lines[i + 1]!, /^# \S/, `line ${i + 2}: the script's first line is a comment naming it`);
+    assert.equal(lines[i + 2], "set -euo pipefail", `line ${i + 3}`);
+  }
+  assert.ok(runs > 100);
+  for (const m of sysv.matchAll(/^# (\d+\.\d+)\. (.+)\n(?:#.*\n)*RUN [^\n]*(?:\n    [^\n]*)*<<'END_OF_SECTION'\n(.*)$/gm)) {
+    assert.equal(m[3], `# ${m[1]}. ${m[2]}`, `section ${m[1]}'s script starts with its number and title`);
+  }
 });
 
 test("jobs: default is the builder's core count at build time; --jobs pins it", () => {
