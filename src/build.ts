@@ -16,10 +16,17 @@ import { assertSourcesVerified } from "./sources/verify.js";
 import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildReport } from "./report/build-report.js";
+import type { OutputSpec } from "./output-spec.js";
 
 export interface BuildOptions extends GenerateOptions {
-  /** Directory the artifacts and the report are written to (created when missing). */
-  output: string;
+  /**
+   * Where the result goes: a directory the artifacts and the report are written to (created when
+   * missing), or `{ type: "cacheonly" }`: build into the cache only (buildx's word), e.g. for a
+   * build in increments with `until`.
+   */
+  output: string | OutputSpec;
+  /** Directory for build-report.txt/.json (default: the output directory; none with cacheonly). */
+  reportDir?: string;
   /** Stage to build (default: the Dockerfile's last stage, `iso`). */
   target?: string;
   /** BuildKit address (default: BUILDKIT_HOST, else the Docker Engine). */
@@ -46,7 +53,8 @@ export interface BuildResult {
   /** Paths written into the output directory. */
   files: string[];
   report: BuildReport;
-  reportFile: string;
+  /** build-report.txt, when a report directory was given or implied by the output. */
+  reportFile?: string;
 }
 
 function checkDir(option: string, dir: string): void {
@@ -75,10 +83,16 @@ export function buildSources(options: GenerateOptions): SourceFile[] {
   return editionSources(book, o.init).filter((f) => used.has(f.file));
 }
 
-export async function build(options: BuildOptions): Promise<BuildResult> {
-  const dockerfile = generate(options); // checks every generate option before anything is written or sent
-  const output = resolve(options.output);
-  if (existsSync(output) && !statSync(output).isDirectory()) throw new OptionError("--output", options.output, "a directory (created when missing)");
+/** The output directory (absolute), or undefined for a cache-only build; checked, not created. */
+function outputDir(output: BuildOptions["output"]): string | undefined {
+  const spec = typeof output === "string" ? { type: "local" as const, dest: output } : output;
+  if (spec.type === "cacheonly") return undefined;
+  const dir = resolve(spec.dest);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OptionError("--output", spec.dest, "a directory (created when missing)");
+  return dir;
+}
+
+async function checkInputs(options: BuildOptions): Promise<void> {
   if (options.sources !== undefined) {
     checkDir("--sources", options.sources);
     // The named context replaces the stage that checks the book's MD5 sums: check here instead.
@@ -87,12 +101,22 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.rootPasswordFile !== undefined && !existsSync(options.rootPasswordFile)) {
     throw new OptionError("--root-password-file", options.rootPasswordFile, "a readable file holding the root password");
   }
-  mkdirSync(output, { recursive: true });
+}
+
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const dockerfile = generate(options); // checks every generate option before anything is written or sent
+  const output = outputDir(options.output);
+  const reportDir = options.reportDir !== undefined ? resolve(options.reportDir) : output;
+  await checkInputs(options);
+  for (const dir of [output, reportDir]) if (dir !== undefined) mkdirSync(dir, { recursive: true });
 
   // The export goes into a fresh directory inside `output`; its files are moved into place only
   // when the build succeeded, and never over the user's files unless forced.
-  const staging = mkdtempSync(join(output, ".lfs-docker-export-"));
-  rmSync(staging, { recursive: true });
+  let staging: string | undefined;
+  if (output !== undefined) {
+    staging = mkdtempSync(join(output, ".lfs-docker-export-"));
+    rmSync(staging, { recursive: true });
+  }
   const context = mkdtempSync(join(tmpdir(), "lfs-docker-context-"));
   const vertices = new Map<string, VertexInfo>();
   const secrets: Record<string, SecretSource> = {};
@@ -110,7 +134,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       platforms: [resolveOptions(options).arch.platform],
       ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
       ...(options.noCache && { noCache: true }),
-      exports: [{ type: "local", dest: staging }],
+      exports: staging === undefined ? [] : [{ type: "local", dest: staging }],
       secrets,
       progress: createProgressDisplay(options.progress ?? "auto"),
       ...(options.signal && { signal: options.signal }),
@@ -120,25 +144,32 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         options.onEvent?.(e);
       },
     });
-    const files: string[] = [];
-    for (const name of readdirSync(staging)) {
-      const dest = join(output, name);
-      if (existsSync(dest) || isLink(dest)) {
-        if (!options.force) throw new OptionError("--output", dest, "a name not already taken, or --force to replace it", "exists");
-        rmSync(dest, { recursive: true, force: true });
-      }
-      renameSync(join(staging, name), dest);
-      files.push(dest);
-    }
+    const files = output !== undefined && staging !== undefined ? moveIntoPlace(staging, output, options.force === true) : [];
     const report = buildReport(dockerfile, [...vertices.values()], sbuSection(options), solveStarted);
-    const reportFile = join(output, "build-report.txt");
+    if (reportDir === undefined) return { files, report };
+    const reportFile = join(reportDir, "build-report.txt");
     writeFileSync(reportFile, formatReport(report));
-    writeFileSync(join(output, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
+    writeFileSync(join(reportDir, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
     return { files, report, reportFile };
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
     rmSync(context, { recursive: true, force: true });
   }
+}
+
+/** Move the exported files from staging into the output directory; never over a file unless forced. */
+function moveIntoPlace(staging: string, output: string, force: boolean): string[] {
+  const files: string[] = [];
+  for (const name of readdirSync(staging)) {
+    const dest = join(output, name);
+    if (existsSync(dest) || isLink(dest)) {
+      if (!force) throw new OptionError("--output", dest, "a name not already taken, or --force to replace it", "exists");
+      rmSync(dest, { recursive: true, force: true });
+    }
+    renameSync(join(staging, name), dest);
+    files.push(dest);
+  }
+  return files;
 }
 
 function isLink(path: string): boolean {

@@ -14,8 +14,10 @@ export { archProfile, allArchProfiles, supportedArchs } from "./arch/profiles.js
 export type { ArchName, ArchProfile } from "./arch/profiles.js";
 export { LfsDockerError, OptionError, BookError } from "./errors.js";
 export { version } from "./version.js";
-export { build } from "./build.js";
+export { build, buildSources } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
+export { parseOutputSpec } from "./output-spec.js";
+export type { OutputSpec } from "./output-spec.js";
 export { buildReport, formatReport, dockerfileSteps } from "./report/build-report.js";
 export type { BuildReport, ReportRow, StepInfo } from "./report/build-report.js";
 export * from "./buildkit/index.js";

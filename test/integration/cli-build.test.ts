@@ -30,7 +30,7 @@ test("build(): the host stage's first sections, exported, with a per-section rep
     assert.equal(r.cached, false);
     assert.ok(r.seconds !== null && r.seconds >= 0 && r.seconds < 120, `${r.section}: ${r.seconds}`);
   }
-  assert.match(readFileSync(result.reportFile, "utf8"), /^4\.3\s+host\s+\d+\.\d\s+-\s+built\s+Adding the LFS User$/m);
+  assert.match(readFileSync(result.reportFile!, "utf8"), /^4\.3\s+host\s+\d+\.\d\s+-\s+built\s+Adding the LFS User$/m);
 
   // A second build into the same directory refuses to replace what the first wrote, unless forced.
   await assert.rejects(build({ until: "4.3", hostImage: TEST_HOST_IMAGE, target: "host", output: out, progress: "quiet" }), /exists.*--force/);

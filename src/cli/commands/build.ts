@@ -3,10 +3,12 @@ import { build } from "../../build.js";
 import { OptionError } from "../../errors.js";
 import type { ProgressMode } from "../../progress/index.js";
 import type { Io } from "../run.js";
+import { parseOutputSpec } from "../../output-spec.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
 
 interface BuildArgs extends BookArgs {
   output: string;
+  "report-dir"?: string | undefined;
   target?: string | undefined;
   builder?: string | undefined;
   progress: string;
@@ -33,7 +35,8 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
     describe: "generate the Dockerfile, build it with BuildKit and export the ISO and a build report",
     builder: (y) =>
       withBookOptions(y)
-        .option("output", { alias: "o", type: "string", default: "out", describe: "directory for the ISO and the report" })
+        .option("output", { alias: "o", type: "string", default: "out", describe: "where the result goes, as buildx spells it: DIR, type=local,dest=DIR, or type=cacheonly (the cache only)" })
+        .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json (default: the output directory)" })
         .option("target", { type: "string", describe: "stage to build (default: iso)" })
         .option("builder", { type: "string", describe: "BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDKIT_HOST, else the Docker Engine)" })
         .option("progress", { type: "string", default: "auto", describe: PROGRESS.join(" | ") })
@@ -55,7 +58,8 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
       try {
         const result = await build({
           ...toGenerateOptions(args),
-          output: args.output,
+          output: parseOutputSpec(args.output),
+          ...(args["report-dir"] !== undefined && { reportDir: args["report-dir"] }),
           ...(args.target !== undefined && { target: args.target }),
           ...(args.builder !== undefined && { builder: args.builder }),
           progress: args.progress as ProgressMode,
@@ -66,7 +70,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           signal: controller.signal,
         });
         for (const f of result.files) io.stdout.write(`${f}\n`);
-        io.stdout.write(`${result.reportFile}\n`);
+        if (result.reportFile) io.stdout.write(`${result.reportFile}\n`);
       } catch (err) {
         if (interrupted) throw new Interrupted(interrupted);
         throw err;
