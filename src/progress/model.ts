@@ -2,6 +2,7 @@
  * The state progress displays render from: vertexes numbered in order of appearance (`#N`, as
  * docker prints them), their sub-statuses and log lines. Pure logic.
  */
+import { stepName } from './step-name.js';
 import type { SolveStatus, VertexInfo, VertexStatusInfo } from '../buildkit/status.js';
 
 export interface ProgressDisplay {
@@ -13,7 +14,10 @@ export interface ProgressDisplay {
 export interface VertexView {
   index: number;
   digest: string;
+  /** The name BuildKit gave the vertex. */
   name: string;
+  /** What is shown: the name with a section's RUN as its number and title (see step-name.ts). */
+  title: string;
   started?: Date;
   completed?: Date;
   cached: boolean;
@@ -38,7 +42,7 @@ export class ProgressModel {
   private get(digest: string, v?: VertexInfo): VertexView {
     let vv = this.vertexes.get(digest);
     if (!vv) {
-      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, cached: false, statuses: new Map(), logs: [], logTotal: 0, partialLog: '' };
+      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, title: stepName(v?.name ?? digest), cached: false, statuses: new Map(), logs: [], logTotal: 0, partialLog: '' };
       this.vertexes.set(digest, vv);
       this.order.push(vv);
     }
@@ -49,7 +53,10 @@ export class ProgressModel {
     this.startedAt ??= new Date();
     for (const v of s.vertexes) {
       const vv = this.get(v.digest, v);
-      vv.name = v.name || vv.name;
+      if (v.name && v.name !== vv.name) {
+        vv.name = v.name;
+        vv.title = stepName(v.name);
+      }
       if (v.started) vv.started = v.started;
       if (v.completed) vv.completed = v.completed;
       vv.cached = v.cached;
@@ -105,11 +112,11 @@ export function errorSummary(model: ProgressModel, error: unknown, tail = 10): s
   const v = model.failed();
   const logs = v ? [...v.logs.map((l) => l.line), ...(v.partialLog ? [v.partialLog] : [])].slice(-tail) : [];
   if (v && logs.length > 0) {
-    lines.push('------', ` > ${v.name}:`);
+    lines.push('------', ` > ${v.title}:`);
     for (const l of logs) lines.push(l);
     lines.push('------');
   }
   const msg = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-  lines.push(`ERROR: ${v && v.error && !msg.includes(v.error) ? `${v.name}: ${v.error}` : msg}`);
+  lines.push(`ERROR: ${v && v.error && !msg.includes(v.error) ? `${v.title}: ${v.error}` : msg}`);
   return lines;
 }

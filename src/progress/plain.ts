@@ -58,7 +58,7 @@ export class PlainDisplay implements ProgressDisplay {
     if (this.current !== v.digest) {
       if (this.printedAny) this.out.write('\n');
       this.current = v.digest;
-      this.out.write(`#${v.index} ${v.name}\n`);
+      this.out.write(`#${v.index} ${v.title}\n`);
       this.st(v).header = true;
       this.printedAny = true;
     }

@@ -79,7 +79,7 @@ export class TtyDisplay implements ProgressDisplay {
     const end = v.completed ? v.completed.getTime() : this.now();
     const dur = v.started ? formatDuration(end - v.started.getTime()) : '0.0s';
     const prefix = v.error ? 'ERROR ' : v.cached ? 'CACHED ' : '';
-    const left = ` => ${prefix}${v.name}`;
+    const left = ` => ${prefix}${v.title}`;
     const right = ` ${dur}`;
     const body = fit(left, width - right.length);
     const text = body + ' '.repeat(Math.max(0, width - right.length - body.length)) + right;
