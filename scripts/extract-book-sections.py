@@ -33,6 +33,21 @@ def resolve(text: str, ents: dict) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text)).strip()
 
 
+def build_time(xml: str, ents: dict):
+    """The book's "Approximate build time" of a package page, in SBU, without its test suite; a
+    figure given as "less than 0.1 SBU" counts as half of it (0.05). None for pages without one."""
+    titles = re.findall(r"<segtitle>(.*?)</segtitle>", xml, re.S)
+    segs = re.findall(r"<seg>(.*?)</seg>", xml, re.S)
+    if "&buildtime;" not in [t.strip() for t in titles] or len(segs) < len(titles):
+        return None
+    text = resolve(segs[[t.strip() for t in titles].index("&buildtime;")], ents)
+    m = re.search(r"(less than )?([\d.]+) SBU", text)
+    if not m:
+        return None
+    value = float(m.group(2))
+    return round(value / 2, 3) if m.group(1) else value
+
+
 def main() -> None:
     book = Path(sys.argv[1])
     ents = load_entities(book)
@@ -53,7 +68,11 @@ def main() -> None:
             attr = re.search(r'revision="(\w+)"', sect.group(1)) if sect else None
             edition = attr.group(1) if attr else marker
             sect_title = resolve(re.search(r"<title>(.*?)</title>", xml, re.S).group(1), ents)
-            sections.append({"page": page, "title": sect_title, "edition": edition})
+            entry = {"page": page, "title": sect_title, "edition": edition}
+            sbu = build_time(xml, ents)
+            if sbu is not None:
+                entry["sbu"] = sbu
+            sections.append(entry)
         chapters.append({"number": number, "title": title, "sections": sections})
     json.dump({"release": "12.3", "tag": "r12.3", "chapters": chapters}, sys.stdout, indent=1)
     sys.stdout.write("\n")

@@ -11,7 +11,7 @@ interface BookJson {
   title?: string;
   shell?: string;
   pages?: string;
-  chapters: { number: number; title: string; sections: { page: string; title: string; edition: EditionMark; text?: boolean }[] }[];
+  chapters: { number: number; title: string; sections: { page: string; title: string; edition: EditionMark; text?: boolean; sbu?: unknown }[] }[];
 }
 interface SourcesJson {
   files: SourceFile[];
@@ -96,7 +96,11 @@ export function loadBookDir(bookDir: string): Book {
           if (f !== undefined && !known.has(f)) throw new BookError(script.path, `${f} is not a file of the book's sources (sources.json)`);
         }
       }
-      return { chapter: c.number, page: s.page, title: s.title, edition: s.edition, text: s.text === true, ...(script && { script }) };
+      if (s.sbu !== undefined && !(typeof s.sbu === "number" && Number.isFinite(s.sbu) && s.sbu >= 0)) {
+        throw new BookError(dir, `book.json: section ${s.page}: "sbu" must be a number of SBU, 0 or more`);
+      }
+      const sbu = typeof s.sbu === "number" ? { sbu: s.sbu } : {};
+      return { chapter: c.number, page: s.page, title: s.title, edition: s.edition, text: s.text === true, ...sbu, ...(script && { script }) };
     }),
   }));
   for (const s of scripts.values()) strays.push(s.path);

@@ -48,6 +48,8 @@ export interface BookSection {
   readonly edition: EditionMark;
   /** Explanatory only: no script expected. */
   readonly text: boolean;
+  /** The book's approximate build time, in SBU (without the test suite), for the package pages. */
+  readonly sbu?: number;
   readonly script?: SectionScript;
 }
 
