@@ -15,7 +15,13 @@ import type { SourceFile } from "./book/types.js";
 import { assertSourcesVerified } from "./sources/verify.js";
 import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
-import { buildReport, formatReport, type BuildReport } from "./report/build-report.js";
+import { buildReport, formatReport, type BuildOutcome, type BuildReport } from "./report/build-report.js";
+import { buildPlan, type BuildPlan } from "./build-plan.js";
+import { SolveError } from "./buildkit/errors.js";
+import { TimeLeft } from "./progress/estimate.js";
+import { stepKey } from "./progress/model.js";
+import { rememberedSbu, rememberSbu } from "./sbu-memory.js";
+import { sectionEvents, type SectionEvent } from "./section-events.js";
 import type { OutputSpec } from "./output-spec.js";
 
 export interface BuildOptions extends GenerateOptions {
@@ -47,6 +53,10 @@ export interface BuildOptions extends GenerateOptions {
   rootPasswordFile?: string;
   signal?: AbortSignal;
   onEvent?: (event: BuildEvent) => void;
+  /** Book-level events: a section started, was built, came from the cache or failed, with the time left. */
+  onSection?: (event: SectionEvent) => void;
+  /** Seconds of one SBU on this builder, for the time left before the build measures it (default: the last build's). */
+  sbuSeconds?: number;
 }
 
 export interface BuildResult {
@@ -65,12 +75,6 @@ function checkDir(option: string, dir: string): void {
     ok = false;
   }
   if (!ok) throw new OptionError(option, dir, "an existing directory");
-}
-
-/** The section that defines the SBU in this book and edition: Binutils pass 1 (5.2 in LFS), if any. */
-function sbuSection(options: GenerateOptions): string | null {
-  const o = resolveOptions(options);
-  return editionSections(loadBookDir(o.bookDir), o.init).find((s) => s.page === "binutils-pass1")?.number ?? null;
 }
 
 /** The source files the generated Dockerfile mounts: those of the sections it has (up to `until`). */
@@ -110,6 +114,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   await checkInputs(options);
   for (const dir of [output, reportDir]) if (dir !== undefined) mkdirSync(dir, { recursive: true });
 
+  const plan = buildPlan(options, dockerfile);
+  const builderKey = options.builder ?? process.env.BUILDKIT_HOST ?? "docker";
+  const timeLeft = new TimeLeft(plan.steps, options.sbuSeconds ?? rememberedSbu(builderKey));
+  const onSection = sectionEvents(plan, timeLeft, (e) => options.onSection?.(e));
   // The export goes into a fresh directory inside `output`; its files are moved into place only
   // when the build succeeded, and never over the user's files unless forced.
   let staging: string | undefined;
@@ -121,10 +129,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const vertices = new Map<string, VertexInfo>();
   const secrets: Record<string, SecretSource> = {};
   if (options.rootPasswordFile) secrets.root_password = { file: resolve(options.rootPasswordFile) };
+  // Less a few seconds: the daemon's clock may differ a little from ours.
+  const solveStarted = new Date(Date.now() - 10_000);
+  const report = () => buildReport(dockerfile, [...vertices.values()], plan.sbuSection, solveStarted, plan.bookSbu);
   try {
     await using client = await connect(options.builder);
-    // Less a few seconds: the daemon's clock may differ a little from ours.
-    const solveStarted = new Date(Date.now() - 10_000);
     await client.solve({
       context,
       dockerfileText: dockerfile,
@@ -136,25 +145,62 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...(options.noCache && { noCache: true }),
       exports: staging === undefined ? [] : [{ type: "local", dest: staging }],
       secrets,
-      progress: createProgressDisplay(options.progress ?? "auto"),
+      progress: createProgressDisplay(options.progress ?? "auto", { timeLeft }),
       ...(options.signal && { signal: options.signal }),
       onEvent: (e) => {
         if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest, e.vertex);
         else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest)) vertices.set(e.vertex.digest, e.vertex);
+        onSection(e);
         options.onEvent?.(e);
       },
     });
     const files = output !== undefined && staging !== undefined ? moveIntoPlace(staging, output, options.force === true) : [];
-    const report = buildReport(dockerfile, [...vertices.values()], sbuSection(options), solveStarted);
-    if (reportDir === undefined) return { files, report };
-    const reportFile = join(reportDir, "build-report.txt");
-    writeFileSync(reportFile, formatReport(report));
-    writeFileSync(join(reportDir, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
-    return { files, report, reportFile };
+    const r = { ...report(), outcome: { status: "succeeded" as const } };
+    if (r.sbuSeconds) rememberSbu(builderKey, r.sbuSeconds);
+    return { files, report: r, ...writeReport(reportDir, r) };
+  } catch (err) {
+    // The report of a failed or cancelled build is the one most needed: written all the same.
+    const r = { ...report(), outcome: failureOutcome(err, plan, options.signal?.aborted === true) };
+    try {
+      writeReport(reportDir, r);
+    } catch {
+      /* the build's own error says more */
+    }
+    throw err;
   } finally {
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
     rmSync(context, { recursive: true, force: true });
   }
+}
+
+function writeReport(dir: string | undefined, report: BuildReport): { reportFile?: string } {
+  if (dir === undefined) return {};
+  const reportFile = join(dir, "build-report.txt");
+  writeFileSync(reportFile, formatReport(report));
+  writeFileSync(join(dir, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
+  return { reportFile };
+}
+
+/** How a build that threw ended: the failing step with its section, exit code and log tail. */
+function failureOutcome(err: unknown, plan: BuildPlan, cancelled: boolean): BuildOutcome {
+  const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+  const next = "to resume: run the same command again; every section that finished comes from BuildKit's cache";
+  if (cancelled) return { status: "cancelled", message, next };
+  if (!(err instanceof SolveError) || err.vertex === undefined) return { status: "failed", message, next };
+  const key = stepKey(err.vertex);
+  const step = plan.steps.find((s) => s.key === key);
+  return {
+    status: "failed",
+    message,
+    failed: {
+      step: err.vertex,
+      ...(step?.section !== undefined && { section: step.section }),
+      ...(step && { title: step.title }),
+      ...(err.exitCode !== undefined && { exitCode: err.exitCode }),
+      logTail: err.logTail.slice(-30),
+    },
+    next,
+  };
 }
 
 /** Move the exported files from staging into the output directory; never over a file unless forced. */

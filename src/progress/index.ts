@@ -6,10 +6,12 @@ import type { SolveStatus } from '../buildkit/status.js';
 import type { ProgressDisplay } from './model.js';
 import { PlainDisplay, type Output } from './plain.js';
 import { TtyDisplay, type TtyOutput } from './tty.js';
+import type { TimeLeft } from './estimate.js';
 
 export { errorSummary, formatBytes, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
 export { PlainDisplay, type Output } from './plain.js';
 export { TtyDisplay, type TtyOptions, type TtyOutput } from './tty.js';
+export { TimeLeft, formatTimeLeft, type Estimate, type PlannedStep } from './estimate.js';
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'rawjson' | 'quiet';
 
@@ -39,6 +41,8 @@ export class QuietDisplay implements ProgressDisplay {
 }
 
 export interface CreateDisplayOptions {
+  /** The build's time-left estimate (steps with the book's SBU figures): the displays then show it. */
+  timeLeft?: TimeLeft;
   /** Where to draw (default process.stderr, like docker). */
   stream?: (Output & TtyOutput & { isTTY?: boolean }) | NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
@@ -60,6 +64,12 @@ export function createProgressDisplay(mode: ProgressMode = 'auto', opts: CreateD
   const stream = (opts.stream ?? process.stderr) as Output & TtyOutput & { isTTY?: boolean };
   const env = opts.env ?? process.env;
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
+  const display = createDisplay(mode, stream, env, noColor);
+  if (opts.timeLeft && (display instanceof PlainDisplay || display instanceof TtyDisplay)) display.model.timeLeft = opts.timeLeft;
+  return display;
+}
+
+function createDisplay(mode: ProgressMode, stream: Output & TtyOutput & { isTTY?: boolean }, env: NodeJS.ProcessEnv, noColor: boolean): ProgressDisplay {
   switch (mode) {
     case 'quiet':
       return new QuietDisplay();

@@ -3,6 +3,7 @@
  * docker prints them), their sub-statuses and log lines. Pure logic.
  */
 import { stepName } from './step-name.js';
+import { TimeLeft } from './estimate.js';
 import type { SolveStatus, VertexInfo, VertexStatusInfo } from '../buildkit/status.js';
 
 export interface ProgressDisplay {
@@ -37,6 +38,9 @@ export class ProgressModel {
   readonly warnings: Array<{ short: string; detail: string[]; url: string; vertex: string }> = [];
   startedAt: Date | undefined;
 
+  /** Set when the display knows the build's plan (the book's SBU figures): the time left. */
+  timeLeft: TimeLeft | undefined;
+
   constructor(private readonly maxLogLines = 200) {}
 
   private get(digest: string, v?: VertexInfo): VertexView {
@@ -61,6 +65,7 @@ export class ProgressModel {
       if (v.completed) vv.completed = v.completed;
       vv.cached = v.cached;
       if (v.error) vv.error = v.error;
+      this.track(vv);
     }
     for (const st of s.statuses) {
       const vv = this.get(st.vertex);
@@ -77,6 +82,15 @@ export class ProgressModel {
       if (vv.logs.length > this.maxLogLines) vv.logs.splice(0, vv.logs.length - this.maxLogLines);
     }
     for (const w of s.warnings) this.warnings.push({ short: w.short, detail: w.detail, url: w.url, vertex: w.vertex });
+  }
+
+  /** Tell the estimate what a step did. */
+  private track(v: VertexView): void {
+    const key = this.timeLeft && stepKey(v.name);
+    if (!this.timeLeft || !key || v.error) return;
+    if (v.cached) this.timeLeft.finished(key, null);
+    else if (v.completed) this.timeLeft.finished(key, v.started ? (v.completed.getTime() - v.started.getTime()) / 1000 : null);
+    else if (v.started) this.timeLeft.started(key, v.started.getTime());
   }
 
   failed(): VertexView | undefined {
@@ -119,4 +133,12 @@ export function errorSummary(model: ProgressModel, error: unknown, tail = 10): s
   const msg = error instanceof Error ? error.message.split('\n')[0]! : String(error);
   lines.push(`ERROR: ${v && v.error && !msg.includes(v.error) ? `${v.title}: ${v.error}` : msg}`);
   return lines;
+}
+
+const STEP_KEY = /^\[(?:\S+\/\S+ )?([^\s\]]+) +0*(\d+)\/\d+\]/;
+
+/** "[host  5/27] ..." -> "host 5"; "[linux/amd64 host 05/27] ..." -> "host 5"; else undefined. */
+export function stepKey(name: string): string | undefined {
+  const m = STEP_KEY.exec(name);
+  return m ? `${m[1]} ${m[2]}` : undefined;
 }

@@ -12,6 +12,8 @@
  * log lines between `------` rules and the error.
  */
 import type { SolveStatus } from '../buildkit/status.js';
+import { formatTimeLeft } from './estimate.js';
+import { printable } from '../text/terminal.js';
 import { errorSummary, formatBytes, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
 
 export interface Output {
@@ -93,7 +95,7 @@ export class PlainDisplay implements ProgressDisplay {
       }
       while (s.logs < v.logTotal) {
         const l = v.logs[s.logs++ - kept]!;
-        this.line(v, `${logTime(v, l.at)} ${l.line}`);
+        this.line(v, `${logTime(v, l.at)} ${printable(l.line)}`);
       }
       // Finished sub-statuses (transfers, export steps); all of them once the step is over.
       const over = !!(v.error || v.cached || v.completed) && !s.done;
@@ -113,7 +115,7 @@ export class PlainDisplay implements ProgressDisplay {
       if (s.done) continue;
       const finished = v.error || v.cached || v.completed;
       if ((finished || final) && v.partialLog) {
-        this.line(v, `${logTime(v, v.partialAt ?? new Date())} ${v.partialLog}`);
+        this.line(v, `${logTime(v, v.partialAt ?? new Date())} ${printable(v.partialLog)}`);
         v.partialLog = '';
       }
       if (v.error) {
@@ -126,8 +128,17 @@ export class PlainDisplay implements ProgressDisplay {
         s.done = true;
         const ms = v.started ? v.completed.getTime() - v.started.getTime() : 0;
         this.line(v, `DONE ${formatDuration(ms)}`);
+        this.timeLeftLine(v);
       }
     }
+  }
+
+  /** After a book section finished: the time left for the whole build, when it can be told. */
+  private timeLeftLine(v: VertexView): void {
+    if (!this.model.timeLeft || !/^\[[^\]]+\] \d+(\.\d+)+ /.test(v.title)) return;
+    const e = this.model.timeLeft.estimate(Date.now());
+    if (e.totalSeconds === null || e.sbuSeconds === null) return;
+    this.line(v, `TIME LEFT ${formatTimeLeft(e.totalSeconds)} (1 book SBU = ${e.sbuSeconds.toFixed(1)} s on this builder)`);
   }
 
   done(error?: unknown): void {

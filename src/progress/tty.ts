@@ -4,6 +4,8 @@
  * Colors follow docker's (blue done, red error, yellow warnings) unless NO_COLOR is set.
  */
 import type { SolveStatus } from '../buildkit/status.js';
+import { formatTimeLeft } from './estimate.js';
+import { printable } from '../text/terminal.js';
 import { errorSummary, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
 
 export interface TtyOutput {
@@ -62,7 +64,9 @@ export class TtyDisplay implements ProgressDisplay {
     const { done, total } = this.model.counts();
     const lines: string[] = [];
     const state = final ? 'Finished' : 'Building';
-    lines.push(`[+] ${state} ${formatDuration(elapsed)} (${done}/${total})${final ? '' : ''}`);
+    const left = final ? undefined : this.model.timeLeft?.estimate(this.now());
+    const leftText = left?.totalSeconds != null ? ` · time left ${formatTimeLeft(left.totalSeconds)}${left.current?.seconds != null ? ` (${left.current.section}: ${formatTimeLeft(left.current.seconds)})` : ''}` : '';
+    lines.push(`[+] ${state} ${formatDuration(elapsed)} (${done}/${total})${leftText}`);
     for (const v of this.model.order) {
       if (!v.started && !v.cached && !v.completed && !v.error) continue;
       lines.push(this.vertexLine(v, width));
@@ -118,6 +122,6 @@ export class TtyDisplay implements ProgressDisplay {
 }
 
 function fit(s: string, width: number): string {
-  const clean = s.replace(/[\r\t]/g, ' ');
+  const clean = printable(s.replace(/[\r\t]/g, ' '));
   return clean.length <= width ? clean : `${clean.slice(0, Math.max(0, width - 1))}…`;
 }

@@ -4,6 +4,8 @@
  * Pure functions: the Dockerfile text and the vertices in, the report out.
  */
 
+import { printable } from "../text/terminal.js";
+
 /**
  * What a counted step of a stage is: BuildKit names steps `[stage k/n]`, counting RUN, COPY, ADD, and
  * FROM only when the stage starts from an image (a stage that starts from scratch or from another
@@ -34,6 +36,18 @@ export interface ReportRow extends StepInfo {
   cached: boolean;
   failed: boolean;
   sbu: number | null;
+  /** The book's own build-time figure for the section, in SBU (book.json), when it has one. */
+  bookSbu?: number;
+}
+
+/** How the build ended; with the failing step when it failed. */
+export interface BuildOutcome {
+  status: "succeeded" | "failed" | "cancelled";
+  /** The error's message, for a failed or cancelled build. */
+  message?: string;
+  failed?: { step: string; section?: string; title?: string; exitCode?: number; logTail: string[] };
+  /** What to do next, e.g. how to resume. */
+  next?: string;
 }
 
 export interface BuildReport {
@@ -44,6 +58,8 @@ export interface BuildReport {
   sbuSeconds: number | null;
   /** The section that is 1 SBU (Binutils pass 1, 5.2 in LFS), null when the book has none. */
   sbuSection?: string | null;
+  /** Set by build(): how the build ended. */
+  outcome?: BuildOutcome;
 }
 
 const COUNTED = /^(FROM|RUN|COPY|ADD)\b/;
@@ -102,7 +118,13 @@ const seconds = (v: ReportVertex): number | null =>
 const STEP_NAME = /^\[(?:\S+\/\S+ )?([^\s\]]+) +(\d+)\/\d+\]/;
 
 /** Join the vertices of a solve with the Dockerfile's steps. */
-export function buildReport(dockerfile: string, vertices: readonly ReportVertex[], sbuSection: string | null = "5.2", since?: Date): BuildReport {
+export function buildReport(
+  dockerfile: string,
+  vertices: readonly ReportVertex[],
+  sbuSection: string | null = "5.2",
+  since?: Date,
+  bookSbu: ReadonlyMap<string, number> = new Map(),
+): BuildReport {
   const list = dockerfileSteps(dockerfile);
   const steps = new Map(list.map((s) => [`${s.stage} ${s.step}`, s]));
   const position = new Map(list.map((s, i) => [`${s.stage} ${s.step}`, i]));
@@ -117,7 +139,8 @@ export function buildReport(dockerfile: string, vertices: readonly ReportVertex[
     const key = `${m[1]} ${m[2]}`;
     const step = steps.get(key);
     if (!step) continue;
-    const row: ReportRow = { ...step, vertex: v.name, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null };
+    const figure = step.section === undefined ? undefined : bookSbu.get(step.section);
+    const row: ReportRow = { ...step, vertex: v.name, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null, ...(figure !== undefined && { bookSbu: figure }) };
     const seen = byStep.get(key);
     const weight = (r: ReportRow) => (r.failed ? 3 : r.cached ? 1 : 2) * 1e9 + (r.seconds ?? 0);
     if (!seen || weight(row) > weight(seen)) byStep.set(key, row);
@@ -140,12 +163,13 @@ export function buildReport(dockerfile: string, vertices: readonly ReportVertex[
 
 /** The report as a text table. */
 export function formatReport(report: BuildReport): string {
-  const lines = ["SECTION  STAGE        SECONDS      SBU  STATE   TITLE"];
+  const lines = ["SECTION  STAGE        SECONDS      SBU  BOOK SBU  STATE   TITLE"];
   for (const r of report.rows) {
     const state = r.failed ? "FAILED" : r.cached ? "cached" : "built";
     const secs = r.seconds === null ? "-" : r.seconds.toFixed(1);
     const sbu = r.sbu === null ? "-" : r.sbu.toFixed(2);
-    lines.push(`${(r.section ?? "").padEnd(7)}  ${r.stage.padEnd(11)}  ${secs.padStart(7)}  ${sbu.padStart(7)}  ${state.padEnd(6)}  ${r.title}`);
+    const book = r.bookSbu === undefined ? "-" : String(r.bookSbu);
+    lines.push(`${(r.section ?? "").padEnd(7)}  ${r.stage.padEnd(11)}  ${secs.padStart(7)}  ${sbu.padStart(7)}  ${book.padStart(8)}  ${state.padEnd(6)}  ${printable(r.title)}`);
   }
   lines.push(
     "",
@@ -156,5 +180,19 @@ export function formatReport(report: BuildReport): string {
         ? `1 SBU: not measured in this build (${report.sbuSection ?? "5.2"} was cached or not built)`
         : `1 SBU = ${report.sbuSeconds.toFixed(1)} s (${report.sbuSection ?? "5.2"} Binutils pass 1 in this build)`,
   );
+  lines.push(...formatOutcome(report.outcome));
   return lines.join("\n") + "\n";
+}
+
+function formatOutcome(o: BuildOutcome | undefined): string[] {
+  if (!o) return [];
+  const lines = ["", `outcome: ${o.status}${o.message ? `: ${printable(o.message)}` : ""}`];
+  if (o.failed) {
+    const f = o.failed;
+    const what = f.section ? `${f.section} ${f.title ?? ""}`.trim() : f.step;
+    lines.push(`failed step: ${printable(what)}${f.exitCode !== undefined ? `, exit code ${f.exitCode}` : ""}`);
+    if (f.logTail.length) lines.push("last lines of its log:", ...f.logTail.map((l) => `  ${printable(l)}`));
+  }
+  if (o.next) lines.push(o.next);
+  return lines;
 }

@@ -36,7 +36,7 @@ test("the report joins vertices with sections and measures SBUs from 5.2", () =>
   assert.equal(report.rows.find((r) => r.section === "4.2")?.cached, true);
   assert.equal(report.totalSeconds, 380);
   const text = formatReport(report);
-  assert.match(text, /^5\.3\s+host\s+296\.0\s+4\.00\s+built\s+GCC-14\.2\.0 - Pass 1$/m);
+  assert.match(text, /^5\.3\s+host\s+296\.0\s+4\.00\s+-\s+built\s+GCC-14\.2\.0 - Pass 1$/m);
   assert.match(text, /1 SBU = 74\.0 s/);
 });
 
