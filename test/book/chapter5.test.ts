@@ -9,7 +9,8 @@
  * comes from the cache), and `probe` (FROM scratch) holds what is exported and checked: the cross tools'
  * bin directory, $LFS/usr/lib (glibc, libstdc++), $LFS/lib64 and the sanity check's output.
  *
- * A cold run took about 40 minutes on the 2-core test machine (gcc pass 1 alone 26 minutes); BuildKit's
+ * Not in the default test run (\`npm test\` builds 5.2 and 5.4 only, test/integration/chapter5-start.test.ts):
+ * run it with \`npm run test:book\`. A cold run took about 40 minutes on the 2-core test machine (gcc pass 1 alone 26 minutes); BuildKit's
  * cache makes the next runs take seconds. LFS_TEST_NO_CACHE=1 builds everything again (for timings). Each run's plain progress log
  * is kept in the test cache (see test/helpers/debian-sources.ts) and its path printed.
  */
@@ -20,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generate } from "../../src/index.js";
 import { requireEngine, requireImage, run, TEST_HOST_IMAGE } from "../helpers/engine.js";
-import { sectionBlock } from "../helpers/dockerfile.js";
+import { parsePlainProgress, runInstruction, squash } from "../helpers/progress-log.js";
 import { cleanStaleCacheFiles, loadManifest, prepareChapter5Sources, testCacheDir } from "../helpers/debian-sources.js";
 
 /** 60 minutes; LFS_CHAPTER5_TIMEOUT_MIN changes it (a cold run on a busy 2-core machine took 40). */
@@ -50,57 +51,6 @@ COPY --from=host /mnt/lfs/usr/lib /usr-lib
 COPY --from=host /mnt/lfs/lib64 /lib64
 COPY --from=probe-sanity /tmp/sanity.txt /sanity.txt
 `;
-
-interface Vertex {
-  id: number;
-  label: string; // "host 5/9", "internal", ...
-  name: string;
-  seconds?: number;
-  cached: boolean;
-  error?: string;
-  output: string[];
-}
-
-/** Parse BuildKit's plain progress: "#N [label] name", "#N 12.3 output", "#N DONE 4.5s", "#N CACHED", "#N ERROR: ...". */
-function parsePlainProgress(log: string): Vertex[] {
-  const byId = new Map<number, Vertex>();
-  const get = (id: number) => {
-    let v = byId.get(id);
-    if (!v) byId.set(id, (v = { id, label: "", name: "", cached: false, output: [] }));
-    return v;
-  };
-  for (const line of log.split("\n")) {
-    let m: RegExpExecArray | null;
-    if ((m = /^#(\d+) \[([^\]]+)\] (.*)$/.exec(line))) {
-      const v = get(Number(m[1]));
-      if (!v.name) {
-        v.label = m[2]!.replace(/\s+/g, " ").trim();
-        v.name = m[3]!;
-      }
-    } else if ((m = /^#(\d+) DONE (\d+(?:\.\d+)?)s$/.exec(line))) get(Number(m[1])).seconds = Number(m[2]);
-    else if ((m = /^#(\d+) CACHED$/.exec(line))) get(Number(m[1])).cached = true;
-    else if ((m = /^#(\d+) ERROR:? ?(.*)$/.exec(line))) get(Number(m[1])).error = m[2] ?? "";
-    else if ((m = /^#(\d+) (?:\d+(?:\.\d+)? )?(.*)$/.exec(line))) get(Number(m[1])).output.push(m[2]!);
-  }
-  return [...byId.values()];
-}
-
-const squash = (s: string) => s.replace(/\s+/g, " ").trim();
-
-/**
- * A section's RUN as BuildKit names its vertex: the instruction up to the heredoc marker, continuation
- * lines joined (BuildKit then appends " (#!/bin/bash...)", the heredoc's first line).
- */
-function runInstruction(dockerfile: string, section: string): { title: string; run: string } {
-  const block = sectionBlock(dockerfile, section);
-  assert.ok(block, `section ${section} is in the generated Dockerfile`);
-  const lines = block.split("\n");
-  const title = lines[0]!.replace(/^# /, "");
-  const start = lines.findIndex((l) => l.startsWith("RUN "));
-  assert.ok(start >= 0, `section ${section} has a RUN`);
-  const end = lines.findIndex((l, i) => i >= start && l.includes("<<'END_OF_SECTION'"));
-  return { title, run: squash(lines.slice(start, end + 1).join("\n").replace(/\\\n/g, " ")) };
-}
 
 function isElf(file: string): boolean {
   const fd = openSync(file, "r");
