@@ -27,7 +27,7 @@ import { run } from "./engine.js";
 const RECIPE_VERSION = 2;
 
 export interface Prepare {
-  kind: "copy" | "extract" | "repack" | "stand-in";
+  kind: "copy" | "extract" | "repack" | "stand-in" | "stand-in-file" | "stand-in-tree";
   /**
    * The member of the Debian tarball that is (extract) or holds (repack) the book's package, itself a
    * tarball, and its SHA-256.
@@ -43,6 +43,12 @@ export interface Prepare {
   edits?: Record<string, string>;
   /** stand-in: the whole file is a stand-in text. */
   standIn?: string;
+  /**
+   * stand-in-file: the file is test/fixtures/stand-ins/<path>, as is. stand-in-tree: the file is the
+   * directory test/fixtures/stand-ins/<path> packed as a tarball whose top directory is `topDir`
+   * (deterministic: sorted names, fixed time, owner 0), compressed as the file's name says.
+   */
+  path?: string;
 }
 
 export interface DebianSource {
@@ -179,6 +185,45 @@ export const EDITS: Record<string, (text: string) => string> = {
     return text.replace(`\n${rule}\n`, "\n# lfs-docker test: the manual is not in Debian's gawk source; awklib/eg/ comes extracted\n$(srcdir)/stamp-eg:\n");
   },
 };
+
+/** Where the stand-in files and trees written for this test live (Prepare.path is relative to it). */
+export const standInsDir = (): string => join(packageRoot(), "test", "fixtures", "stand-ins");
+
+/** Every file under `dir` (relative names, sorted) with its mode and content, for cache keys. */
+function treeDigest(dir: string): string {
+  const h = createHash("sha256");
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else h.update(`${r}\0${statSync(join(dir, r)).mode & 0o111 ? "x" : "-"}\0`).update(readFileSync(join(dir, r))).update("\0");
+    }
+  };
+  if (statSync(dir).isDirectory()) walk("");
+  else h.update(readFileSync(dir));
+  return h.digest("hex");
+}
+
+/** Fixed time of every member of a packed stand-in tree: 2025-03-05, the release of LFS 12.3. */
+const STAND_IN_MTIME = "@1741132800";
+
+/** Pack the stand-in tree `src` as `dest` (top directory `topDir`), compressed as dest's name says. */
+async function packStandInTree(src: string, dest: string, topDir: string): Promise<void> {
+  const compressor = dest.endsWith(".xz") ? "xz -T1 -6" : dest.endsWith(".gz") ? "gzip -n -9" : dest.endsWith(".bz2") ? "bzip2 -9" : undefined;
+  if (!compressor && !dest.endsWith(".tar")) throw new Error(`${dest}: no compression known for this name`);
+  const esc = src.split("/").pop()!.replace(/[.[\]*^$\\]/g, "\\$&");
+  const tmp = tmpName(dest);
+  try {
+    await tar([
+      "-cf", tmp, "--format=gnu", "--sort=name", `--mtime=${STAND_IN_MTIME}`, "--owner=0", "--group=0", "--numeric-owner",
+      "--mode=u+rw,go+r,go-w", `--transform=s|^${esc}|${topDir}|S`, ...(compressor ? [`--use-compress-program=${compressor}`] : []),
+      "-C", dirname(src), src.split("/").pop()!,
+    ]);
+    await rename(tmp, dest);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
 
 export const manifestPath = (): string => join(packageRoot(), "test", "fixtures", "debian-sources.json");
 
@@ -461,11 +506,21 @@ export async function prepareSources(manifest: DebianSourcesManifest, dir: strin
     // What the prepared file depends on: its entry, the stand-in texts it uses, this code's recipe.
     const key = createHash("sha256")
       .update(JSON.stringify({ RECIPE_VERSION, name, entry, standIns: [p.standIn, ...Object.values(p.standIns ?? {})].map((id) => (id ? STAND_INS[id] : null)), edits: Object.values(p.edits ?? {}).map((id) => String(EDITS[id])) }))
+      .update(p.kind === "stand-in-file" || p.kind === "stand-in-tree" ? treeDigest(join(standInsDir(), p.path!)) : "")
       .digest("hex")
       .slice(0, 16);
     const ready = join(prepared, `${key}-${name}`);
     if (!existsSync(ready)) {
-      if (p.kind === "stand-in") {
+      if (p.kind === "stand-in-file" || p.kind === "stand-in-tree") {
+        const src = join(standInsDir(), p.path!);
+        if (p.kind === "stand-in-tree") await packStandInTree(src, ready, p.topDir!);
+        else {
+          const tmp = tmpName(ready);
+          await copyFile(src, tmp);
+          await rename(tmp, ready);
+        }
+        log(`${name}: stand-in written by the test (test/fixtures/stand-ins/${p.path}; not the LFS file)`);
+      } else if (p.kind === "stand-in") {
         const text = STAND_INS[p.standIn!];
         if (text === undefined) throw new Error(`${name}: unknown stand-in ${p.standIn}`);
         const tmp = tmpName(ready);
