@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ci-cold.sh - time .ci/run from a cold engine without touching this machine's own engine and caches.
 #
-# In a private mount namespace, empty directories are mounted over everything a run keeps between
-# runs: the engine's data and run directories (/var/lib/docker, /var/lib/containerd, /run), the legacy
+# In a private mount and PID namespace (so that its scripts see only the engines it starts), empty
+# directories are mounted over everything a run keeps between runs: the engine's data and run directories (/var/lib/docker, /var/lib/containerd, /run), the legacy
 # engine's (/var/lib/lfs-docker-legacy, /opt/lfs-docker, /var/cache/lfs-docker) and the tests' source
 # cache (/var/cache/lfs-docker-test). A second dockerd starts there (no bridge, no iptables rules of its
 # own, so it does not clash with the machine's engine), the base images are made again with debootstrap,
@@ -24,7 +24,7 @@ mkdir -p "$WORK/state"/{docker,containerd,legacy-data,legacy-opt,legacy-cache,te
 rm -rf --one-file-system "$WORK/clone"
 git clone -q "$REPO" "$WORK/clone"
 
-exec unshare --mount --propagation private env WORK="$WORK" bash -euo pipefail -c '
+exec unshare --mount --pid --fork --mount-proc --propagation private env WORK="$WORK" bash -euo pipefail -c '
   S=$WORK/state
   mount --bind "$S/docker" /var/lib/docker 2>/dev/null || { mkdir -p /var/lib/docker; mount --bind "$S/docker" /var/lib/docker; }
   mkdir -p /var/lib/containerd /var/lib/lfs-docker-legacy /opt/lfs-docker /var/cache/lfs-docker /var/cache/lfs-docker-test
