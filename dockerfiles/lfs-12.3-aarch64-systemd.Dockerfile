@@ -1109,9 +1109,12 @@ ENV LFS_ARCH=aarch64
 # 7.3. Preparing Virtual Kernel File Systems
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/kernfs.html
 #   stages/lfs-12.3/chapter07/7.3-kernfs.sh
-#   The book mounts /dev, /dev/pts, /proc, /sys and /run into $LFS before entering the chroot. The
-#   container engine gives every RUN of the toolchain and system stages its own /dev, /dev/pts,
-#   /proc, /sys and a tmpfs /run, so there is nothing to mount, and nothing needs privileges.
+#   The book mounts /dev, /dev/pts, /proc, /sys and a tmpfs on /run into $LFS before entering the
+#   chroot. The container engine gives every RUN its own /dev (with /dev/pts, a 64 MB /dev/shm and
+#   /dev/mqueue), /proc and a read-only /sys, so there is nothing to mount and nothing needs
+#   privileges; /run, which the engine leaves as a directory of the image, is a tmpfs that every RUN
+#   of the toolchain and system stages mounts itself (--mount=type=tmpfs,target=/run), so nothing
+#   written there reaches a layer, as in the book.
 
 # 7.4. Entering the Chroot Environment
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/chroot.html
@@ -1129,6 +1132,7 @@ ENV HOME=/root \
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/creatingdirs.html
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.5. Creating Directories
 set -euo pipefail
@@ -1158,6 +1162,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/createfiles.html
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
@@ -1244,6 +1249,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/gettext.html
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -1265,6 +1271,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/bison.html
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1287,6 +1294,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/perl.html
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -1317,6 +1325,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/python.html
 #   stages/lfs-12.3/chapter07/7.10-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1342,6 +1351,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/texinfo.html
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1363,6 +1373,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/util-linux.html
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1399,6 +1410,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/cleanup.html
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
@@ -1656,6 +1668,7 @@ ARG JOBS=
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/man-pages.html
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
@@ -1675,6 +1688,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/iana-etc.html
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
@@ -1692,6 +1706,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/glibc.html
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
@@ -1823,6 +1838,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/zlib.html
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -1848,6 +1864,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bzip2.html
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
@@ -1888,6 +1905,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/xz.html
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1913,6 +1931,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/lz4.html
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
@@ -1934,6 +1953,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/zstd.html
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
@@ -1957,6 +1977,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/file.html
 #   stages/lfs-12.3/chapter08/8.11-file.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
@@ -1980,6 +2001,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/readline.html
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
@@ -2011,6 +2033,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/m4.html
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
@@ -2034,6 +2057,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bc.html
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
@@ -2057,6 +2081,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/flex.html
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
@@ -2085,6 +2110,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/tcl.html
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
@@ -2143,6 +2169,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/expect.html
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
@@ -2177,6 +2204,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/dejagnu.html
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
@@ -2205,6 +2233,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/pkgconf.html
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2231,6 +2260,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/binutils.html
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
@@ -2269,6 +2299,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gmp.html
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2297,6 +2328,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/mpfr.html
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2325,6 +2357,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/mpc.html
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2352,6 +2385,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/attr.html
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
@@ -2378,6 +2412,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/acl.html
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2403,6 +2438,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libcap.html
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
@@ -2426,6 +2462,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libxcrypt.html
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
@@ -2453,6 +2490,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/shadow.html
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
@@ -2510,6 +2548,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gcc.html
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2589,6 +2628,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/ncurses.html
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
@@ -2631,6 +2671,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/sed.html
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
@@ -2657,6 +2698,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/psmisc.html
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
@@ -2680,6 +2722,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gettext.html
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -2706,6 +2749,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bison.html
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2729,6 +2773,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/grep.html
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -2754,6 +2799,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bash.html
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
@@ -2783,6 +2829,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libtool.html
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2808,6 +2855,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gdbm.html
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
@@ -2833,6 +2881,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gperf.html
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2856,6 +2905,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/expat.html
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2883,6 +2933,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/inetutils.html
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
@@ -2919,6 +2970,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/less.html
 #   stages/lfs-12.3/chapter08/8.42-less.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
@@ -2942,6 +2994,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/perl.html
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2982,6 +3035,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/xml-parser.html
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
@@ -3005,6 +3059,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/intltool.html
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3031,6 +3086,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/autoconf.html
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
@@ -3054,6 +3110,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/automake.html
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
@@ -3077,6 +3134,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/openssl.html
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3109,6 +3167,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libelf.html
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3136,6 +3195,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libffi.html
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
@@ -3161,6 +3221,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/python.html
 #   stages/lfs-12.3/chapter08/8.51-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
@@ -3202,6 +3263,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/flit-core.html
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3221,6 +3283,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/wheel.html
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3240,6 +3303,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/setuptools.html
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3259,6 +3323,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/ninja.html
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3287,6 +3352,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/meson.html
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3308,6 +3374,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/kmod.html
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
@@ -3335,6 +3402,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/coreutils.html
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
@@ -3369,6 +3437,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/check.html
 #   stages/lfs-12.3/chapter08/8.59-check.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3392,6 +3461,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/diffutils.html
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -3415,6 +3485,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gawk.html
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3445,6 +3516,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/findutils.html
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3468,6 +3540,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/groff.html
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3498,6 +3571,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/grub.html
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
@@ -3527,6 +3601,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gzip.html
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
@@ -3550,6 +3625,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/iproute2.html
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3574,6 +3650,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/kbd.html
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
@@ -3605,6 +3682,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libpipeline.html
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
@@ -3628,6 +3706,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/make.html
 #   stages/lfs-12.3/chapter08/8.69-make.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3651,6 +3730,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/patch.html
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
@@ -3674,6 +3754,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/tar.html
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
@@ -3699,6 +3780,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/texinfo.html
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -3724,6 +3806,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/vim.html
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
@@ -3774,6 +3857,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/markupsafe.html
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3793,6 +3877,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/jinja2.html
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
@@ -3812,6 +3897,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/systemd.html
 #   stages/lfs-12.3/chapter08/8.76-systemd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
@@ -3871,6 +3957,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/dbus.html
 #   stages/lfs-12.3/chapter08/8.77-dbus.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dbus-1.16.0.tar.xz,target=/sources/dbus-1.16.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3901,6 +3988,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/man-db.html
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3931,6 +4019,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/procps.html
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
@@ -3959,6 +4048,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/util-linux.html
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -3997,6 +4087,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/e2fsprogs.html
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
@@ -4038,6 +4129,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/stripping.html
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.83. Stripping
 set -euo pipefail
@@ -4112,6 +4204,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/cleanup.html
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.84. Cleaning Up
 set -euo pipefail
@@ -4129,6 +4222,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/networkd.html
 #   stages/lfs-12.3/chapter09/9.2-networkd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.2. General Network Configuration
 set -euo pipefail
@@ -4174,6 +4268,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/symlinks.html
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.4. Managing Devices
 set -euo pipefail
@@ -4191,6 +4286,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/clock.html
 #   stages/lfs-12.3/chapter09/9.5-clock.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.5. Configuring the System Clock
 set -euo pipefail
@@ -4205,6 +4301,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/consoled.html
 #   stages/lfs-12.3/chapter09/9.6-consoled.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.6. Configuring the Linux Console
 set -euo pipefail
@@ -4221,6 +4318,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/locale.html
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.7. Configuring the System Locale
 set -euo pipefail
@@ -4258,6 +4356,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/inputrc.html
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.8. Creating the /etc/inputrc File
 set -euo pipefail
@@ -4311,6 +4410,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/etcshells.html
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.9. Creating the /etc/shells File
 set -euo pipefail
@@ -4329,6 +4429,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter10/fstab.html
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.2. Creating the /etc/fstab File
 set -euo pipefail
@@ -4361,6 +4462,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter10/grub.html
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
@@ -4405,6 +4507,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter11/theend.html
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 11.1. The End
 set -euo pipefail

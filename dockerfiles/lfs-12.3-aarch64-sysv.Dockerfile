@@ -1117,9 +1117,12 @@ ENV LFS_ARCH=aarch64
 # 7.3. Preparing Virtual Kernel File Systems
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/kernfs.html
 #   stages/lfs-12.3/chapter07/7.3-kernfs.sh
-#   The book mounts /dev, /dev/pts, /proc, /sys and /run into $LFS before entering the chroot. The
-#   container engine gives every RUN of the toolchain and system stages its own /dev, /dev/pts,
-#   /proc, /sys and a tmpfs /run, so there is nothing to mount, and nothing needs privileges.
+#   The book mounts /dev, /dev/pts, /proc, /sys and a tmpfs on /run into $LFS before entering the
+#   chroot. The container engine gives every RUN its own /dev (with /dev/pts, a 64 MB /dev/shm and
+#   /dev/mqueue), /proc and a read-only /sys, so there is nothing to mount and nothing needs
+#   privileges; /run, which the engine leaves as a directory of the image, is a tmpfs that every RUN
+#   of the toolchain and system stages mounts itself (--mount=type=tmpfs,target=/run), so nothing
+#   written there reaches a layer, as in the book.
 
 # 7.4. Entering the Chroot Environment
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/chroot.html
@@ -1137,6 +1140,7 @@ ENV HOME=/root \
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/creatingdirs.html
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.5. Creating Directories
 set -euo pipefail
@@ -1166,6 +1170,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/createfiles.html
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
@@ -1235,6 +1240,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/gettext.html
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -1256,6 +1262,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/bison.html
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1278,6 +1285,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/perl.html
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -1308,6 +1316,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/python.html
 #   stages/lfs-12.3/chapter07/7.10-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1333,6 +1342,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/texinfo.html
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1354,6 +1364,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/util-linux.html
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1390,6 +1401,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/cleanup.html
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
@@ -1647,6 +1659,7 @@ ARG JOBS=
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/man-pages.html
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
@@ -1666,6 +1679,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/iana-etc.html
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
@@ -1683,6 +1697,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/glibc.html
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
@@ -1814,6 +1829,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/zlib.html
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -1839,6 +1855,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bzip2.html
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
@@ -1879,6 +1896,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/xz.html
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1904,6 +1922,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/lz4.html
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
@@ -1925,6 +1944,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/zstd.html
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
@@ -1948,6 +1968,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/file.html
 #   stages/lfs-12.3/chapter08/8.11-file.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
@@ -1971,6 +1992,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/readline.html
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
@@ -2002,6 +2024,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/m4.html
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
@@ -2025,6 +2048,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bc.html
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
@@ -2048,6 +2072,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/flex.html
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
@@ -2076,6 +2101,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/tcl.html
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
@@ -2134,6 +2160,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/expect.html
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
@@ -2168,6 +2195,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/dejagnu.html
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
@@ -2196,6 +2224,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/pkgconf.html
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2222,6 +2251,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/binutils.html
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
@@ -2260,6 +2290,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gmp.html
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2288,6 +2319,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/mpfr.html
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2316,6 +2348,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/mpc.html
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2343,6 +2376,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/attr.html
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
@@ -2369,6 +2403,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/acl.html
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2394,6 +2429,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libcap.html
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
@@ -2417,6 +2453,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libxcrypt.html
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
@@ -2444,6 +2481,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/shadow.html
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
@@ -2501,6 +2539,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gcc.html
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2580,6 +2619,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/ncurses.html
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
@@ -2622,6 +2662,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sed.html
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
@@ -2648,6 +2689,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/psmisc.html
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
@@ -2671,6 +2713,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gettext.html
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -2697,6 +2740,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bison.html
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2720,6 +2764,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/grep.html
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -2745,6 +2790,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bash.html
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
@@ -2774,6 +2820,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libtool.html
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2799,6 +2846,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gdbm.html
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
@@ -2824,6 +2872,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gperf.html
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2847,6 +2896,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/expat.html
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2874,6 +2924,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/inetutils.html
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
@@ -2910,6 +2961,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/less.html
 #   stages/lfs-12.3/chapter08/8.42-less.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
@@ -2933,6 +2985,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/perl.html
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2973,6 +3026,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/xml-parser.html
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
@@ -2996,6 +3050,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/intltool.html
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3022,6 +3077,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/autoconf.html
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
@@ -3045,6 +3101,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/automake.html
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
@@ -3068,6 +3125,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/openssl.html
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3100,6 +3158,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libelf.html
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3127,6 +3186,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libffi.html
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
@@ -3152,6 +3212,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/python.html
 #   stages/lfs-12.3/chapter08/8.51-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
@@ -3193,6 +3254,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/flit-core.html
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3212,6 +3274,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/wheel.html
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3231,6 +3294,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/setuptools.html
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3250,6 +3314,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/ninja.html
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3278,6 +3343,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/meson.html
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3299,6 +3365,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/kmod.html
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
@@ -3326,6 +3393,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/coreutils.html
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
@@ -3360,6 +3428,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/check.html
 #   stages/lfs-12.3/chapter08/8.59-check.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3383,6 +3452,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/diffutils.html
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -3406,6 +3476,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gawk.html
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3436,6 +3507,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/findutils.html
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3459,6 +3531,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/groff.html
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3489,6 +3562,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/grub.html
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
@@ -3518,6 +3592,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gzip.html
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
@@ -3541,6 +3616,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/iproute2.html
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3565,6 +3641,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/kbd.html
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
@@ -3596,6 +3673,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libpipeline.html
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
@@ -3619,6 +3697,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/make.html
 #   stages/lfs-12.3/chapter08/8.69-make.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3642,6 +3721,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/patch.html
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
@@ -3665,6 +3745,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/tar.html
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
@@ -3690,6 +3771,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/texinfo.html
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -3715,6 +3797,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/vim.html
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
@@ -3765,6 +3848,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/markupsafe.html
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3784,6 +3868,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/jinja2.html
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
@@ -3803,6 +3888,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/udev.html
 #   stages/lfs-12.3/chapter08/8.76-udev.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
@@ -3892,6 +3978,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/man-db.html
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3924,6 +4011,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/procps.html
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
@@ -3951,6 +4039,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/util-linux.html
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -3991,6 +4080,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/e2fsprogs.html
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
@@ -4032,6 +4122,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sysklogd.html
 #   stages/lfs-12.3/chapter08/8.81-sysklogd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -4075,6 +4166,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sysvinit.html
 #   stages/lfs-12.3/chapter08/8.82-sysvinit.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
@@ -4097,6 +4189,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/stripping.html
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.84. Stripping
 set -euo pipefail
@@ -4171,6 +4264,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/cleanup.html
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.85. Cleaning Up
 set -euo pipefail
@@ -4188,6 +4282,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/bootscripts.html
 #   stages/lfs-12.3/chapter09/9.2-bootscripts.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
@@ -4205,6 +4300,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/symlinks.html
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.4. Managing Devices
 set -euo pipefail
@@ -4222,6 +4318,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/network.html
 #   stages/lfs-12.3/chapter09/9.5-network.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.5. General Network Configuration
 set -euo pipefail
@@ -4276,6 +4373,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/usage.html
 #   stages/lfs-12.3/chapter09/9.6-usage.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.6. System V Bootscript Usage and Configuration
 set -euo pipefail
@@ -4356,6 +4454,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/locale.html
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.7. Configuring the System Locale
 set -euo pipefail
@@ -4382,6 +4481,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/inputrc.html
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.8. Creating the /etc/inputrc File
 set -euo pipefail
@@ -4435,6 +4535,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/etcshells.html
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.9. Creating the /etc/shells File
 set -euo pipefail
@@ -4453,6 +4554,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/fstab.html
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.2. Creating the /etc/fstab File
 set -euo pipefail
@@ -4492,6 +4594,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/grub.html
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
@@ -4536,6 +4639,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter11/theend.html
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 11.1. The End
 set -euo pipefail

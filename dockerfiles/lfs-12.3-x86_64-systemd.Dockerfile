@@ -1097,9 +1097,12 @@ ENV LFS_ARCH=x86_64
 # 7.3. Preparing Virtual Kernel File Systems
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/kernfs.html
 #   stages/lfs-12.3/chapter07/7.3-kernfs.sh
-#   The book mounts /dev, /dev/pts, /proc, /sys and /run into $LFS before entering the chroot. The
-#   container engine gives every RUN of the toolchain and system stages its own /dev, /dev/pts,
-#   /proc, /sys and a tmpfs /run, so there is nothing to mount, and nothing needs privileges.
+#   The book mounts /dev, /dev/pts, /proc, /sys and a tmpfs on /run into $LFS before entering the
+#   chroot. The container engine gives every RUN its own /dev (with /dev/pts, a 64 MB /dev/shm and
+#   /dev/mqueue), /proc and a read-only /sys, so there is nothing to mount and nothing needs
+#   privileges; /run, which the engine leaves as a directory of the image, is a tmpfs that every RUN
+#   of the toolchain and system stages mounts itself (--mount=type=tmpfs,target=/run), so nothing
+#   written there reaches a layer, as in the book.
 
 # 7.4. Entering the Chroot Environment
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/chroot.html
@@ -1117,6 +1120,7 @@ ENV HOME=/root \
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/creatingdirs.html
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.5. Creating Directories
 set -euo pipefail
@@ -1146,6 +1150,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/createfiles.html
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
@@ -1232,6 +1237,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/gettext.html
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -1253,6 +1259,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/bison.html
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1275,6 +1282,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/perl.html
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -1305,6 +1313,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/python.html
 #   stages/lfs-12.3/chapter07/7.10-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1330,6 +1339,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/texinfo.html
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1351,6 +1361,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/util-linux.html
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1387,6 +1398,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/cleanup.html
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
@@ -1644,6 +1656,7 @@ ARG JOBS=
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/man-pages.html
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
@@ -1663,6 +1676,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/iana-etc.html
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
@@ -1680,6 +1694,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/glibc.html
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
@@ -1811,6 +1826,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/zlib.html
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -1836,6 +1852,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bzip2.html
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
@@ -1876,6 +1893,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/xz.html
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1901,6 +1919,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/lz4.html
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
@@ -1922,6 +1941,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/zstd.html
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
@@ -1945,6 +1965,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/file.html
 #   stages/lfs-12.3/chapter08/8.11-file.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
@@ -1968,6 +1989,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/readline.html
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
@@ -1999,6 +2021,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/m4.html
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
@@ -2022,6 +2045,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bc.html
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
@@ -2045,6 +2069,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/flex.html
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
@@ -2073,6 +2098,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/tcl.html
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
@@ -2131,6 +2157,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/expect.html
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
@@ -2165,6 +2192,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/dejagnu.html
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
@@ -2193,6 +2221,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/pkgconf.html
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2219,6 +2248,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/binutils.html
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
@@ -2257,6 +2287,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gmp.html
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2285,6 +2316,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/mpfr.html
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2313,6 +2345,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/mpc.html
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2340,6 +2373,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/attr.html
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
@@ -2366,6 +2400,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/acl.html
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2391,6 +2426,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libcap.html
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
@@ -2414,6 +2450,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libxcrypt.html
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
@@ -2441,6 +2478,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/shadow.html
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
@@ -2498,6 +2536,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gcc.html
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2571,6 +2610,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/ncurses.html
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
@@ -2613,6 +2653,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/sed.html
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
@@ -2639,6 +2680,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/psmisc.html
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
@@ -2662,6 +2704,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gettext.html
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -2688,6 +2731,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bison.html
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2711,6 +2755,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/grep.html
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -2736,6 +2781,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/bash.html
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
@@ -2765,6 +2811,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libtool.html
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2790,6 +2837,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gdbm.html
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
@@ -2815,6 +2863,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gperf.html
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2838,6 +2887,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/expat.html
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2865,6 +2915,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/inetutils.html
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
@@ -2901,6 +2952,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/less.html
 #   stages/lfs-12.3/chapter08/8.42-less.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
@@ -2924,6 +2976,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/perl.html
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2964,6 +3017,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/xml-parser.html
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
@@ -2987,6 +3041,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/intltool.html
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3013,6 +3068,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/autoconf.html
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
@@ -3036,6 +3092,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/automake.html
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
@@ -3059,6 +3116,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/openssl.html
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3091,6 +3149,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libelf.html
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3118,6 +3177,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libffi.html
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
@@ -3143,6 +3203,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/python.html
 #   stages/lfs-12.3/chapter08/8.51-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
@@ -3184,6 +3245,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/flit-core.html
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3203,6 +3265,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/wheel.html
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3222,6 +3285,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/setuptools.html
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3241,6 +3305,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/ninja.html
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3269,6 +3334,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/meson.html
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3290,6 +3356,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/kmod.html
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
@@ -3317,6 +3384,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/coreutils.html
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
@@ -3351,6 +3419,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/check.html
 #   stages/lfs-12.3/chapter08/8.59-check.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3374,6 +3443,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/diffutils.html
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -3397,6 +3467,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gawk.html
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3427,6 +3498,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/findutils.html
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3450,6 +3522,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/groff.html
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3480,6 +3553,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/grub.html
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
@@ -3509,6 +3583,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/gzip.html
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
@@ -3532,6 +3607,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/iproute2.html
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3556,6 +3632,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/kbd.html
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
@@ -3587,6 +3664,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/libpipeline.html
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
@@ -3610,6 +3688,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/make.html
 #   stages/lfs-12.3/chapter08/8.69-make.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3633,6 +3712,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/patch.html
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
@@ -3656,6 +3736,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/tar.html
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
@@ -3681,6 +3762,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/texinfo.html
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -3706,6 +3788,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/vim.html
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
@@ -3756,6 +3839,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/markupsafe.html
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3775,6 +3859,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/jinja2.html
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
@@ -3794,6 +3879,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/systemd.html
 #   stages/lfs-12.3/chapter08/8.76-systemd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
@@ -3853,6 +3939,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/dbus.html
 #   stages/lfs-12.3/chapter08/8.77-dbus.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dbus-1.16.0.tar.xz,target=/sources/dbus-1.16.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3883,6 +3970,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/man-db.html
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3913,6 +4001,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/procps.html
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
@@ -3941,6 +4030,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/util-linux.html
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -3979,6 +4069,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/e2fsprogs.html
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
@@ -4020,6 +4111,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/stripping.html
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.83. Stripping
 set -euo pipefail
@@ -4094,6 +4186,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter08/cleanup.html
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.84. Cleaning Up
 set -euo pipefail
@@ -4111,6 +4204,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/networkd.html
 #   stages/lfs-12.3/chapter09/9.2-networkd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.2. General Network Configuration
 set -euo pipefail
@@ -4156,6 +4250,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/symlinks.html
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.4. Managing Devices
 set -euo pipefail
@@ -4173,6 +4268,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/clock.html
 #   stages/lfs-12.3/chapter09/9.5-clock.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.5. Configuring the System Clock
 set -euo pipefail
@@ -4187,6 +4283,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/consoled.html
 #   stages/lfs-12.3/chapter09/9.6-consoled.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.6. Configuring the Linux Console
 set -euo pipefail
@@ -4203,6 +4300,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/locale.html
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.7. Configuring the System Locale
 set -euo pipefail
@@ -4240,6 +4338,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/inputrc.html
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.8. Creating the /etc/inputrc File
 set -euo pipefail
@@ -4293,6 +4392,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter09/etcshells.html
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.9. Creating the /etc/shells File
 set -euo pipefail
@@ -4311,6 +4411,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter10/fstab.html
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.2. Creating the /etc/fstab File
 set -euo pipefail
@@ -4343,6 +4444,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter10/grub.html
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
@@ -4387,6 +4489,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter11/theend.html
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 11.1. The End
 set -euo pipefail

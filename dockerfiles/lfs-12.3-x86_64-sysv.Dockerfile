@@ -1105,9 +1105,12 @@ ENV LFS_ARCH=x86_64
 # 7.3. Preparing Virtual Kernel File Systems
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/kernfs.html
 #   stages/lfs-12.3/chapter07/7.3-kernfs.sh
-#   The book mounts /dev, /dev/pts, /proc, /sys and /run into $LFS before entering the chroot. The
-#   container engine gives every RUN of the toolchain and system stages its own /dev, /dev/pts,
-#   /proc, /sys and a tmpfs /run, so there is nothing to mount, and nothing needs privileges.
+#   The book mounts /dev, /dev/pts, /proc, /sys and a tmpfs on /run into $LFS before entering the
+#   chroot. The container engine gives every RUN its own /dev (with /dev/pts, a 64 MB /dev/shm and
+#   /dev/mqueue), /proc and a read-only /sys, so there is nothing to mount and nothing needs
+#   privileges; /run, which the engine leaves as a directory of the image, is a tmpfs that every RUN
+#   of the toolchain and system stages mounts itself (--mount=type=tmpfs,target=/run), so nothing
+#   written there reaches a layer, as in the book.
 
 # 7.4. Entering the Chroot Environment
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/chroot.html
@@ -1125,6 +1128,7 @@ ENV HOME=/root \
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/creatingdirs.html
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.5. Creating Directories
 set -euo pipefail
@@ -1154,6 +1158,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/createfiles.html
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
@@ -1223,6 +1228,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/gettext.html
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -1244,6 +1250,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/bison.html
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1266,6 +1273,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/perl.html
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -1296,6 +1304,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/python.html
 #   stages/lfs-12.3/chapter07/7.10-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1321,6 +1330,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/texinfo.html
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1342,6 +1352,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/util-linux.html
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1378,6 +1389,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/cleanup.html
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
@@ -1635,6 +1647,7 @@ ARG JOBS=
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/man-pages.html
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
@@ -1654,6 +1667,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/iana-etc.html
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
@@ -1671,6 +1685,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/glibc.html
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
@@ -1802,6 +1817,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/zlib.html
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -1827,6 +1843,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bzip2.html
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
@@ -1867,6 +1884,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/xz.html
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1892,6 +1910,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/lz4.html
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
@@ -1913,6 +1932,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/zstd.html
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
@@ -1936,6 +1956,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/file.html
 #   stages/lfs-12.3/chapter08/8.11-file.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
@@ -1959,6 +1980,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/readline.html
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
@@ -1990,6 +2012,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/m4.html
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
@@ -2013,6 +2036,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bc.html
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
@@ -2036,6 +2060,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/flex.html
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
@@ -2064,6 +2089,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/tcl.html
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
@@ -2122,6 +2148,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/expect.html
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
@@ -2156,6 +2183,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/dejagnu.html
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
@@ -2184,6 +2212,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/pkgconf.html
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2210,6 +2239,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/binutils.html
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
@@ -2248,6 +2278,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gmp.html
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2276,6 +2307,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/mpfr.html
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2304,6 +2336,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/mpc.html
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2331,6 +2364,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/attr.html
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
@@ -2357,6 +2391,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/acl.html
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2382,6 +2417,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libcap.html
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
@@ -2405,6 +2441,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libxcrypt.html
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
@@ -2432,6 +2469,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/shadow.html
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
@@ -2489,6 +2527,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gcc.html
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2562,6 +2601,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/ncurses.html
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
@@ -2604,6 +2644,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sed.html
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
@@ -2630,6 +2671,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/psmisc.html
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
@@ -2653,6 +2695,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gettext.html
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -2679,6 +2722,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bison.html
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2702,6 +2746,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/grep.html
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -2727,6 +2772,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/bash.html
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
@@ -2756,6 +2802,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libtool.html
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2781,6 +2828,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gdbm.html
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
@@ -2806,6 +2854,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gperf.html
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2829,6 +2878,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/expat.html
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2856,6 +2906,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/inetutils.html
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
@@ -2892,6 +2943,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/less.html
 #   stages/lfs-12.3/chapter08/8.42-less.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
@@ -2915,6 +2967,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/perl.html
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2955,6 +3008,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/xml-parser.html
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
@@ -2978,6 +3032,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/intltool.html
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3004,6 +3059,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/autoconf.html
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
@@ -3027,6 +3083,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/automake.html
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
@@ -3050,6 +3107,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/openssl.html
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3082,6 +3140,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libelf.html
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3109,6 +3168,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libffi.html
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
@@ -3134,6 +3194,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/python.html
 #   stages/lfs-12.3/chapter08/8.51-python.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
@@ -3175,6 +3236,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/flit-core.html
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3194,6 +3256,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/wheel.html
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3213,6 +3276,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/setuptools.html
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3232,6 +3296,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/ninja.html
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3260,6 +3325,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/meson.html
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3281,6 +3347,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/kmod.html
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
@@ -3308,6 +3375,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/coreutils.html
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
@@ -3342,6 +3410,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/check.html
 #   stages/lfs-12.3/chapter08/8.59-check.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3365,6 +3434,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/diffutils.html
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -3388,6 +3458,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gawk.html
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3418,6 +3489,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/findutils.html
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3441,6 +3513,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/groff.html
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3471,6 +3544,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/grub.html
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
@@ -3500,6 +3574,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/gzip.html
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
@@ -3523,6 +3598,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/iproute2.html
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3547,6 +3623,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/kbd.html
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
@@ -3578,6 +3655,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/libpipeline.html
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
@@ -3601,6 +3679,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/make.html
 #   stages/lfs-12.3/chapter08/8.69-make.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3624,6 +3703,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/patch.html
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
@@ -3647,6 +3727,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/tar.html
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
@@ -3672,6 +3753,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/texinfo.html
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -3697,6 +3779,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/vim.html
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
@@ -3747,6 +3830,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/markupsafe.html
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3766,6 +3850,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/jinja2.html
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
@@ -3785,6 +3870,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/udev.html
 #   stages/lfs-12.3/chapter08/8.76-udev.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
@@ -3874,6 +3960,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/man-db.html
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3906,6 +3993,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/procps.html
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
@@ -3933,6 +4021,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/util-linux.html
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -3973,6 +4062,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/e2fsprogs.html
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
@@ -4014,6 +4104,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sysklogd.html
 #   stages/lfs-12.3/chapter08/8.81-sysklogd.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -4057,6 +4148,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/sysvinit.html
 #   stages/lfs-12.3/chapter08/8.82-sysvinit.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
@@ -4079,6 +4171,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/stripping.html
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.84. Stripping
 set -euo pipefail
@@ -4153,6 +4246,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter08/cleanup.html
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 8.85. Cleaning Up
 set -euo pipefail
@@ -4170,6 +4264,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/bootscripts.html
 #   stages/lfs-12.3/chapter09/9.2-bootscripts.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
@@ -4187,6 +4282,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/symlinks.html
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.4. Managing Devices
 set -euo pipefail
@@ -4204,6 +4300,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/network.html
 #   stages/lfs-12.3/chapter09/9.5-network.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.5. General Network Configuration
 set -euo pipefail
@@ -4258,6 +4355,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/usage.html
 #   stages/lfs-12.3/chapter09/9.6-usage.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.6. System V Bootscript Usage and Configuration
 set -euo pipefail
@@ -4338,6 +4436,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/locale.html
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.7. Configuring the System Locale
 set -euo pipefail
@@ -4364,6 +4463,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/inputrc.html
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.8. Creating the /etc/inputrc File
 set -euo pipefail
@@ -4417,6 +4517,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter09/etcshells.html
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 9.9. Creating the /etc/shells File
 set -euo pipefail
@@ -4435,6 +4536,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/fstab.html
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.2. Creating the /etc/fstab File
 set -euo pipefail
@@ -4474,6 +4576,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter10/grub.html
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
@@ -4518,6 +4621,7 @@ END_OF_SECTION
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter11/theend.html
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
+    --mount=type=tmpfs,target=/run \
     <<'END_OF_SECTION'
 # 11.1. The End
 set -euo pipefail
