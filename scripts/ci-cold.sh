@@ -2,10 +2,11 @@
 # ci-cold.sh - time .ci/run from a cold engine without touching this machine's own engine and caches.
 #
 # In a private mount and PID namespace (so that its scripts see only the engines it starts), empty
-# directories are mounted over everything a run keeps between runs: the engine's data and run directories (/var/lib/docker, /var/lib/containerd, /run), the legacy
-# engine's (/var/lib/lfs-docker-legacy, /opt/lfs-docker, /var/cache/lfs-docker) and the tests' source
-# cache (/var/cache/lfs-docker-test). A second dockerd starts there (no bridge, no iptables rules of its
-# own, so it does not clash with the machine's engine), the base images are made again with debootstrap,
+# directories are mounted over everything a run keeps between runs: the engine's data and run
+# directories (/var/lib/docker, /var/lib/containerd, /run), the legacy engine's (/var/lib/lfs-docker-legacy, /opt/lfs-docker, /var/cache/lfs-docker) and the tests' source
+# cache (/var/cache/lfs-docker-test). A second dockerd starts there on a bridge of its own
+# (lfsdockercold0; no iptables rules, so it does not clash with the machine's engine; not
+# `--bridge none`, with which dockerd deletes the machine's docker0), the base images are made again with debootstrap,
 # and .ci/run runs on a clean clone of HEAD. The machine's own engine, its BuildKit cache and anything
 # running on it (a long build) are left alone. What a new machine also pays and this does not: the
 # Debian packages (engine, QEMU) and npm's download cache are already on this machine.
@@ -23,6 +24,11 @@ if [ -d "$WORK/state" ]; then rm -rf --one-file-system "$WORK/state"; fi
 mkdir -p "$WORK/state"/{docker,containerd,legacy-data,legacy-opt,legacy-cache,test-cache,run} "$WORK/clone"
 rm -rf --one-file-system "$WORK/clone"
 git clone -q "$REPO" "$WORK/clone"
+if ! ip link show lfsdockercold0 >/dev/null 2>&1; then
+  ip link add name lfsdockercold0 type bridge
+  ip addr add 172.31.248.1/24 dev lfsdockercold0
+fi
+ip link set lfsdockercold0 up
 
 exec unshare --mount --pid --fork --mount-proc --propagation private env WORK="$WORK" bash -euo pipefail -c '
   S=$WORK/state
@@ -35,7 +41,7 @@ exec unshare --mount --pid --fork --mount-proc --propagation private env WORK="$
   mount --bind "$S/test-cache" /var/cache/lfs-docker-test
   mount -t tmpfs -o mode=0755 tmpfs /run
   mkdir -p /run/lock
-  export LFS_DOCKERD_ARGS="--bridge none --iptables=false --ip6tables=false"
+  export LFS_DOCKERD_ARGS="--bridge lfsdockercold0 --iptables=false --ip6tables=false"
   export LFS_LEGACY_BRIDGE=lfsdockercold LFS_LEGACY_BIP=172.31.249.1/24
   export CI=true
   cd "$WORK/clone"
