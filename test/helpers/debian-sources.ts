@@ -184,6 +184,24 @@ export const EDITS: Record<string, (text: string) => string> = {
     if (!text.includes(`\n${rule}\n`)) throw new Error("gawk awklib/Makefile.in: no stamp-eg rule");
     return text.replace(`\n${rule}\n`, "\n# lfs-docker test: the manual is not in Debian's gawk source; awklib/eg/ comes extracted\n$(srcdir)/stamp-eg:\n");
   },
+  // Debian's bison orig has no doc/bison.texi and no doc/bison.info (GFDL), but the top Makefile.in
+  // still makes and installs the info manual, post-processes it with perl (all-local), and extracts
+  // the example grammars from the manual when examples/extracted.stamp is older than it. The info
+  // manual leaves INFO_DEPS, all-local does nothing, and the stamp loses its prerequisites (the
+  // extracted examples and the stamp are in the tarball), so `make` needs neither makeinfo nor perl.
+  "bison-no-manual": (text) => {
+    let out = text;
+    const swaps: [string, string][] = [
+      ["\nINFO_DEPS = $(srcdir)/doc/bison.info\n", "\n# lfs-docker test: Debian's bison source has no manual (GFDL); the info file is not made\nINFO_DEPS =\n"],
+      ["\nall-local: $(srcdir)/$(doc_bison).info.bak\n", "\n# lfs-docker test: no manual, nothing to post-process\nall-local:\n"],
+      ["\nexamples/extracted.stamp: $(doc) doc/version.texi $(extexi)\n", "\n# lfs-docker test: the manual is not in Debian's bison source; the examples come extracted\nexamples/extracted.stamp:\n"],
+    ];
+    for (const [from, to] of swaps) {
+      if (!out.includes(from)) throw new Error(`bison Makefile.in: no line ${from.trim()}`);
+      out = out.replace(from, to);
+    }
+    return out;
+  },
 };
 
 /** Where the stand-in files and trees written for this test live (Prepare.path is relative to it). */
