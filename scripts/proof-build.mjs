@@ -17,7 +17,8 @@
 //      root password given to the build as its secret, and runs the checks (gcc, a C and a C++
 //      program, the release files, the kernel, the init system's verdict).
 // The record (proof/<release>-<arch>-<init>/) holds, per run: the build report, the boot transcripts,
-// the substitutions, the commit and the SHA-256 of the generated Dockerfile.
+// the substitutions, the commit and the SHA-256 of the generated Dockerfile, and the peak memory of
+// every section that ran (memory.json, from its cgroup).
 //
 // Options: --init sysv|systemd (sysv), --arch x86_64|aarch64 (x86_64), --until N.M, --record DIR,
 // --sources DIR (where to assemble the files; default in the test cache), --jobs N, --no-boot.
@@ -28,6 +29,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { joinPeaks, startMemorySampler } from './proof/memory.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const lib = await import(join(root, 'dist/src/index.js'));
@@ -118,6 +120,7 @@ const cliArgs = [
 const logFile = join(cache, 'logs', `proof-${edition}-${runName}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
 mkdirSync(join(cache, 'logs'), { recursive: true });
 say(`building ${edition}${opt.until ? ` up to ${opt.until}` : ''}; log: ${logFile}`);
+const memory = startMemorySampler();
 const t0 = Date.now();
 const code = await new Promise((resolve) => {
   const log = createWriteStream(logFile);
@@ -127,6 +130,15 @@ const code = await new Promise((resolve) => {
   p.on('close', (c) => log.end(() => resolve(c)));
 });
 const seconds = (Date.now() - t0) / 1000;
+// The peak memory of each section that ran, from its cgroup (see scripts/proof/memory.mjs).
+const cgroups = memory.stop();
+const reportJson = join(runDir, 'build-report.json');
+if (existsSync(reportJson)) {
+  const rows = joinPeaks(JSON.parse(readFileSync(reportJson, 'utf8')).rows, cgroups).filter((r) => r.peakMiB !== null);
+  writeFileSync(join(runDir, 'memory.json'), JSON.stringify(rows.map((r) => ({ section: r.section ?? null, stage: r.stage, title: r.title, seconds: r.seconds, peakMiB: r.peakMiB, heldPeakMiB: r.heldPeakMiB })), null, 1) + '\n');
+  const top = [...rows].sort((a, b) => b.heldPeakMiB - a.heldPeakMiB).slice(0, 5);
+  say(`largest memory (anonymous + tmpfs): ${top.map((r) => `${r.section ?? r.stage} ${r.heldPeakMiB} MiB`).join(', ')}`);
+}
 const meta = {
   edition,
   until: opt.until ?? null,

@@ -38,6 +38,9 @@ export interface ReportRow extends StepInfo {
   sbu: number | null;
   /** The book's own build-time figure for the section, in SBU (book.json), when it has one. */
   bookSbu?: number;
+  /** When the step ran (ISO 8601), as BuildKit reported it. */
+  startedAt?: string;
+  completedAt?: string;
 }
 
 /** How the build ended; with the failing step when it failed. */
@@ -115,6 +118,11 @@ export function dockerfileSteps(dockerfile: string): StepInfo[] {
 const seconds = (v: ReportVertex): number | null =>
   v.started && v.completed ? Math.max(0, (v.completed.getTime() - v.started.getTime()) / 1000) : null;
 
+const times = (v: ReportVertex) => ({
+  ...(v.started && { startedAt: v.started.toISOString() }),
+  ...(v.completed && { completedAt: v.completed.toISOString() }),
+});
+
 const STEP_NAME = /^\[(?:\S+\/\S+ )?([^\s\]]+) +(\d+)\/\d+\]/;
 
 /** Join the vertices of a solve with the Dockerfile's steps. */
@@ -140,7 +148,7 @@ export function buildReport(
     const step = steps.get(key);
     if (!step) continue;
     const figure = step.section === undefined ? undefined : bookSbu.get(step.section);
-    const row: ReportRow = { ...step, vertex: v.name, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null, ...(figure !== undefined && { bookSbu: figure }) };
+    const row: ReportRow = { ...step, vertex: v.name, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null, ...(figure !== undefined && { bookSbu: figure }), ...times(v) };
     const seen = byStep.get(key);
     const weight = (r: ReportRow) => (r.failed ? 3 : r.cached ? 1 : 2) * 1e9 + (r.seconds ?? 0);
     if (!seen || weight(row) > weight(seen)) byStep.set(key, row);
