@@ -141,6 +141,13 @@ include ../Rules
   "linux-excluded-dir-makefile": `# Stand-in written by lfs-docker's tests (test/helpers/debian-sources.ts): Debian's linux orig
 # tarball leaves this directory out, and kbuild's clean targets still descend into it. Nothing to build.
 `,
+  // Debian's tcl8.6 orig leaves out pkgs/* (the bundled packages: itcl, tdbc, thread, sqlite), so tcl's
+  // make builds none of them and writes no unix/pkgs/*/…Config.sh; the book's 8.16 still runs `sed -i`
+  // on two of them. These files only let those seds run: nothing reads them, no package is installed.
+  "tcl-missing-pkg-config": `# Stand-in written by lfs-docker's tests (test/helpers/debian-sources.ts): Debian's tcl8.6 orig
+# tarball leaves out the bundled packages (pkgs/), so this package is not built and its configuration
+# file is not generated. This file only gives the book's sed something to edit.
+`,
 };
 
 /**
