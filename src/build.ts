@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { connect } from "./buildkit/client.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/session/session.js";
+import type { ExportSpec } from "./buildkit/types.js";
 import { OptionError } from "./errors.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
 import { editionSections, editionSources, loadBookDir } from "./book/load.js";
@@ -87,13 +88,25 @@ export function buildSources(options: GenerateOptions): SourceFile[] {
   return editionSources(book, o.init).filter((f) => used.has(f.file));
 }
 
-/** The output directory (absolute), or undefined for a cache-only build; checked, not created. */
+/** The output directory (absolute), or undefined for a tar or cache-only build; checked, not created. */
 function outputDir(output: BuildOptions["output"]): string | undefined {
   const spec = typeof output === "string" ? { type: "local" as const, dest: output } : output;
-  if (spec.type === "cacheonly") return undefined;
+  if (spec.type !== "local") return undefined;
   const dir = resolve(spec.dest);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OptionError("--output", spec.dest, "a directory (created when missing)");
   return dir;
+}
+
+/** A tar export: to a file (never over one unless forced) or to standard output. */
+function tarExport(output: BuildOptions["output"], force: boolean): ExportSpec[] {
+  if (typeof output === "string" || output.type !== "tar") return [];
+  if (output.dest === "-") {
+    if (process.stdout.isTTY) throw new OptionError("--output", "type=tar,dest=-", "a file, or standard output sent to a pipe or a file, not a terminal");
+    return [{ type: "tar", dest: process.stdout }];
+  }
+  const dest = resolve(output.dest);
+  if (existsSync(dest) && !force) throw new OptionError("--output", output.dest, "a name not already taken, or --force to replace it", "exists");
+  return [{ type: "tar", dest, overwrite: force }];
 }
 
 async function checkInputs(options: BuildOptions): Promise<void> {
@@ -143,7 +156,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       platforms: [resolveOptions(options).arch.platform],
       ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
       ...(options.noCache && { noCache: true }),
-      exports: staging === undefined ? [] : [{ type: "local", dest: staging }],
+      exports: staging === undefined ? tarExport(options.output, options.force === true) : [{ type: "local", dest: staging }],
       secrets,
       progress: createProgressDisplay(options.progress ?? "auto", { timeLeft }),
       ...(options.signal && { signal: options.signal }),

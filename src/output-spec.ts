@@ -1,12 +1,13 @@
 /**
- * `-o, --output` as buildx spells it: `DIR` (a local export), or comma-separated `key=value` pairs
- * with a `type` (`type=local,dest=DIR`, `type=cacheonly`). Fields may be double-quoted, as in CSV.
+ * `-o, --output` as buildx spells it: `DIR` (a local export), `-` (a tar on standard output), or
+ * comma-separated `key=value` pairs with a `type` (`type=local,dest=DIR`, `type=tar,dest=FILE`,
+ * `type=cacheonly`). Fields may be double-quoted, as in CSV.
  */
 import { OptionError } from "./errors.js";
 
-export type OutputSpec = { type: "local"; dest: string } | { type: "cacheonly" };
+export type OutputSpec = { type: "local"; dest: string } | { type: "tar"; dest: string } | { type: "cacheonly" };
 
-const ACCEPTED = "DIR, type=local,dest=DIR or type=cacheonly";
+const ACCEPTED = "DIR, type=local,dest=DIR, type=tar,dest=FILE (- for standard output) or type=cacheonly";
 
 /** Split one CSV record: commas separate fields, double quotes protect commas, "" is a quote. */
 export function csvFields(text: string): string[] {
@@ -30,6 +31,7 @@ export function csvFields(text: string): string[] {
 
 export function parseOutputSpec(spec: string): OutputSpec {
   if (spec === "") throw new OptionError("--output", spec, ACCEPTED);
+  if (spec === "-") return { type: "tar", dest: "-" };
   if (!spec.includes("=")) return { type: "local", dest: spec };
   let fields: string[];
   try {
@@ -55,6 +57,12 @@ export function parseOutputSpec(spec: string): OutputSpec {
     const dest = attrs.get("dest");
     if (!dest) throw new OptionError("--output", spec, `${ACCEPTED}: type=local needs dest=DIR`);
     return { type: "local", dest };
+  }
+  if (type === "tar") {
+    allowed("dest");
+    const dest = attrs.get("dest");
+    if (!dest) throw new OptionError("--output", spec, `${ACCEPTED}: type=tar needs dest=FILE or dest=-`);
+    return { type: "tar", dest };
   }
   if (type === "cacheonly") {
     allowed();

@@ -35,18 +35,20 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
     describe: "generate the Dockerfile, build it with BuildKit and export the ISO and a build report",
     builder: (y) =>
       withBookOptions(y)
-        .option("output", { alias: "o", type: "string", default: "out", describe: "where the result goes, as buildx spells it: DIR, type=local,dest=DIR, or type=cacheonly (the cache only)" })
+        .option("output", { alias: "o", type: "string", default: "out", describe: "where the result goes, as buildx spells it: DIR, type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), or type=cacheonly (the cache only)" })
         .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json (default: the output directory)" })
         .option("target", { type: "string", describe: "stage to build (default: iso)" })
         .option("builder", { type: "string", describe: "BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDKIT_HOST, else the Docker Engine)" })
-        .option("progress", { type: "string", default: "auto", describe: PROGRESS.join(" | ") })
+        .option("progress", { type: "string", default: process.env.BUILDKIT_PROGRESS || "auto", describe: `${PROGRESS.join(" | ")} | none (= quiet); default: BUILDKIT_PROGRESS, else auto` })
         .option("sources", { type: "string", describe: "directory holding the book's tarballs and patches (no downloads during the build)" })
         .option("no-verify-sources", { type: "boolean", default: false, describe: "do not check the --sources files against the book's MD5 sums before building" })
         .option("no-cache", { type: "boolean", default: false })
         .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory" })
         .option("root-password-file", { type: "string", describe: "file holding the root password (default password: lfs)" }) as never,
     handler: async (args) => {
-      if (!(PROGRESS as readonly string[]).includes(args.progress)) throw new OptionError("--progress", args.progress, PROGRESS);
+      if (args.progress === "none") args.progress = "quiet"; // buildx's newer word for it
+      if (!(PROGRESS as readonly string[]).includes(args.progress)) throw new OptionError("--progress", args.progress, [...PROGRESS, "none"]);
+      const output = parseOutputSpec(args.output);
       const controller = new AbortController();
       let interrupted: string | undefined;
       const onSignal = (sig: NodeJS.Signals) => {
@@ -58,7 +60,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
       try {
         const result = await build({
           ...toGenerateOptions(args),
-          output: parseOutputSpec(args.output),
+          output,
           ...(args["report-dir"] !== undefined && { reportDir: args["report-dir"] }),
           ...(args.target !== undefined && { target: args.target }),
           ...(args.builder !== undefined && { builder: args.builder }),
@@ -69,8 +71,10 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           ...(args["root-password-file"] !== undefined && { rootPasswordFile: args["root-password-file"] }),
           signal: controller.signal,
         });
-        for (const f of result.files) io.stdout.write(`${f}\n`);
-        if (result.reportFile) io.stdout.write(`${result.reportFile}\n`);
+        // With a tar on standard output, the names go to standard error: stdout is the archive.
+        const out = output.type === "tar" && output.dest === "-" ? io.stderr : io.stdout;
+        for (const f of result.files) out.write(`${f}\n`);
+        if (result.reportFile) out.write(`${result.reportFile}\n`);
       } catch (err) {
         if (interrupted) throw new Interrupted(interrupted);
         throw err;
