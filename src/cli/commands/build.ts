@@ -36,7 +36,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
     builder: (y) =>
       withBookOptions(y)
         .option("output", { alias: "o", type: "string", default: "out", describe: "where the result goes, as buildx spells it: DIR, type=local,dest=DIR, or type=cacheonly (the cache only)" })
-        .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json (default: the output directory)" })
+        .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json/.html (default: the output directory)" })
         .option("target", { type: "string", describe: "stage to build (default: iso)" })
         .option("builder", { type: "string", describe: "BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDKIT_HOST, else the Docker Engine)" })
         .option("progress", { type: "string", default: "auto", describe: PROGRESS.join(" | ") })
@@ -71,6 +71,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
         });
         for (const f of result.files) io.stdout.write(`${f}\n`);
         if (result.reportFile) io.stdout.write(`${result.reportFile}\n`);
+        if (result.htmlReportFile) io.stdout.write(`${result.htmlReportFile}\n`);
       } catch (err) {
         if (interrupted) throw new Interrupted(interrupted);
         throw err;
