@@ -5,6 +5,7 @@
  */
 
 import { LfsDockerError } from "../errors.js";
+import { printable } from "../text/terminal.js";
 import type { BuildOutcome, BuildReport, ReportRow } from "./build-report.js";
 
 /** The text is not a build report; `where` is the JSON path of the first thing wrong (e.g. `rows[3].seconds`). */
@@ -118,7 +119,8 @@ export function parseBuildReport(text: string): BuildReport {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ReportFormatError("", `not JSON: ${(err as Error).message}`);
+    // The parser's message quotes the text: made one safe line.
+    throw new ReportFormatError("", `not JSON: ${printable((err as Error).message)}`);
   }
   const o = object(json, "");
   if (!Array.isArray(o.rows)) throw new ReportFormatError("rows", "an array expected");

@@ -50,7 +50,7 @@ test("a missing, unreadable, oversized or invalid report file: exit 2, one line 
     [join(dir, "none.json"), /^lfs-docker: invalid report ".*none\.json" \(ENOENT\); accepted: a build-report\.json written by `lfs-docker build`\n$/],
     [dir, /^lfs-docker: invalid report ".*lfs-docker-report-\w+" \(not a regular file\)/],
     [big, /^lfs-docker: invalid report ".*big\.json" \(8388609 bytes, more than a report's 8388608\)/],
-    [write("text.json", "SECTION  STAGE\n"), /^lfs-docker: invalid report ".*text\.json" \(not JSON: /],
+    [write("text.json", "SECTION  STAGE\n\x1b[2J"), /^lfs-docker: invalid report ".*text\.json" \(not JSON: [^\n\x1b]*\); accepted: [^\n]*\n$/],
     [write("shape.json", JSON.stringify({ rows: [{ stage: "host" }] })), /^lfs-docker: invalid report ".*shape\.json" \(rows\[0\]\.step: a number expected\)/],
     [write("list.json", "[1, 2]"), /^lfs-docker: invalid report ".*list\.json" \(the top level: an object expected\)/],
   ];
