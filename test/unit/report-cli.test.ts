@@ -9,6 +9,7 @@ import { formatReport } from "../../src/report/build-report.js";
 import { renderHtmlReport } from "../../src/report/html.js";
 import { MAX_REPORT_BYTES } from "../../src/cli/commands/report.js";
 import { sampleReport } from "../helpers/sample-report.js";
+import { build } from "../../src/build.js";
 
 const bin = join(packageRoot(), "dist", "src", "cli", "main.js");
 const cli = (...args: string[]) => {
@@ -102,4 +103,18 @@ test("--html never replaces a file or a link unless forced, and never writes thr
   const isDir = cli("report", file, "--html", join(dir, "sub"), "--force");
   assert.equal(isDir.code, 2);
   assert.match(isDir.stderr, /invalid --html ".*sub" \((EISDIR|ENOTDIR|EEXIST)\)/);
+});
+
+test("a build that fails still writes its report beside the output, the HTML page with it", async () => {
+  const out = mkdtempSync(join(tmpdir(), "lfs-docker-report-"));
+  const socket = join(out, "no-such-buildkitd.sock");
+  await assert.rejects(build({ output: out, builder: `unix://${socket}`, until: "4.3", progress: "quiet" }), /cannot connect to buildkitd/);
+  assert.deepEqual(readdirSync(out).sort(), ["build-report.html", "build-report.json", "build-report.txt"]);
+  const html = readFileSync(join(out, "build-report.html"), "utf8");
+  assert.match(html, /<h1>LFS 12\.3 sysv x86_64: build report<\/h1>/);
+  assert.match(html, /<section class="outcome failed" id="outcome"><h2>Outcome: <span class="status">failed<\/span><\/h2>\n<p class="message">cannot connect to buildkitd at unix:\/\/.*no-such-buildkitd\.sock/);
+  // The saved JSON renders to the same page through lfs-docker report.
+  const again = join(out, "again.html");
+  assert.equal(cli("report", join(out, "build-report.json"), "--html", again, "--title", "LFS 12.3 sysv x86_64: build report").code, 0);
+  assert.equal(readFileSync(again, "utf8"), html);
 });
