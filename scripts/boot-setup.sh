@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # boot-setup.sh - install what `lfs-docker boot` and the end-to-end tests need on a Debian machine:
-# QEMU for x86_64 (and for aarch64 with --aarch64), the UEFI firmware for each, and xorriso (the ISO
-# checks). With --aarch64 also QEMU user emulation, registered with the kernel (binfmt_misc), so that
+# QEMU for x86_64 (and for aarch64 with --aarch64), the UEFI firmware for each, xorriso (the ISO
+# checks) and Chromium (the HTML build report's browser test: test/integration/report-browser.test.ts).
+# With --aarch64 also QEMU user emulation, registered with the kernel (binfmt_misc), so that
 # a builder on this machine can run linux/arm64 steps. Only packages of the machine's own Debian
 # release are installed; nothing installed is upgraded (apt-get --no-upgrade). Already installed:
 # nothing to do.
@@ -10,7 +11,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-pkgs=(qemu-system-x86 ovmf xorriso)
+pkgs=(qemu-system-x86 ovmf xorriso chromium)
 case "${1:-}" in
   '') ;;
   --aarch64) pkgs+=(qemu-system-arm qemu-efi-aarch64 qemu-user-static binfmt-support) ;;
@@ -41,4 +42,5 @@ if [ "${1:-}" = --aarch64 ]; then
 fi
 qemu-system-x86_64 --version | head -n1
 xorriso -version 2>/dev/null | head -n1
+chromium --version 2>/dev/null
 ls /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd

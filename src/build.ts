@@ -17,6 +17,7 @@ import { assertSourcesVerified } from "./sources/verify.js";
 import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildOutcome, type BuildReport } from "./report/build-report.js";
+import { renderHtmlReport } from "./report/html.js";
 import { buildPlan, type BuildPlan } from "./build-plan.js";
 import { SolveError } from "./buildkit/errors.js";
 import { TimeLeft } from "./progress/estimate.js";
@@ -32,7 +33,7 @@ export interface BuildOptions extends GenerateOptions {
    * build in increments with `until`.
    */
   output: string | OutputSpec;
-  /** Directory for build-report.txt/.json (default: the output directory; none with cacheonly). */
+  /** Directory for build-report.txt/.json/.html (default: the output directory; none with cacheonly). */
   reportDir?: string;
   /** Stage to build (default: the Dockerfile's last stage, `iso`). */
   target?: string;
@@ -66,6 +67,8 @@ export interface BuildResult {
   report: BuildReport;
   /** build-report.txt, when a report directory was given or implied by the output. */
   reportFile?: string;
+  /** build-report.html beside it: the same report as a page with a bar per section. */
+  htmlReportFile?: string;
 }
 
 function checkDir(option: string, dir: string): void {
@@ -145,6 +148,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // Less a few seconds: the daemon's clock may differ a little from ours.
   const solveStarted = new Date(Date.now() - 10_000);
   const report = () => buildReport(dockerfile, [...vertices.values()], plan.sbuSection, solveStarted, plan.bookSbu);
+  const resolved = resolveOptions(options);
+  const title = `LFS ${resolved.release} ${resolved.init} ${resolved.arch.name}: build report`;
   try {
     await using client = await connect(options.builder);
     await client.solve({
@@ -153,7 +158,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...(options.target !== undefined && { target: options.target }),
       // The target's platform: the stages with no platform of their own (toolchain, system) run on
       // it; host and iso-builder say --platform=$BUILDPLATFORM.
-      platforms: [resolveOptions(options).arch.platform],
+      platforms: [resolved.arch.platform],
       ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
       ...(options.noCache && { noCache: true }),
       exports: staging === undefined ? tarExport(options.output, options.force === true) : [{ type: "local", dest: staging }],
@@ -170,12 +175,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const files = output !== undefined && staging !== undefined ? moveIntoPlace(staging, output, options.force === true) : [];
     const r = { ...report(), outcome: { status: "succeeded" as const } };
     if (r.sbuSeconds) rememberSbu(builderKey, r.sbuSeconds);
-    return { files, report: r, ...writeReport(reportDir, r) };
+    return { files, report: r, ...writeReport(reportDir, r, title) };
   } catch (err) {
     // The report of a failed or cancelled build is the one most needed: written all the same.
     const r = { ...report(), outcome: failureOutcome(err, plan, options.signal?.aborted === true) };
     try {
-      writeReport(reportDir, r);
+      writeReport(reportDir, r, title);
     } catch {
       /* the build's own error says more */
     }
@@ -186,12 +191,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 }
 
-function writeReport(dir: string | undefined, report: BuildReport): { reportFile?: string } {
+function writeReport(dir: string | undefined, report: BuildReport, title: string): { reportFile?: string; htmlReportFile?: string } {
   if (dir === undefined) return {};
   const reportFile = join(dir, "build-report.txt");
   writeFileSync(reportFile, formatReport(report));
   writeFileSync(join(dir, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
-  return { reportFile };
+  const htmlReportFile = join(dir, "build-report.html");
+  writeFileSync(htmlReportFile, renderHtmlReport(report, { title }));
+  return { reportFile, htmlReportFile };
 }
 
 /** How a build that threw ended: the failing step with its section, exit code and log tail. */

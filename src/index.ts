@@ -22,6 +22,8 @@ export { parseOutputSpec } from "./output-spec.js";
 export type { OutputSpec } from "./output-spec.js";
 export { buildReport, formatReport, dockerfileSteps } from "./report/build-report.js";
 export type { BuildOutcome, BuildReport, ReportRow, StepInfo } from "./report/build-report.js";
+export { renderHtmlReport, type HtmlReportMeta } from "./report/html.js";
+export { parseBuildReport, ReportFormatError } from "./report/parse.js";
 export * from "./buildkit/index.js";
 export { createProgressDisplay, TimeLeft, formatTimeLeft, type Estimate, type PlannedStep } from "./progress/index.js";
 export type { ProgressMode } from "./progress/index.js";

@@ -7,6 +7,7 @@ import { buildCommand, Interrupted } from "./commands/build.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { sourcesCommand } from "./commands/sources.js";
 import { bootCommand } from "./commands/boot.js";
+import { reportCommand } from "./commands/report.js";
 
 /** A usage error: bad flags, bad values. Exit code 2. */
 export class UsageError extends LfsDockerError {
@@ -49,7 +50,8 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     .command(doctorCommand(io))
     .command(sourcesCommand(io))
     .command(bootCommand(io))
-    .demandCommand(1, "name a command: generate, list, build, boot, doctor or sources (see --help)")
+    .command(reportCommand(io))
+    .demandCommand(1, "name a command: generate, list, build, report, boot, doctor or sources (see --help)")
     .strict()
     .recommendCommands()
     .version(version)

@@ -31,6 +31,8 @@ test("build(): the host stage's first sections, exported, with a per-section rep
     assert.ok(r.seconds !== null && r.seconds >= 0 && r.seconds < 120, `${r.section}: ${r.seconds}`);
   }
   assert.match(readFileSync(result.reportFile!, "utf8"), /^4\.3\s+host\s+\d+\.\d\s+-\s+built\s+Adding the LFS User$/m);
+  assert.equal(result.htmlReportFile, join(out, "build-report.html"));
+  assert.match(readFileSync(result.htmlReportFile, "utf8"), /<td class="sec">4\.3<\/td><td class="title">Adding the LFS User<\/td><td class="chart"><svg/);
 
   // A second build into the same directory refuses to replace what the first wrote, unless forced.
   await assert.rejects(build({ until: "4.3", hostImage: TEST_HOST_IMAGE, target: "host", output: out, progress: "quiet" }), /exists.*--force/);

@@ -36,7 +36,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
     builder: (y) =>
       withBookOptions(y)
         .option("output", { alias: "o", type: "string", default: "out", describe: "where the result goes, as buildx spells it: DIR, type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), or type=cacheonly (the cache only)" })
-        .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json (default: the output directory)" })
+        .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json/.html (default: the output directory)" })
         .option("target", { type: "string", describe: "stage to build (default: iso)" })
         .option("builder", { type: "string", describe: "BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDKIT_HOST, else the Docker Engine)" })
         .option("progress", { type: "string", default: process.env.BUILDKIT_PROGRESS || "auto", describe: `${PROGRESS.join(" | ")} | none (= quiet); default: BUILDKIT_PROGRESS, else auto` })
@@ -75,6 +75,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
         const out = output.type === "tar" && output.dest === "-" ? io.stderr : io.stdout;
         for (const f of result.files) out.write(`${f}\n`);
         if (result.reportFile) out.write(`${result.reportFile}\n`);
+        if (result.htmlReportFile) out.write(`${result.htmlReportFile}\n`);
       } catch (err) {
         if (interrupted) throw new Interrupted(interrupted);
         throw err;
