@@ -11,16 +11,19 @@
 # running on it (a long build) are left alone. What a new machine also pays and this does not: the
 # Debian packages (engine, QEMU) and npm's download cache are already on this machine.
 #
-# Usage: sudo scripts/ci-cold.sh [WORKDIR]     (default /var/tmp/lfs-docker-ci-cold; emptied first)
+# Usage: sudo scripts/ci-cold.sh [--warm] [WORKDIR]   (default /var/tmp/lfs-docker-ci-cold; emptied
+#        first, unless --warm: then the state a previous run left there is kept, for a warm run)
 # Prints .ci/run's output; its phase table is at the end. Exit status: .ci/run's.
 set -euo pipefail
 
 readonly REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WARM=0
+if [ "${1:-}" = --warm ]; then WARM=1; shift; fi
 readonly WORK="${1:-/var/tmp/lfs-docker-ci-cold}"
 
 [ "$(id -u)" -eq 0 ] || { echo "ci-cold: must run as root" >&2; exit 1; }
 case "$WORK" in /|/var|/var/tmp|/tmp|"$HOME") echo "ci-cold: refusing to empty $WORK" >&2; exit 1 ;; esac
-if [ -d "$WORK/state" ]; then rm -rf --one-file-system "$WORK/state"; fi
+if [ -d "$WORK/state" ] && [ "$WARM" = 0 ]; then rm -rf --one-file-system "$WORK/state"; fi
 mkdir -p "$WORK/state"/{docker,containerd,legacy-data,legacy-opt,legacy-cache,test-cache,run} "$WORK/clone"
 rm -rf --one-file-system "$WORK/clone"
 git clone -q "$REPO" "$WORK/clone"
