@@ -12,6 +12,7 @@
  *
  * Needs GNU tar and xz on the machine running the tests.
  */
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
@@ -27,7 +28,7 @@ import { run } from "./engine.js";
 const RECIPE_VERSION = 2;
 
 export interface Prepare {
-  kind: "copy" | "extract" | "repack" | "stand-in" | "stand-in-file" | "stand-in-tree";
+  kind: "copy" | "extract" | "repack" | "assemble" | "stand-in" | "stand-in-file" | "stand-in-tree";
   /**
    * The member of the Debian tarball that is (extract) or holds (repack) the book's package, itself a
    * tarball, and its SHA-256.
@@ -37,8 +38,27 @@ export interface Prepare {
   /** repack: the Debian tree's top directory, and the book's (what `tar -xf FILE; cd DIR` expects). */
   fromTopDir?: string;
   topDir?: string;
-  /** repack: files added to the tree (path inside the top directory -> stand-in id, see STAND_INS). */
+  /**
+   * assemble: the book's top directory `topDir` is made of parts of the Debian tree (path inside the
+   * book's top directory, "." for the directory itself -> path inside the Debian tarball, its top
+   * directory included), copied with their modes and times; then as repack (renames, standIns, edits,
+   * regenerate, packed uncompressed).
+   */
+  take?: Record<string, string>;
+  /** repack, assemble: files of the tree moved before the stand-ins are added (path -> new path, inside the top directory). */
+  renames?: Record<string, string>;
+  /**
+   * repack, assemble: files added to the tree (path inside the top directory -> stand-in id, see
+   * STAND_INS); a text starting with `#!` is made executable, and one written where `renames` moved a
+   * file away takes that file's time.
+   */
   standIns?: Record<string, string>;
+  /**
+   * repack, assemble: a command run in the tree on this machine after the edits (e.g. ["autoreconf",
+   * "-fi"] for a Debian orig that is a git snapshot without the generated build files); the files it
+   * writes get one time, a second after the tree's newest, so `make` sees them up to date.
+   */
+  regenerate?: string[];
   /** repack: files of the tree changed by the helper (path inside the top directory -> edit id, see EDITS). */
   edits?: Record<string, string>;
   /** stand-in: the whole file is a stand-in text. */
@@ -408,28 +428,65 @@ async function tar(args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`tar ${args.join(" ")}: exit ${r.code}\n${r.stderr.slice(-4000)}`);
 }
 
-/** Unpack, rename the top directory, add stand-ins, pack again (uncompressed, deterministic order and owners). */
+/**
+ * Unpack, rename the top directory (repack) or make it of parts of the tree (assemble: Prepare.take),
+ * move files, add stand-ins, edit, regenerate, pack again (uncompressed, deterministic order and owners).
+ */
 async function repack(src: string, dest: string, p: Prepare, work: string): Promise<void> {
-  const from = p.fromTopDir!;
   const to = p.topDir!;
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   try {
-    await tar(["-xf", src, "-C", work, "--no-same-owner"]);
-    const top = await readdir(work);
-    if (top.length !== 1 || top[0] !== from) throw new Error(`${src}: expected one top directory ${from}/, found ${top.join(", ")}`);
-    if (from !== to) await rename(join(work, from), join(work, to));
-    const root = join(work, to);
+    let root: string;
+    if (p.take) {
+      const debian = join(work, ".debian");
+      const members = [...new Set(Object.values(p.take))];
+      await mkdir(debian);
+      await tar(["-xf", src, "-C", debian, "--no-same-owner", ...members]);
+      root = join(work, to);
+      const entries = Object.entries(p.take).sort(([a], [b]) => (a === "." ? -1 : b === "." ? 1 : a < b ? -1 : a > b ? 1 : 0));
+      if (!entries.length) throw new Error("take: nothing to take");
+      if (entries[0]![0] !== ".") await mkdir(root);
+      for (const [rel, from] of entries) {
+        const target = rel === "." ? root : join(root, rel);
+        if (rel !== ".") await mkdir(dirname(target), { recursive: true });
+        const r = await run("cp", ["-a", "--", join(debian, from), target], { timeoutMs: 10 * 60_000 });
+        if (r.code !== 0) throw new Error(`${src}: cannot take ${from}: ${r.stderr.trim()}`);
+      }
+      await rm(debian, { recursive: true, force: true });
+      // Directories made here, or by tar for a member without an entry of its own, would carry the time
+      // of this run: every directory gets the time of the newest file, for a reproducible archive.
+      const t = Math.floor(await newestFileTime(root));
+      const r = await run("find", [root, "-type", "d", "-exec", "touch", "-d", `@${t}`, "{}", "+"], { timeoutMs: 10 * 60_000 });
+      if (r.code !== 0) throw new Error(`touch ${root}: ${r.stderr}`);
+    } else {
+      const from = p.fromTopDir!;
+      await tar(["-xf", src, "-C", work, "--no-same-owner"]);
+      const top = await readdir(work);
+      if (top.length !== 1 || top[0] !== from) throw new Error(`${src}: expected one top directory ${from}/, found ${top.join(", ")}`);
+      if (from !== to) await rename(join(work, from), join(work, to));
+      root = join(work, to);
+    }
     const { mtime } = await stat(root);
+    const movedAway = new Map<string, Date>();
+    for (const [rel, newRel] of Object.entries(p.renames ?? {})) {
+      const file = join(root, rel);
+      const target = join(root, newRel);
+      if (existsSync(target)) throw new Error(`${src}: cannot move ${rel} to ${newRel}: it exists`);
+      movedAway.set(rel, (await stat(file)).mtime);
+      await rename(file, target);
+    }
     for (const [rel, id] of Object.entries(p.standIns ?? {})) {
       const text = STAND_INS[id];
       if (text === undefined) throw new Error(`unknown stand-in ${id}`);
       const file = join(root, rel);
       if (existsSync(file)) throw new Error(`${src}: ${rel} exists; the stand-in would replace a real file`);
       await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, text);
-      // same timestamps as the tree's top directory, for a reproducible archive
+      await writeFile(file, text, { mode: text.startsWith("#!") ? 0o755 : 0o644 });
+      // same timestamps as the tree's top directory (or as the file moved away), for a reproducible archive
       for (let d = file; d.length >= root.length; d = dirname(d)) await utimes(d, mtime, mtime);
+      const was = movedAway.get(rel);
+      if (was) await utimes(file, was, was);
     }
     for (const [rel, id] of Object.entries(p.edits ?? {})) {
       const edit = EDITS[id];
@@ -439,6 +496,7 @@ async function repack(src: string, dest: string, p: Prepare, work: string): Prom
       await writeFile(file, edit(await readFile(file, "utf8")));
       await utimes(file, before.atime, before.mtime);
     }
+    if (p.regenerate) await regenerate(root, p.regenerate);
     await utimes(root, mtime, mtime);
     const tmp = tmpName(dest);
     try {
@@ -450,6 +508,45 @@ async function repack(src: string, dest: string, p: Prepare, work: string): Prom
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The tools Prepare.regenerate runs, with the Debian packages that have them. */
+const REGENERATE_TOOLS = "autoconf automake libtool autopoint gettext pkg-config";
+
+/** The versions of the autotools on this machine (part of the cache key of a regenerated file). */
+function regenerateToolVersions(): string {
+  return ["autoconf", "automake", "libtoolize", "autopoint"]
+    .map((t) => {
+      try {
+        return execFileSync(t, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n", 1)[0];
+      } catch {
+        return `${t}: none`;
+      }
+    })
+    .join("; ");
+}
+
+/** The time (seconds since the epoch) of the newest file under `dir`. */
+async function newestFileTime(dir: string): Promise<number> {
+  const r = await run("find", [dir, "-type", "f", "-printf", "%T@\n"], { timeoutMs: 10 * 60_000 });
+  if (r.code !== 0) throw new Error(`find ${dir}: ${r.stderr}`);
+  return r.stdout.split("\n").filter(Boolean).map(Number).reduce((a, b) => Math.max(a, b), 0);
+}
+
+/** Run `cmd` in `root`; everything it writes gets one time, a second after the newest file before it. */
+async function regenerate(root: string, cmd: string[]): Promise<void> {
+  const before = await newestFileTime(root);
+  const marker = join(dirname(root), ".regenerate-start");
+  await writeFile(marker, "");
+  const r = await run(cmd[0]!, cmd.slice(1), { cwd: root, timeoutMs: 20 * 60_000 }).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
+  if (r.code !== 0) {
+    throw new Error(`${cmd.join(" ")} in ${root}: exit ${r.code} (this machine needs: apt-get install ${REGENERATE_TOOLS})\n${r.stderr.slice(-4000)}`);
+  }
+  await rm(join(root, "autom4te.cache"), { recursive: true, force: true });
+  const t = Math.floor(before) + 1;
+  const touch = await run("find", [root, "-newer", marker, "-exec", "touch", "-h", "-d", `@${t}`, "{}", "+"], { timeoutMs: 10 * 60_000 });
+  if (touch.code !== 0) throw new Error(`touch after ${cmd.join(" ")}: ${touch.stderr}`);
+  await rm(marker, { force: true });
 }
 
 /** Extract one member (a tarball) of a Debian tarball and check its SHA-256. */
@@ -530,7 +627,7 @@ export async function prepareSources(manifest: DebianSourcesManifest, dir: strin
     const p = entry.prepare;
     // What the prepared file depends on: its entry, the stand-in texts it uses, this code's recipe.
     const key = createHash("sha256")
-      .update(JSON.stringify({ RECIPE_VERSION, name, entry, standIns: [p.standIn, ...Object.values(p.standIns ?? {})].map((id) => (id ? STAND_INS[id] : null)), edits: Object.values(p.edits ?? {}).map((id) => String(EDITS[id])) }))
+      .update(JSON.stringify({ RECIPE_VERSION, name, entry, standIns: [p.standIn, ...Object.values(p.standIns ?? {})].map((id) => (id ? STAND_INS[id] : null)), edits: Object.values(p.edits ?? {}).map((id) => String(EDITS[id])), tools: p.regenerate ? regenerateToolVersions() : undefined }))
       .update(p.kind === "stand-in-file" || p.kind === "stand-in-tree" ? treeDigest(join(standInsDir(), p.path!)) : "")
       .digest("hex")
       .slice(0, 16);
@@ -568,9 +665,19 @@ export async function prepareSources(manifest: DebianSourcesManifest, dir: strin
           } finally {
             await rm(dirname(inner), { recursive: true, force: true });
           }
-        } else if (p.kind === "repack") await repack(file, ready, p, work);
+        } else if (p.kind === "repack" || p.kind === "assemble") {
+          if ((p.kind === "assemble") !== !!p.take) throw new Error(`${name}: take belongs to (and only to) kind assemble`);
+          await repack(file, ready, p, work);
+        }
         else throw new Error(`${name}: unknown prepare kind ${String(p.kind)}`);
-        const how = p.kind === "copy" ? "as is" : p.kind === "extract" ? `member ${p.member}` : `${p.member ? `member ${p.member} ` : ""}repacked as ${p.topDir}/, uncompressed`;
+        const how =
+          p.kind === "copy"
+            ? "as is"
+            : p.kind === "extract"
+              ? `member ${p.member}`
+              : p.kind === "assemble"
+                ? `${Object.values(p.take!).join(", ")} assembled as ${p.topDir}/${p.regenerate ? ` (${p.regenerate.join(" ")} run)` : ""}, uncompressed`
+                : `${p.member ? `member ${p.member} ` : ""}repacked as ${p.topDir}/${p.regenerate ? ` (${p.regenerate.join(" ")} run)` : ""}, uncompressed`;
         log(`${name} <- ${entry.pool} (Debian ${entry.debianVersion}${entry.substitutedVersion ? `, version ${entry.substitutedVersion}` : ""}), ${how}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
     }
