@@ -168,6 +168,54 @@ include ../Rules
 # tarball leaves out the bundled packages (pkgs/), so this package is not built and its configuration
 # file is not generated. This file only gives the book's sed something to edit.
 `,
+  // bc-7.0.3.tar.xz is GNU bc 1.07.1 (Debian's bc): Gavin Howard's bc, the book's, is in no Debian
+  // suite. The book runs that bc's configure (`CC=gcc ./configure --prefix=/usr -G -O3 -r`), whose
+  // options GNU bc's configure does not take: the repack moves GNU bc's configure to configure.gnu and
+  // puts this script of ours in its place, which maps the options onto GNU bc's and runs it.
+  "bc-configure": `#!/bin/sh
+# Stand-in written by lfs-docker's tests (test/helpers/debian-sources.ts); not part of GNU bc.
+#
+# This tree is GNU bc 1.07.1 (Debian's bc source) under the name of Gavin Howard's bc 7.0.3, which the
+# LFS book builds and which is not in Debian. The book runs that bc's configure; this script takes its
+# options and runs GNU bc's own configure script, configure.gnu, with their nearest equivalents:
+#   -G (skip the generated tests)   nothing: GNU bc has no generated tests
+#   -O LEVEL, -OLEVEL               CFLAGS="$CFLAGS -OLEVEL"
+#   -r (readline)                   --with-readline
+#   --prefix=DIR and other --opts   passed on as they are
+# CC and the other variables in the environment are passed on too.
+#
+# GNU bc's configure refuses readline unless lex is flex, which LFS installs only after bc (8.15). The
+# scanner, bc/scan.c, comes generated in the tarball (newer than scan.l), so flex is never run: when
+# flex is not on PATH, its configure checks are answered through autoconf's cache variables.
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\\\\\''/g")"; }
+args=
+opt=
+readline=no
+want_level=no
+for a in "$@"; do
+  if [ "$want_level" = yes ]; then opt="-O$a"; want_level=no; continue; fi
+  case $a in
+    -G) ;;
+    -O) want_level=yes ;;
+    -O?*) opt="$a" ;;
+    -r) readline=yes ;;
+    --*) args="$args $(quote "$a")" ;;
+    *) echo "configure (lfs-docker stand-in for bc 7.0.3's): option $a is not supported; see the top of $0" >&2; exit 1 ;;
+  esac
+done
+if [ -n "$opt" ]; then CFLAGS="\${CFLAGS:+$CFLAGS }$opt"; export CFLAGS; fi
+if [ "$readline" = yes ]; then
+  args="$args --with-readline"
+  if ! command -v flex >/dev/null 2>&1; then
+    ac_cv_prog_LEX=flex ac_cv_prog_lex_root=lex.yy ac_cv_lib_lex='none needed' ac_cv_prog_lex_yytext_pointer=yes
+    export ac_cv_prog_LEX ac_cv_prog_lex_root ac_cv_lib_lex ac_cv_prog_lex_yytext_pointer
+  fi
+fi
+echo "configure (lfs-docker stand-in): GNU bc 1.07.1's configure$args\${CFLAGS:+ with CFLAGS=$CFLAGS}"
+eval "exec \\"\\$here/configure.gnu\\" $args"
+`,
 };
 
 /**
@@ -175,6 +223,31 @@ include ../Rules
  * each says why, throws when the text it changes is not found, and keeps the file's timestamps.
  */
 export const EDITS: Record<string, (text: string) => string> = {
+  // GNU bc (bc-7.0.3.tar.xz here, see the stand-in bc-configure) makes bc/libmath.h at build time and
+  // quotes it into a C string with fix-libmath_h, an `ed` script; LFS has no ed (Debian's bc build
+  // depends on it). The same five steps with sed, which LFS has.
+  "bc-fix-libmath-sed": (text) => {
+    if (!text.includes("ed libmath.h <<EOS-EOS")) throw new Error("bc/fix-libmath_h: not the ed script this edit replaces");
+    return [
+      "# lfs-docker test: the ed script of GNU bc 1.07.1 done with sed (LFS has no ed): the first line",
+      "# starts with {\", every line ends with \", and the others start with \"; the last line goes, and",
+      "# the new last line ends with ,0} instead of ,",
+      "sed -e '1s/^/{\"/' -e 's/$/\",/' -e '2,$s/^/\"/' libmath.h | sed -e '$d' | sed -e '$s/,$/,0}/' > libmath.h.lfs-docker",
+      "mv libmath.h.lfs-docker libmath.h",
+      "",
+    ].join("\n");
+  },
+  // ... and GNU bc has no `make test` (the book's bc has): a target of ours that checks bc -l computes.
+  "bc-make-test": (text) => {
+    if (!text.includes("\ncheck: check-recursive\n") || /\ntest:/.test(text)) throw new Error("bc Makefile.in: unexpected check/test targets");
+    return `${text}
+# lfs-docker test: GNU bc has no test suite run by make (the book's bc 7.0.3, Gavin Howard's, has
+# make test); this target checks that the bc just built computes with its math library.
+test: all
+	@r=\`echo 'scale=10; 4*a(1)' | ./bc/bc -l\`; echo "bc -l: 4*a(1) = $$r"; test "$$r" = 3.1415926532
+.PHONY: test
+`;
+  },
   // Debian's gcc tree has a GFDL-free dummy gcc/doc/tm.texi.in (and tm.texi), and gcc's s-tm-texi rule
   // fails on it ("genhooks: No place specified to document hook ..."): it checks that the manual documents
   // every target hook. The rule only guards the documentation; here it just records its stamp.
