@@ -30,7 +30,7 @@ test("build(): the host stage's first sections, exported, with a per-section rep
     assert.equal(r.cached, false);
     assert.ok(r.seconds !== null && r.seconds >= 0 && r.seconds < 120, `${r.section}: ${r.seconds}`);
   }
-  assert.match(readFileSync(result.reportFile!, "utf8"), /^4\.3\s+host\s+\d+\.\d\s+-\s+built\s+Adding the LFS User$/m);
+  assert.match(readFileSync(result.reportFile!, "utf8"), /^4\.3\s+host\s+\d+\.\d\s+-\s+-\s+built\s+Adding the LFS User$/m);
   assert.equal(result.htmlReportFile, join(out, "build-report.html"));
   assert.match(readFileSync(result.htmlReportFile, "utf8"), /<td class="sec">4\.3<\/td><td class="title">Adding the LFS User<\/td><td class="chart"><svg/);
 
@@ -69,7 +69,11 @@ test("Ctrl-C during a section cancels it on the daemon, exits 130 and writes not
   const code = await exited;
   assert.equal(code, 130, stderr.slice(-2000));
   assert.match(stderr, /interrupted \(SIGINT\)/);
-  assert.deepEqual(readdirSync(out), [], "nothing written to the output directory");
+  // No artifact: only the report of the cancelled build, which says so and names the section.
+  assert.deepEqual(readdirSync(out).sort(), ["build-report.html", "build-report.json", "build-report.txt"], "only the report in the output directory");
+  const report = readFileSync(join(out, "build-report.txt"), "utf8");
+  assert.match(report, /^outcome: cancelled/m);
+  assert.match(report, /^to resume: run the same command again/m);
   // The daemon killed the section's processes.
   let gone = false;
   for (let i = 0; i < 30 && !gone; i++) {
