@@ -168,6 +168,32 @@ include ../Rules
 # tarball leaves out the bundled packages (pkgs/), so this package is not built and its configuration
 # file is not generated. This file only gives the book's sed something to edit.
 `,
+  // wheel-0.45.1.tar.gz is made of the copy of wheel 0.45.1 that Debian's setuptools 78.1.1 vendors
+  // (setuptools/_vendor/wheel/, which matches the RECORD of its wheel-0.45.1.dist-info): no wheel pool
+  // file is reachable. The vendored copy has no pyproject.toml: this one of ours describes the package
+  // as the dist-info's METADATA and entry_points.txt do, for flit_core (the book builds it with pip3).
+  "wheel-pyproject": `# Stand-in written by lfs-docker's tests (test/helpers/debian-sources.ts); not wheel's own file.
+# This tree is wheel 0.45.1 as vendored by setuptools 78.1.1 (Debian's setuptools source): the package
+# (src/wheel) and LICENSE.txt are wheel's; this file describes it for flit_core, as its METADATA and
+# entry_points.txt say, so that pip can build and install it.
+[build-system]
+requires = ["flit_core >=3.8,<4"]
+build-backend = "flit_core.buildapi"
+
+[project]
+name = "wheel"
+version = "0.45.1"
+description = "A built-package format for Python"
+requires-python = ">=3.8"
+license = "MIT"
+license-files = ["LICENSE.txt"]
+
+[project.scripts]
+wheel = "wheel.cli:main"
+
+[project.entry-points."distutils.commands"]
+bdist_wheel = "wheel.bdist_wheel:bdist_wheel"
+`,
   // bc-7.0.3.tar.xz is GNU bc 1.07.1 (Debian's bc): Gavin Howard's bc, the book's, is in no Debian
   // suite. The book runs that bc's configure (`CC=gcc ./configure --prefix=/usr -G -O3 -r`), whose
   // options GNU bc's configure does not take: the repack moves GNU bc's configure to configure.gnu and
