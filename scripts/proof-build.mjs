@@ -22,8 +22,10 @@
 //
 // Options: --init sysv|systemd (sysv), --arch x86_64|aarch64 (x86_64), --until N.M, --record DIR,
 // --sources DIR (where to assemble the files; default in the test cache), --jobs N, --no-boot.
-// Needs the engine (scripts/engine-setup.sh), the base images (scripts/base-images.sh) and, to boot,
-// QEMU (scripts/boot-setup.sh).
+// Needs the engine (scripts/engine-setup.sh), the base images (scripts/base-images.sh), to boot, QEMU
+// (scripts/boot-setup.sh), and for three of the sources that Debian keeps as git snapshots (libxcrypt,
+// expat, kbd: their configure is made with autoreconf when they are prepared) the autotools:
+// `apt-get install autoconf automake libtool autopoint gettext pkg-config`.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
