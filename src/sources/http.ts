@@ -6,7 +6,7 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { constants } from "node:fs";
 import { lstat, open, rm, truncate, type FileHandle } from "node:fs/promises";
-import { Transform } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { errnoCode, fsError } from "./errors.js";
 import { DigestPair, hashInto, type Digests } from "./hash.js";
@@ -188,6 +188,14 @@ async function openPart(part: string, resume: boolean): Promise<FileHandle> {
   return fh;
 }
 
+/** Write all of `chunk` at `position` (a write may take only part of it). */
+async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < chunk.length; ) {
+    const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
 /** A body bigger than the bound: the transfer stops at once (the caller deletes the temporary file). */
 function tooBig(limit: number, announced?: number): TransferError {
   const what = announced === undefined ? `more than ${limit} bytes arrived` : `the server announces ${announced} bytes`;
@@ -275,19 +283,6 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
   // Whichever bound is known: the announced size, else the file's own bound.
   const bound = Math.min(total ?? limit, limit);
   let overflow: TransferError | undefined;
-  const hasher = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      if (received + chunk.length > bound) {
-        overflow = tooBig(bound);
-        callback(overflow);
-        return;
-      }
-      pair.update(chunk);
-      received += chunk.length;
-      onData?.(received, total);
-      callback(null, chunk);
-    },
-  });
   let fsFailure: unknown;
   let fh: FileHandle;
   try {
@@ -296,10 +291,40 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
     res.destroy();
     throw err;
   }
-  const out = fh.createWriteStream({ start: writeFrom, highWaterMark: 1 << 20 });
-  out.on("error", (err) => (fsFailure ??= err));
+  // Bytes are hashed and counted once they are in the file: what a retry resumes from is exactly
+  // what was counted (bytes still in a stream's buffer when the connection drops are not).
+  let position = writeFrom;
+  const out = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, callback) {
+      if (received + chunk.length > bound) {
+        overflow = tooBig(bound);
+        callback(overflow);
+        return;
+      }
+      writeAll(fh, chunk, position).then(
+        () => {
+          position += chunk.length;
+          pair.update(chunk);
+          received += chunk.length;
+          onData?.(received, total);
+          callback();
+        },
+        (err: unknown) => {
+          fsFailure ??= err;
+          callback(err as Error);
+        },
+      );
+    },
+    destroy(err, callback) {
+      fh.close().then(
+        () => callback(err),
+        () => callback(err),
+      );
+    },
+  });
   try {
-    await pipeline(res, hasher, out, { signal: o.signal });
+    await pipeline(res, out, { signal: o.signal });
   } catch (err) {
     if (overflow !== undefined) {
       await rm(o.part, { force: true });
