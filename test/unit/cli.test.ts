@@ -96,3 +96,12 @@ test("--help works for the program and each command", () => {
     assert.match(r.stdout, /lfs-docker/);
   }
 });
+
+test("an error message from a daemon or a server reaches the terminal escaped, credentials redacted", async () => {
+  const { run } = await import("../../src/cli/run.js");
+  let err = "";
+  const io = { stdout: { write: () => true }, stderr: { write: (t: string) => ((err += t), true) } } as never;
+  const code = await run(["sources", "fetch", "--mirror", "ftp://alice:s3cr3t@x\x1b[2J/"], io);
+  assert.equal(code, 2);
+  assert.doesNotMatch(err, /s3cr3t|\x1b/);
+});
