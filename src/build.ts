@@ -2,7 +2,7 @@
  * build(): generate the Dockerfile, solve it on a BuildKit daemon, export the artifacts into a
  * directory and write the build report beside them.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, lstatSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { connect } from "./buildkit/client.js";
@@ -10,6 +10,8 @@ import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/session/session.js";
 import type { ExportSpec } from "./buildkit/types.js";
 import { OptionError } from "./errors.js";
+import { readBounded } from "./fs/bounded-read.js";
+import { fileKind, writeFileSafe } from "./fs/safe-write.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
 import { editionSections, editionSources, loadBookDir } from "./book/load.js";
 import type { SourceFile } from "./book/types.js";
@@ -25,6 +27,9 @@ import { stepKey } from "./progress/model.js";
 import { rememberedSbu, rememberSbu } from "./sbu-memory.js";
 import { sectionEvents, type SectionEvent } from "./section-events.js";
 import type { OutputSpec } from "./output-spec.js";
+
+/** Largest root password file accepted. */
+const MAX_PASSWORD_FILE = 4096;
 
 export interface BuildOptions extends GenerateOptions {
   /**
@@ -118,8 +123,13 @@ async function checkInputs(options: BuildOptions): Promise<void> {
     // The named context replaces the stage that checks the book's MD5 sums: check here instead.
     if (options.verifySources !== false) await assertSourcesVerified(options.sources, buildSources(options), options.signal ? { signal: options.signal } : {});
   }
-  if (options.rootPasswordFile !== undefined && !existsSync(options.rootPasswordFile)) {
-    throw new OptionError("--root-password-file", options.rootPasswordFile, "a readable file holding the root password");
+  if (options.rootPasswordFile !== undefined) {
+    // A regular file of a few bytes: a FIFO or /dev/zero would hang or fill the session's memory.
+    try {
+      readBounded(options.rootPasswordFile, { maxBytes: MAX_PASSWORD_FILE });
+    } catch (err) {
+      throw new OptionError("--root-password-file", options.rootPasswordFile, "a readable regular file holding the root password, at most 4 KiB", (err as Error).message);
+    }
   }
 }
 
@@ -191,13 +201,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 }
 
+/** The build report, written as new files renamed into place: never through a link planted there. */
 function writeReport(dir: string | undefined, report: BuildReport, title: string): { reportFile?: string; htmlReportFile?: string } {
   if (dir === undefined) return {};
   const reportFile = join(dir, "build-report.txt");
-  writeFileSync(reportFile, formatReport(report));
-  writeFileSync(join(dir, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
+  writeFileSafe(reportFile, formatReport(report));
+  writeFileSafe(join(dir, "build-report.json"), JSON.stringify(report, null, 1) + "\n");
   const htmlReportFile = join(dir, "build-report.html");
-  writeFileSync(htmlReportFile, renderHtmlReport(report, { title }));
+  writeFileSafe(htmlReportFile, renderHtmlReport(report, { title }));
   return { reportFile, htmlReportFile };
 }
 
@@ -224,13 +235,15 @@ function failureOutcome(err: unknown, plan: BuildPlan, cancelled: boolean): Buil
 }
 
 /** Move the exported files from staging into the output directory; never over a file unless forced. */
-function moveIntoPlace(staging: string, output: string, force: boolean): string[] {
+export function moveIntoPlace(staging: string, output: string, force: boolean): string[] {
   const files: string[] = [];
   for (const name of readdirSync(staging)) {
     const dest = join(output, name);
-    if (existsSync(dest) || isLink(dest)) {
+    const existing = lstatOrUndefined(dest);
+    if (existing) {
       if (!force) throw new OptionError("--output", dest, "a name not already taken, or --force to replace it", "exists");
-      rmSync(dest, { recursive: true, force: true });
+      // --force replaces a regular file only, never a link, a directory or a device.
+      if (!existing.isFile()) throw new OptionError("--output", dest, "a name not already taken, or a regular file to replace with --force", `it is ${fileKind(existing)}`);
     }
     renameSync(join(staging, name), dest);
     files.push(dest);
@@ -238,10 +251,10 @@ function moveIntoPlace(staging: string, output: string, force: boolean): string[
   return files;
 }
 
-function isLink(path: string): boolean {
+function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path).isSymbolicLink();
+    return lstatSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -1,3 +1,5 @@
+import { excerpt, printable } from "./text/terminal.js";
+
 /** Errors raised by lfs-docker. Each carries a stable `code` so callers (and the CLI) can map it. */
 export class LfsDockerError extends Error {
   readonly code: string;
@@ -14,7 +16,8 @@ export class OptionError extends LfsDockerError {
   readonly value: unknown;
   readonly accepted: readonly string[] | string;
   constructor(option: string, value: unknown, accepted: readonly string[] | string, detail?: string) {
-    const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+    // A short, printable excerpt: a hostile value neither floods nor drives the terminal.
+    const shown = typeof value === "string" ? excerpt(value) : printable(String(value).slice(0, 60));
     const acc = typeof accepted === "string" ? accepted : accepted.join(", ");
     super("E_OPTION", `invalid ${option} ${shown}${detail ? ` (${detail})` : ""}; accepted: ${acc}`);
     this.name = "OptionError";

@@ -4,6 +4,12 @@ import { EDITIONS, type Edition } from "./book/types.js";
 import { join } from "node:path";
 import { availableReleases, loadBookDir } from "./book/load.js";
 import { stagesDir } from "./paths.js";
+import { charmaps, charmapsOf, keymaps, locales, timezones } from "./system-names.js";
+import { dockerfileValue, type ValueKind } from "./text/dockerfile-value.js";
+import { KCONFIG_ACCEPTED, kconfigBadLine } from "./book/kconfig.js";
+
+/** Largest kernel fragment accepted (the book's is under 4 KiB). */
+export const MAX_KERNEL_FRAGMENT = 1 << 20;
 
 /** Pinned public images a user can pull; the host stage installs what the book needs if it is missing. */
 export const DEFAULT_HOST_IMAGE = "debian:12.11-slim";
@@ -97,26 +103,73 @@ export interface ResolvedOptions {
 const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
 const COMPRESSIONS = ["zstd", "xz", "gzip"] as const;
 
+/**
+ * The one rule for options entering the Dockerfile: `value` unchanged, or an OptionError when it could
+ * end a line, a heredoc or a quoted string there (see text/dockerfile-value.ts).
+ */
+export function optionValue(option: string, value: string, kind: ValueKind, accepted: string): string {
+  if (typeof value !== "string") throw new OptionError(option, value, accepted);
+  return dockerfileValue(value, kind, (why) => new OptionError(option, value, accepted, why));
+}
+
 function checkImage(option: string, value: string): string {
-  if (!IMAGE_REF.test(value)) throw new OptionError(option, value, "an image reference such as debian:12.11-slim or registry:5000/team/image@sha256:<digest>");
+  const accepted = "an image reference such as debian:12.11-slim or registry:5000/team/image@sha256:<digest>";
+  optionValue(option, value, "line", accepted);
+  if (value.length > 512 || !IMAGE_REF.test(value)) throw new OptionError(option, value, accepted);
   return value;
 }
 
+/** A DNS name per RFC 1123: labels of letters, digits and inner hyphens, 1 to 63 each, 253 in all. */
+const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const isDomain = (v: string) => v.length <= 253 && v.split(".").every((l) => LABEL.test(l));
+
+interface ConfigRule {
+  kind: ValueKind;
+  accepted: string;
+  ok: (value: string, config: SystemConfig) => boolean;
+  /** A detail for the message, when the value is refused. */
+  detail?: (value: string, config: SystemConfig) => string | undefined;
+}
+
+const CONFIG_RULES: Record<keyof SystemConfig, ConfigRule> = {
+  hostname: { kind: "quoted", accepted: "a host name (RFC 1123): letters, digits and inner hyphens, at most 63 characters", ok: (v) => LABEL.test(v) },
+  domain: {
+    kind: "quoted",
+    accepted: "a DNS domain (RFC 1123) such as localdomain or example.org: dot-separated labels of letters, digits and inner hyphens",
+    ok: (v, c) => isDomain(v) && c.hostname.length + 1 + v.length <= 253,
+  },
+  timezone: { kind: "quoted", accepted: "a tz database name such as UTC or Europe/Paris (data/timezones.txt)", ok: (v) => v.length <= 64 && timezones().has(v) },
+  locale: {
+    kind: "quoted",
+    accepted: "a glibc locale such as en_US or de_DE (language_TERRITORY, without charmap or @modifier; data/locales.txt)",
+    ok: (v) => /^[a-z]{2,3}_[A-Z]{2}$/.test(v) && locales().has(v),
+  },
+  charmap: {
+    kind: "quoted",
+    accepted: "a character map glibc supports for the locale, such as UTF-8 or ISO-8859-1 (data/locales.txt)",
+    ok: (v, c) => v.length <= 32 && charmaps().has(v) && charmapsOf(c.locale).includes(v),
+    detail: (v, c) => (charmaps().has(v) ? `${c.locale} is supported with ${charmapsOf(c.locale).join(", ")}` : undefined),
+  },
+  keymap: { kind: "quoted", accepted: "a console keymap such as us or de-latin1 (data/keymaps.txt)", ok: (v) => v.length <= 64 && keymaps().has(v) },
+  codename: { kind: "quoted", accepted: "letters, digits, spaces, dots, hyphens and underscores, at most 64", ok: (v) => /^[A-Za-z0-9 ._-]{1,64}$/.test(v) },
+};
+
 function checkConfig(config: Partial<SystemConfig> | undefined): SystemConfig {
   const out: SystemConfig = { ...DEFAULT_CONFIG, ...config };
-  const rules: [keyof SystemConfig, RegExp, string][] = [
-    ["hostname", /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "a host name: letters, digits and inner hyphens, at most 63 characters"],
-    ["domain", /^[a-zA-Z0-9.-]{1,253}$/, "a DNS domain such as localdomain or example.org"],
-    ["timezone", /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, "a tz database name such as UTC or Europe/Paris"],
-    ["locale", /^[a-z]{2,3}_[A-Z]{2}$/, "a locale such as en_US or de_DE (language_TERRITORY, without charmap or @modifier)"],
-    ["charmap", /^[A-Za-z0-9-]+$/, "a character map such as UTF-8 or ISO-8859-1"],
-    ["keymap", /^[A-Za-z0-9_-]+$/, "a console keymap such as us or de-latin1"],
-    ["codename", /^[A-Za-z0-9 ._-]{1,64}$/, "letters, digits, spaces, dots, hyphens and underscores"],
-  ];
-  for (const [key, re, accepted] of rules) {
-    if (typeof out[key] !== "string" || !re.test(out[key])) throw new OptionError(key, out[key], accepted);
+  for (const key of Object.keys(CONFIG_RULES) as (keyof SystemConfig)[]) {
+    const rule = CONFIG_RULES[key];
+    const value = optionValue(key, out[key], rule.kind, rule.accepted);
+    if (!rule.ok(value, out)) throw new OptionError(key, value, rule.accepted, rule.detail?.(value, out));
   }
   return out;
+}
+
+function checkKernelFragment(fragment: string): string {
+  optionValue("kernel fragment", fragment, "text", KCONFIG_ACCEPTED);
+  if (fragment.length > MAX_KERNEL_FRAGMENT) throw new OptionError("kernel fragment", fragment, KCONFIG_ACCEPTED, "larger than 1 MiB");
+  const bad = kconfigBadLine(fragment);
+  if (bad) throw new OptionError("kernel fragment", bad.line, KCONFIG_ACCEPTED, `line ${bad.number}`);
+  return fragment;
 }
 
 /** Apply defaults and check every option; throws OptionError naming the bad value and the accepted ones. */
@@ -124,7 +177,7 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   let release: string;
   let bookDir: string;
   if (options.book !== undefined) {
-    if (typeof options.book !== "string" || options.book === "") throw new OptionError("book", options.book, "a directory holding book.json (see stages/README.md)");
+    if (typeof options.book !== "string" || options.book === "" || options.book.includes("\0")) throw new OptionError("book", options.book, "a directory holding book.json (see stages/README.md)");
     const book = loadBookDir(options.book);
     if (options.release !== undefined && options.release !== book.release) {
       throw new OptionError("release", options.release, [book.release], `the book in ${options.book} is release ${book.release}`);
@@ -160,17 +213,10 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   if (options.syntax === true) syntax = DEFAULT_SYNTAX;
   else if (typeof options.syntax === "string") syntax = checkImage("syntax", options.syntax);
 
-  const kernelFragment = options.kernelFragment ?? "";
-  for (const [i, line] of kernelFragment.split("\n").entries()) {
-    const l = line.trim();
-    if (l === "" || l.startsWith("#")) continue;
-    if (!/^CONFIG_[A-Z0-9_]+=(y|m|n|-?\d+|0x[0-9a-fA-F]+|"[^"]*")$/.test(l)) {
-      throw new OptionError("kernel fragment", l, "Kconfig lines such as CONFIG_FOO=y, CONFIG_BAR=\"text\", or # CONFIG_BAZ is not set", `line ${i + 1}`);
-    }
-  }
+  const kernelFragment = checkKernelFragment(options.kernelFragment ?? "");
 
   const until = options.until;
-  if (until !== undefined && !/^\d{1,2}\.\d{1,3}$/.test(until)) throw new OptionError("until", until, "a book section number such as 5.5 or 8.29");
+  if (until !== undefined && (typeof until !== "string" || !/^\d{1,2}\.\d{1,3}$/.test(until))) throw new OptionError("until", until, "a book section number such as 5.5 or 8.29");
 
   return {
     release,

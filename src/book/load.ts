@@ -1,23 +1,17 @@
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { lstatSync, readdirSync, existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { BookError, OptionError } from "../errors.js";
 import { packageRoot, stagesDir } from "../paths.js";
+import { dockerfileProblem } from "../text/dockerfile-value.js";
+import { excerpt } from "../text/terminal.js";
+import { readBookFile, realBookDir } from "./book-file.js";
+import { KCONFIG_ACCEPTED, kconfigBadLine } from "./kconfig.js";
+import { checkBookJson, checkSourcesJson } from "./schema.js";
 import { parseScript } from "./script.js";
 import type { Book, BookChapter, BookSection, Edition, EditionMark, EditionSection, SectionScript, SourceFile, StageName } from "./types.js";
 
-interface BookJson {
-  release: string;
-  tag: string;
-  title?: string;
-  shell?: string;
-  pages?: string;
-  chapters: { number: number; title: string; sections: { page: string; title: string; edition: EditionMark; text?: boolean; sbu?: unknown }[] }[];
-}
-interface SourcesJson {
-  files: SourceFile[];
-}
-
-const SCRIPT_NAME = /^(\d+\.\d+)-(.+)\.sh$/;
+/** A section script's name: its number and its page (as book.json spells pages); other files are strays. */
+const SCRIPT_NAME = /^(\d+\.\d+)-([a-z0-9][a-z0-9._+-]*)\.sh$/;
 const cache = new Map<string, Book>();
 
 /** The book releases under stages/ (directories named lfs-<release>). */
@@ -28,12 +22,23 @@ export function availableReleases(): string[] {
     .sort();
 }
 
-function readJson<T>(file: string): T {
+function readJson(realDir: string, file: string, shown: string): unknown {
+  const text = readBookFile(realDir, file, shown);
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
+    return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new BookError(relative(packageRoot(), file), "cannot read JSON", { cause: err });
+    throw new BookError(shown, `not valid JSON (${(err as Error).message})`, { cause: err });
   }
+}
+
+/** The kernel fragment of a book, "" when it has none (a dangling link is not "none": it is refused). */
+function readKernelConfig(realDir: string, file: string, shown: string): string {
+  try {
+    lstatSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
+  }
+  return readBookFile(realDir, file, shown);
 }
 
 /** Load a book release from stages/lfs-<release>/: section list, sources, scripts, kernel fragment. */
@@ -59,8 +64,13 @@ export function loadBookDir(bookDir: string): Book {
   if (!existsSync(join(dir, "book.json"))) throw new OptionError("book", bookDir, "a directory holding book.json, sources.json and chapterNN/ scripts (see stages/README.md)");
   const inside = !relative(packageRoot(), dir).startsWith("..");
   const root = inside ? packageRoot() : dirname(dir);
-  const bookJson = readJson<BookJson>(join(dir, "book.json"));
-  const sources = readJson<SourcesJson>(join(dir, "sources.json")).files;
+  // The book's directory is named in the Dockerfile's comments: one line, no control character.
+  const dirProblem = dockerfileProblem(relative(root, dir), "line");
+  if (dirProblem) throw new OptionError("book", bookDir, "a directory whose path holds no control character", dirProblem);
+  const realDir = realBookDir(dir);
+  const shown = (file: string) => relative(root, join(dir, file));
+  const bookJson = checkBookJson(shown("book.json"), readJson(realDir, join(dir, "book.json"), shown("book.json")));
+  const sources = checkSourcesJson(shown("sources.json"), readJson(realDir, join(dir, "sources.json"), shown("sources.json")));
 
   // Scripts, keyed by chapter and page.
   const scripts = new Map<string, SectionScript>();
@@ -78,7 +88,7 @@ export function loadBookDir(bookDir: string): Book {
       }
       const [, fileNumber = "", page = ""] = m;
       if (!fileNumber.startsWith(`${chapter}.`)) throw new BookError(path, `section number ${fileNumber} is not in chapter ${chapter}`);
-      const { header, body } = parseScript(path, readFileSync(join(root, path), "utf8"));
+      const { header, body } = parseScript(path, readBookFile(realDir, join(root, path), path));
       scripts.set(`${chapter}/${page}`, { path, fileNumber, header, body });
     }
   }
@@ -96,16 +106,18 @@ export function loadBookDir(bookDir: string): Book {
           if (f !== undefined && !known.has(f)) throw new BookError(script.path, `${f} is not a file of the book's sources (sources.json)`);
         }
       }
-      if (s.sbu !== undefined && !(typeof s.sbu === "number" && Number.isFinite(s.sbu) && s.sbu >= 0)) {
-        throw new BookError(dir, `book.json: section ${s.page}: "sbu" must be a number of SBU, 0 or more`);
-      }
-      const sbu = typeof s.sbu === "number" ? { sbu: s.sbu } : {};
+      const sbu = s.sbu !== undefined ? { sbu: s.sbu } : {};
       return { chapter: c.number, page: s.page, title: s.title, edition: s.edition, text: s.text === true, ...sbu, ...(script && { script }) };
     }),
   }));
   for (const s of scripts.values()) strays.push(s.path);
 
   const kernelFile = join(dir, "kernel.config");
+  const kernelConfig = readKernelConfig(realDir, kernelFile, shown("kernel.config"));
+  const kernelProblem = dockerfileProblem(kernelConfig, "text");
+  if (kernelProblem) throw new BookError(shown("kernel.config"), `${kernelProblem}; accepted: ${KCONFIG_ACCEPTED}`);
+  const badKconfig = kconfigBadLine(kernelConfig);
+  if (badKconfig) throw new BookError(shown("kernel.config"), `line ${badKconfig.number}: got ${excerpt(badKconfig.line)}; accepted: ${KCONFIG_ACCEPTED}`);
   const book: Book = {
     release: bookJson.release,
     tag: bookJson.tag,
@@ -116,7 +128,7 @@ export function loadBookDir(bookDir: string): Book {
     dir: relative(root, dir),
     chapters,
     sources,
-    kernelConfig: existsSync(kernelFile) ? readFileSync(kernelFile, "utf8") : "",
+    kernelConfig,
     strayScripts: strays,
   };
   checkNumbers(book);

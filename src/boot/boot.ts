@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LfsDockerError, OptionError } from "../errors.js";
 import { isArchName, type ArchName } from "../arch/profiles.js";
-import { ConsoleLog, MILESTONES, commandOutput, wrapCommand, type MilestoneEvent, type MilestoneName } from "./console.js";
-import { qemuCommand, uefiFirmware, type Accel, type Firmware, type Medium } from "./qemu.js";
+import { ConsoleLog, MILESTONES, commandOutput, markerToken, wrapCommand, type MilestoneEvent, type MilestoneName } from "./console.js";
+import { qemuCommand, uefiFirmware, type Accel, type Firmware, type Medium, type QemuOptions } from "./qemu.js";
+import { printable } from "../text/terminal.js";
 
 export interface BootOptions {
   /** The ISO image to boot. */
@@ -65,7 +66,7 @@ export class BootError extends LfsDockerError {
   readonly milestones: MilestoneEvent[];
   constructor(message: string, tail: string[], milestones: MilestoneEvent[], options?: { cause?: unknown }) {
     const reached = milestones.length ? milestones.map((m) => `${m.name} ${m.seconds.toFixed(1)} s`).join(", ") : "none";
-    super("E_BOOT", `${message}\nmilestones reached: ${reached}\nlast console lines:\n${tail.map((l) => `  | ${l}`).join("\n") || "  (the console printed nothing)"}`, options);
+    super("E_BOOT", `${message}\nmilestones reached: ${reached}\nlast console lines:\n${tail.map((l) => `  | ${printable(l)}`).join("\n") || "  (the console printed nothing)"}`, options);
     this.name = "BootError";
     this.consoleTail = tail;
     this.milestones = milestones;
@@ -82,13 +83,20 @@ function connectConsole(path: string): Promise<Socket> {
   });
 }
 
-/** Boot `options.iso` and return what was seen; throws BootError (with the console tail) otherwise. */
-export async function boot(options: BootOptions): Promise<BootResult> {
+/** Text typed at the guest's console: one line, no control character (a newline would type more). */
+function checkTyped(option: string, value: string, accepted: string, secret = false): void {
+  if (typeof value !== "string" || value === "" || value.length > 4096 || /[\x00-\x1f\x7f-\x9f]/.test(value)) {
+    throw new OptionError(option, secret ? "(hidden)" : value, accepted);
+  }
+}
+
+/** Check every option before anything is created; returns the QEMU options but the temporary paths. */
+async function checkBootOptions(options: BootOptions): Promise<Omit<QemuOptions, "consoleSocket"> & { timeout: number }> {
   const arch = options.arch ?? "x86_64";
   if (!isArchName(arch)) throw new OptionError("arch", arch, ["x86_64", "aarch64"]);
   const firmware = options.firmware ?? (arch === "x86_64" ? "bios" : "uefi");
   const timeout = options.timeout ?? 600;
-  if (!(timeout > 0)) throw new OptionError("timeout", timeout, "a number of seconds greater than 0");
+  if (typeof timeout !== "number" || !(timeout > 0 && timeout <= 86400)) throw new OptionError("timeout", timeout, "a number of seconds greater than 0, at most 86400");
   try {
     const s = await stat(options.iso);
     if (!s.isFile()) throw new Error("not a regular file");
@@ -97,9 +105,41 @@ export async function boot(options: BootOptions): Promise<BootResult> {
   }
   const commands = options.commands ?? [];
   if (commands.length && !options.login) throw new OptionError("run", commands[0], "commands need --login USER:PASSWORD");
-  const expect = options.expect ?? [...MILESTONES];
+  for (const c of commands) checkTyped("run", c, "a one-line shell command, without control characters");
+  if (options.login) {
+    checkTyped("login user", options.login.user, "a user name on one line");
+    checkTyped("login password", options.login.password, "a password on one line, without control characters", true);
+  }
+  const q = {
+    iso: options.iso,
+    arch,
+    firmware,
+    medium: options.medium ?? "cdrom",
+    memory: options.memory ?? 1024,
+    accel: options.accel ?? "auto",
+  } satisfies Partial<QemuOptions>;
+  // The whole command line, with stand-ins for the temporary files: every option and tool is checked
+  // (firmware, medium, memory, accel, QEMU and its firmware installed) before the folder is made.
+  qemuCommand({ ...q, consoleSocket: "/nonexistent/console.sock" });
+  return { ...q, timeout };
+}
 
+/** Boot `options.iso` and return what was seen; throws BootError (with the console tail) otherwise. */
+export async function boot(options: BootOptions): Promise<BootResult> {
+  const checked = await checkBootOptions(options);
   const work = await mkdtemp(join(tmpdir(), "lfs-docker-boot-"));
+  try {
+    return await bootIn(work, checked, options);
+  } finally {
+  }
+}
+
+/** The boot itself, its temporary files in `work` (removed by the caller, whatever happens). */
+async function bootIn(work: string, checked: Awaited<ReturnType<typeof checkBootOptions>>, options: BootOptions): Promise<BootResult> {
+  const { arch, firmware, timeout } = checked;
+  const commands = options.commands ?? [];
+  const expect = options.expect ?? [...MILESTONES];
+  const token = markerToken();
   const debugLog = join(work, "firmware.log");
   const consoleSocket = join(work, "console.sock");
   let uefiVars: string | undefined;
@@ -112,12 +152,12 @@ export async function boot(options: BootOptions): Promise<BootResult> {
   }
   await writeFile(debugLog, "");
   const q = qemuCommand({
-    iso: options.iso,
+    iso: checked.iso,
     arch,
     firmware,
-    medium: options.medium ?? "cdrom",
-    memory: options.memory ?? 1024,
-    accel: options.accel ?? "auto",
+    medium: checked.medium,
+    memory: checked.memory,
+    accel: checked.accel,
     ...(uefiVars && { uefiVars }),
     ...(arch === "x86_64" && { debugLog }),
     consoleSocket,
@@ -213,9 +253,9 @@ export async function boot(options: BootOptions): Promise<BootResult> {
         return /[#$] ?$/.test(log.openLine) ? true : undefined;
       });
       for (const [i, command] of commands.entries()) {
-        const w = wrapCommand(command, i + 1);
+        const w = wrapCommand(command, i + 1, token);
         type(`${w.line}\n`);
-        const r = await until(`the end of \`${command}\``, () => commandOutput(log.history, i + 1));
+        const r = await until(`the end of \`${command}\``, () => commandOutput(log.history, i + 1, token));
         results.push({ command, output: r.output, status: r.status, seconds: now() });
         if (r.status !== 0) fail(`\`${command}\` exited with status ${r.status}:\n${r.output.map((l) => `  ${l}`).join("\n")}`);
       }
@@ -239,6 +279,5 @@ export async function boot(options: BootOptions): Promise<BootResult> {
       await new Promise<void>((r) => (exited || spawnError ? r() : child.once("exit", () => r())));
       clearTimeout(t);
     }
-    await rm(work, { recursive: true, force: true });
   }
 }

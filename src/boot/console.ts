@@ -3,6 +3,8 @@
  * has no newline yet), and the boot milestones recognised in them. Pure: no process, no clock.
  */
 
+import { randomBytes } from "node:crypto";
+
 /** The steps of a boot, in the order they happen. */
 export const MILESTONES = ["firmware", "grub", "kernel", "initramfs", "system", "login"] as const;
 export type MilestoneName = (typeof MILESTONES)[number];
@@ -150,22 +152,30 @@ export class ConsoleLog {
   }
 }
 
+/** A fresh random token for one run's command markers: the guest cannot know it in advance. */
+export function markerToken(): string {
+  return randomBytes(12).toString("hex");
+}
+
 /**
  * A command line typed at the guest's shell that prints its output between two markers and its exit
- * status. The markers are written with arithmetic expansion so that the terminal's echo of the typed
- * line never matches them; only the shell's output does.
+ * status. The markers carry the run's random `token`, so no output the guest prints on its own (a
+ * file, a log, a crafted program) can end a command early or fake its status; and they are written
+ * with arithmetic expansion so that the terminal's echo of the typed line never matches them, only
+ * the shell's output does.
  */
-export function wrapCommand(command: string, index: number): { line: string; begin: string; end: RegExp } {
+export function wrapCommand(command: string, index: number, token: string): { line: string; begin: string; end: RegExp } {
+  if (!/^[0-9a-f]{16,64}$/.test(token)) throw new Error("a marker token is 16 to 64 hexadecimal digits");
   return {
-    line: `echo __LFS_BEGIN_$((${index}))__; ${command}; echo __LFS_END_$((${index}))__:$?`,
-    begin: `__LFS_BEGIN_${index}__`,
-    end: new RegExp(`^__LFS_END_${index}__:(\\d+)$`),
+    line: `echo __LFS_BEGIN_${token}_$((${index}))__; ${command}; echo __LFS_END_${token}_$((${index}))__:$?`,
+    begin: `__LFS_BEGIN_${token}_${index}__`,
+    end: new RegExp(`^__LFS_END_${token}_${index}__:(\\d+)$`),
   };
 }
 
 /** The output of a wrapped command in the console lines, when its end marker has arrived. */
-export function commandOutput(lines: readonly string[], index: number): { output: string[]; status: number } | undefined {
-  const { begin, end } = wrapCommand("", index);
+export function commandOutput(lines: readonly string[], index: number, token: string): { output: string[]; status: number } | undefined {
+  const { begin, end } = wrapCommand("", index, token);
   const b = lines.lastIndexOf(begin);
   if (b < 0) return undefined;
   for (let i = b + 1; i < lines.length; i++) {

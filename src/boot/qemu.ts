@@ -90,6 +90,15 @@ export interface QemuCommand {
   accel: string[];
 }
 
+/**
+ * A path as a value of a QEMU option (`-drive file=PATH,...`, `-chardev ...,path=PATH`): QEMU splits
+ * options at commas and reads a doubled comma as one, so a comma in the path is doubled; otherwise
+ * `x.iso,file=/etc/shadow` would name another file.
+ */
+export function qemuPath(path: string): string {
+  return path.replaceAll(",", ",,");
+}
+
 /** Find an executable on PATH. */
 export function which(program: string, path = process.env.PATH ?? ""): string | undefined {
   for (const dir of path.split(delimiter)) {
@@ -153,27 +162,27 @@ export function qemuCommand(o: QemuOptions, resolve: (program: string) => string
   const accel = o.accel === "auto" ? (kvmUsable(o.arch) ? ["kvm", "tcg"] : ["tcg"]) : [o.accel];
   // The console on a socket rather than QEMU's stdio: QEMU's stdio back end spins when stdin is the
   // socket pair Node gives a child process (seen as a boot forty times slower under TCG).
-  const serial = o.consoleSocket ? ["-chardev", `socket,id=console,path=${o.consoleSocket},server=on,wait=on`, "-serial", "chardev:console"] : ["-serial", "stdio"];
+  const serial = o.consoleSocket ? ["-chardev", `socket,id=console,path=${qemuPath(o.consoleSocket)},server=on,wait=on`, "-serial", "chardev:console"] : ["-serial", "stdio"];
   const args: string[] = ["-m", String(o.memory), "-display", "none", "-monitor", "none", ...serial, "-no-reboot", "-nic", "none"];
   for (const a of accel) args.push("-accel", a);
 
   if (o.arch === "x86_64") {
     args.push("-machine", "pc");
-    if (o.debugLog) args.push("-chardev", `file,id=fwlog,path=${o.debugLog}`, "-device", "isa-debugcon,iobase=0x402,chardev=fwlog");
-    if (o.medium === "cdrom") args.push("-drive", `file=${o.iso},format=raw,media=cdrom,readonly=on,if=ide,index=2`);
+    if (o.debugLog) args.push("-chardev", `file,id=fwlog,path=${qemuPath(o.debugLog)}`, "-device", "isa-debugcon,iobase=0x402,chardev=fwlog");
+    if (o.medium === "cdrom") args.push("-drive", `file=${qemuPath(o.iso)},format=raw,media=cdrom,readonly=on,if=ide,index=2`);
     // A hard disk, as a USB stick is: the hybrid image's MBR (BIOS) or GPT and ESP (UEFI) boot it.
     // snapshot=on: the guest's writes go to a temporary file, never into the ISO.
-    else args.push("-drive", `file=${o.iso},format=raw,media=disk,snapshot=on,if=ide,index=0`);
+    else args.push("-drive", `file=${qemuPath(o.iso)},format=raw,media=disk,snapshot=on,if=ide,index=0`);
   } else {
     args.push("-machine", "virt", "-cpu", "cortex-a57", "-device", "virtio-scsi-pci,id=scsi");
-    if (o.medium === "cdrom") args.push("-drive", `file=${o.iso},format=raw,media=cdrom,readonly=on,if=none,id=medium`, "-device", "scsi-cd,drive=medium");
-    else args.push("-drive", `file=${o.iso},format=raw,snapshot=on,if=none,id=medium`, "-device", "scsi-hd,drive=medium");
+    if (o.medium === "cdrom") args.push("-drive", `file=${qemuPath(o.iso)},format=raw,media=cdrom,readonly=on,if=none,id=medium`, "-device", "scsi-cd,drive=medium");
+    else args.push("-drive", `file=${qemuPath(o.iso)},format=raw,snapshot=on,if=none,id=medium`, "-device", "scsi-hd,drive=medium");
   }
 
   if (o.firmware === "uefi") {
     const fw = uefiFirmware(o.arch);
-    args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${fw.code}`);
-    if (o.uefiVars) args.push("-drive", `if=pflash,format=raw,unit=1,file=${o.uefiVars}`);
+    args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${qemuPath(fw.code)}`);
+    if (o.uefiVars) args.push("-drive", `if=pflash,format=raw,unit=1,file=${qemuPath(o.uefiVars)}`);
   }
   return { binary, args, accel };
 }

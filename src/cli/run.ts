@@ -1,6 +1,8 @@
 import yargs from "yargs";
 import { LfsDockerError, OptionError } from "../errors.js";
 import { version } from "../version.js";
+import { printable } from "../text/terminal.js";
+import { redactUrls } from "../text/redact.js";
 import { generateCommand } from "./commands/generate.js";
 import { listCommand } from "./commands/list.js";
 import { buildCommand, Interrupted } from "./commands/build.js";
@@ -73,7 +75,9 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
 
 function report(failure: unknown, io: Io): number {
   const { message, code } = describeError(failure);
-  io.stderr.write(`lfs-docker: ${message}\n`);
+  // Messages carry daemons' and servers' text: each line escaped, every URL's credentials redacted.
+  const shown = redactUrls(message).split("\n").map(printable).join("\n");
+  io.stderr.write(`lfs-docker: ${shown}\n`);
   if (code === 2 && !(failure instanceof OptionError)) io.stderr.write("Run `lfs-docker --help` for usage.\n");
   return code;
 }

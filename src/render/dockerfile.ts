@@ -5,13 +5,13 @@ import type { Book, EditionSection, SourceFile, StageName } from "../book/types.
 import { resolveOptions, type GenerateOptions, type ResolvedOptions } from "../options.js";
 import { compile, createEngine, loadTemplate, type TemplateEngine } from "./engine.js";
 import { version } from "../version.js";
+import { dockerfileProblem } from "../text/dockerfile-value.js";
 
 /** Where each stage mounts the book's sources: $LFS/sources on the host, /sources in the chroot. */
 const SOURCES_DIR: Record<StageName, string> = { host: "/mnt/lfs/sources", toolchain: "/sources", kernel: "/sources", system: "/sources" };
 const SOURCES_VAR: Record<StageName, string> = { host: "$LFS/sources", toolchain: "/sources", kernel: "/sources", system: "/sources" };
 /** Where the kernel stage installs what its sections build; the system stage copies it to /. */
 export const KERNEL_ROOT = "/lfs-kernel";
-const HEREDOC = "END_OF_SECTION";
 
 /** One RUN (or one explanatory comment) of the Dockerfile, ready for templates/partials/section.hbs. */
 export interface RenderedSection {
@@ -78,7 +78,9 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
   } catch (err) {
     throw new BookError(script.path, `cannot render: ${(err as Error).message}`, { cause: err });
   }
-  if (body.split("\n").includes(HEREDOC)) throw new BookError(script.path, `a line reads ${HEREDOC}, which ends the RUN's heredoc`);
+  // The rendered body goes into the RUN's heredoc: the one rule for values entering the Dockerfile.
+  const problem = dockerfileProblem(body, "text");
+  if (problem) throw new BookError(script.path, `as rendered, ${problem}`);
 
   const dir = SOURCES_DIR[s.stage];
   const files = [...(script.header.unpack ? [script.header.unpack] : []), ...script.header.uses];

@@ -13,7 +13,8 @@ import { OptionError } from "../errors.js";
 import { version } from "../version.js";
 import { errnoCode, fsError, SourcesError } from "./errors.js";
 import { createAgents, transfer, TransferError, type Agents, type TransferResult } from "./http.js";
-import { checkLock, lockPath, lockProblem, readLock, writeLock, type LockEntry, type SourceLock } from "./lock.js";
+import { addToLock, checkLock, lockPath, lockProblem, readLock, type LockEntry, type SourceLock } from "./lock.js";
+import { redactUrls } from "../text/redact.js";
 import { selectSources, type SourceSelection } from "./select.js";
 import type { FetchedFile, FetchEvent, FetchResult } from "./types.js";
 import { checkFileName, runPool, sleep } from "./util.js";
@@ -21,6 +22,12 @@ import { problemDetail, verifyFile } from "./verify.js";
 
 /** Parallel transfers when `jobs` is not given. */
 export const DEFAULT_JOBS = 4;
+
+/**
+ * Most bytes one file may have when the lock does not record its size: the largest file of the
+ * 12.3 book (linux-6.13.4.tar.xz, 147 MiB) with a margin of about 3.5 for a book of one's own.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 export interface FetchOptions extends SourceSelection {
   /** Directory to fill (created if missing). Files go in flat, under their book names. */
@@ -45,6 +52,8 @@ export interface FetchOptions extends SourceSelection {
   maxBackoffMs?: number;
   /** Give up an attempt when no byte arrives for this long (default 30 s). */
   timeoutMs?: number;
+  /** Most bytes a file may have when the lock does not record its size (default 512 MiB). */
+  maxFileBytes?: number;
   /** Abort the run: transfers stop, partial files stay as `FILE.part` for the next run to resume. */
   signal?: AbortSignal;
   /** Progress and outcome of each file (called synchronously; keep it quick). */
@@ -131,22 +140,30 @@ async function prepareDir(dir: string): Promise<void> {
   await rm(probe, { force: true });
 }
 
-/** The lock as the run grows it: entries are added as files are verified, each write atomic and in turn. */
+/**
+ * The lock as the run grows it: each entry is merged into the lock file under its guard (see
+ * `addToLock`), so runs sharing the directory keep each other's entries; the view here follows.
+ */
 class LockStore {
-  private readonly files: Record<string, LockEntry>;
+  private files: Record<string, LockEntry>;
   private chain: Promise<void> = Promise.resolve();
   constructor(
     private readonly dir: string,
     initial: SourceLock | undefined,
   ) {
-    this.files = { ...initial?.files };
+    this.files = Object.assign({} as Record<string, LockEntry>, initial?.files);
   }
   get lock(): SourceLock {
     return { lockVersion: 1, files: this.files };
   }
   add(name: string, entry: LockEntry): Promise<void> {
     this.files[name] = entry;
-    const write = this.chain.catch(() => undefined).then(() => writeLock(this.dir, { lockVersion: 1, files: { ...this.files } }));
+    const write = this.chain
+      .catch(() => undefined)
+      .then(async () => {
+        const merged = await addToLock(this.dir, { [name]: entry });
+        this.files = Object.assign({} as Record<string, LockEntry>, merged.files, this.files);
+      });
     this.chain = write;
     return write;
   }
@@ -177,6 +194,7 @@ interface Ctx {
   deadHosts: Map<string, Error>;
   emit: (e: FetchEvent) => void;
   userAgent: string;
+  maxFileBytes: number;
 }
 
 const MAX_ATTEMPTS_PER_ADDRESS = 100;
@@ -198,9 +216,12 @@ async function fromAddress(ctx: Ctx, f: SourceFile, url: string, path: string, p
     attempts++;
     let last = 0;
     try {
+      const locked = Object.hasOwn(ctx.store.lock.files, f.file) ? ctx.store.lock.files[f.file] : undefined;
       const r = await transfer({
         url,
         part,
+        // The size the lock records when it has the file, else the ceiling per file.
+        maxBytes: locked && locked.md5 === f.md5.toLowerCase() ? locked.size : ctx.maxFileBytes,
         agents: ctx.agents,
         timeoutMs: ctx.timeoutMs,
         userAgent: ctx.userAgent,
@@ -304,7 +325,7 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
     }
     const dead = ctx.deadHosts.get(origin);
     if (dead) {
-      const error = new Error(`skipped: ${origin} was unreachable earlier in this run (${dead.message})`, { cause: dead });
+      const error = new Error(`skipped: ${redactUrls(origin)} was unreachable earlier in this run (${dead.message})`, { cause: dead });
       failures.push({ url, error });
       ctx.emit({ type: "fallback", file: f, url, error });
       continue;
@@ -321,10 +342,11 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
     }
   }
   const lockRefusal = failures.some((x) => x.error instanceof Refused && x.error.lockRefusal);
-  const lines = failures.map((x) => `    ${x.url}: ${x.error.message}`).join("\n");
+  // Addresses in messages never show a password (a mirror's URL may carry one).
+  const lines = failures.map((x) => `    ${redactUrls(x.url)}: ${x.error.message}`).join("\n");
   const message =
     failures.length === 1
-      ? `cannot fetch ${f.file} from ${failures[0]!.url}: ${failures[0]!.error.message}`
+      ? `cannot fetch ${f.file} from ${redactUrls(failures[0]!.url)}: ${failures[0]!.error.message}`
       : `cannot fetch ${f.file}: all ${failures.length} addresses failed:\n${lines}`;
   const cause = failures.length === 1 ? failures[0]!.error : new AggregateError(failures.map((x) => x.error), "");
   throw new SourcesError(lockRefusal ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", message, { cause, file: f.file });
@@ -388,6 +410,7 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
     deadHosts: new Map(),
     emit,
     userAgent: `lfs-docker/${version}`,
+    maxFileBytes: checkInteger("maxFileBytes", options.maxFileBytes, 1, Number.MAX_SAFE_INTEGER, DEFAULT_MAX_FILE_BYTES),
   };
   emit({ type: "plan", dir, files });
 

@@ -1,5 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import { fileKind } from "../fs/safe-write.js";
 
 /** MD5 and SHA-256 of a file, and its size. */
 export interface Digests {
@@ -23,11 +25,33 @@ export class DigestPair {
   }
 }
 
-/** Feed the first `limit` bytes of a file (all of it when omitted) into `pair`. Rejects with the raw fs error. */
+/** A file that is not a regular one (a FIFO, a device, a directory): never read, it could hang or never end. */
+export class NotRegularFile extends Error {
+  /** EISDIR for a directory (as reading one would give), ENOTREGULAR for the others. */
+  readonly code: string;
+  constructor(readonly kind: string) {
+    super(`${kind}, not a regular file`);
+    this.name = "NotRegularFile";
+    this.code = kind === "a directory" ? "EISDIR" : "ENOTREGULAR";
+  }
+}
+
+/**
+ * Feed the first `limit` bytes of a file (all of it when omitted) into `pair`. Only a regular file is
+ * read (opened without blocking, then checked: a FIFO rejects with NotRegularFile at once). Rejects
+ * with the raw fs error otherwise.
+ */
 export async function hashInto(pair: DigestPair, path: string, limit?: number, signal?: AbortSignal): Promise<void> {
-  if (limit === 0) return;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(limit !== undefined && { end: limit - 1 }), ...(signal && { signal }) });
-  for await (const chunk of stream) pair.update(chunk as Buffer);
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const s = await fh.stat();
+    if (!s.isFile()) throw new NotRegularFile(fileKind(s));
+    if (limit === 0) return;
+    const stream = fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false, ...(limit !== undefined && { end: limit - 1 }), ...(signal && { signal }) });
+    for await (const chunk of stream) pair.update(chunk as Buffer);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** MD5, SHA-256 and size of a file. Rejects with the raw fs error (ENOENT when it is missing). */

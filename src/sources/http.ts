@@ -4,12 +4,16 @@
  */
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
-import { createWriteStream } from "node:fs";
-import { rm, stat, truncate } from "node:fs/promises";
-import { Transform } from "node:stream";
+import { constants } from "node:fs";
+import { lstat, open, rm, truncate, type FileHandle } from "node:fs/promises";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { errnoCode, fsError } from "./errors.js";
 import { DigestPair, hashInto, type Digests } from "./hash.js";
+import { fileKind } from "../fs/safe-write.js";
+import { printable } from "../text/terminal.js";
+import { redactUrls } from "../text/redact.js";
+import { SourcesError } from "./errors.js";
 
 /** A failed transfer of one address: whether to try the address again, and whether bytes arrived. */
 export class TransferError extends Error {
@@ -56,6 +60,11 @@ export interface TransferOptions {
   userAgent: string;
   signal: AbortSignal;
   maxRedirects?: number;
+  /**
+   * Most bytes the file may have: the transfer is refused as soon as the server announces more, or
+   * sends more (the size the lock records, or a ceiling per file).
+   */
+  maxBytes?: number;
   /** Called once the response headers are in: where the transfer starts and the whole size if known. */
   onStart?: (info: { url: string; offset: number; total: number | undefined; restarted: boolean }) => void;
   /** Called as bytes arrive: bytes of the file now in the temporary file, and the whole size if known. */
@@ -86,12 +95,12 @@ function request(url: string, headers: Record<string, string>, o: TransferOption
     try {
       u = new URL(url);
     } catch (err) {
-      reject(new TransferError(`not a valid URL: ${url}`, { retryable: false, cause: err }));
+      reject(new TransferError(`not a valid URL: ${printable(redactUrls(url))}`, { retryable: false, cause: err }));
       return;
     }
     const mod = u.protocol === "https:" ? https : u.protocol === "http:" ? http : undefined;
     if (!mod) {
-      reject(new TransferError(`unsupported protocol ${u.protocol} (http and https are)`, { retryable: false }));
+      reject(new TransferError(`unsupported protocol ${printable(u.protocol)} (http and https are)`, { retryable: false }));
       return;
     }
     const agent = u.protocol === "https:" ? o.agents.https : o.agents.http;
@@ -119,7 +128,7 @@ function request(url: string, headers: Record<string, string>, o: TransferOption
         try {
           next = new URL(location, u).href;
         } catch (err) {
-          reject(new TransferError(`redirected to an invalid address ${JSON.stringify(location)}`, { retryable: false, status, cause: err }));
+          reject(new TransferError(`redirected to an invalid address ${printable(JSON.stringify(redactUrls(location.slice(0, 200))))}`, { retryable: false, status, cause: err }));
           return;
         }
         resolve(request(next, headers, o, redirectsLeft - 1));
@@ -145,14 +154,52 @@ function contentLength(res: IncomingMessage): number | undefined {
   return Number(v);
 }
 
+/** Bytes already in the temporary file; it must be a regular file (a link or a FIFO planted there is refused). */
 async function partSize(part: string): Promise<number> {
   try {
-    const s = await stat(part);
-    return s.isFile() ? s.size : 0;
+    const s = await lstat(part);
+    if (!s.isFile()) throw new SourcesError("E_SOURCES_IO", `${part} is ${fileKind(s)}, not a regular file: refused (delete it)`, { file: part });
+    return s.size;
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return 0;
     throw fsError(err, part, "read");
   }
+}
+
+/**
+ * The temporary file opened for writing without following a link (O_NOFOLLOW) nor blocking on a FIFO
+ * (O_NONBLOCK), and checked to be a regular file: created when new, truncated when restarting.
+ */
+async function openPart(part: string, resume: boolean): Promise<FileHandle> {
+  const flags = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | (resume ? 0 : constants.O_CREAT | constants.O_TRUNC);
+  let fh: FileHandle;
+  try {
+    fh = await open(part, flags, 0o644);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === "ELOOP" || code === "ENXIO") throw new SourcesError("E_SOURCES_IO", `${part} is ${code === "ELOOP" ? "a symbolic link" : "a FIFO"}, not a regular file: refused (delete it)`, { cause: err, file: part });
+    throw fsError(err, part, "write");
+  }
+  const s = await fh.stat();
+  if (!s.isFile()) {
+    await fh.close();
+    throw new SourcesError("E_SOURCES_IO", `${part} is ${fileKind(s)}, not a regular file: refused (delete it)`, { file: part });
+  }
+  return fh;
+}
+
+/** Write all of `chunk` at `position` (a write may take only part of it). */
+async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < chunk.length; ) {
+    const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** A body bigger than the bound: the transfer stops at once (the caller deletes the temporary file). */
+function tooBig(limit: number, announced?: number): TransferError {
+  const what = announced === undefined ? `more than ${limit} bytes arrived` : `the server announces ${announced} bytes`;
+  return new TransferError(`${what}, more than the ${limit} this file may have: refused`, { retryable: false });
 }
 
 async function resetPart(part: string): Promise<void> {
@@ -219,26 +266,70 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
   } else {
     res.resume();
     const retryable = status >= 500 || status === 408 || status === 429;
-    throw new TransferError(`HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ""}`, { retryable, status });
+    // The reason phrase is the server's text: escaped and short, never raw on the terminal.
+    const reason = res.statusMessage ? ` ${printable(res.statusMessage.slice(0, 100))}` : "";
+    throw new TransferError(`HTTP ${status}${reason}`, { retryable, status });
+  }
+  const limit = o.maxBytes ?? Number.POSITIVE_INFINITY;
+  if (total !== undefined && total > limit) {
+    res.destroy();
+    await rm(o.part, { force: true });
+    throw tooBig(limit, total);
   }
 
   o.onStart?.({ url, offset: writeFrom, total, restarted });
   let received = writeFrom;
   const onData = o.onData;
-  const hasher = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      pair.update(chunk);
-      received += chunk.length;
-      onData?.(received, total);
-      callback(null, chunk);
+  // Whichever bound is known: the announced size, else the file's own bound.
+  const bound = Math.min(total ?? limit, limit);
+  let overflow: TransferError | undefined;
+  let fsFailure: unknown;
+  let fh: FileHandle;
+  try {
+    fh = await openPart(o.part, writeFrom > 0);
+  } catch (err) {
+    res.destroy();
+    throw err;
+  }
+  // Bytes are hashed and counted once they are in the file: what a retry resumes from is exactly
+  // what was counted (bytes still in a stream's buffer when the connection drops are not).
+  let position = writeFrom;
+  const out = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, callback) {
+      if (received + chunk.length > bound) {
+        overflow = tooBig(bound);
+        callback(overflow);
+        return;
+      }
+      writeAll(fh, chunk, position).then(
+        () => {
+          position += chunk.length;
+          pair.update(chunk);
+          received += chunk.length;
+          onData?.(received, total);
+          callback();
+        },
+        (err: unknown) => {
+          fsFailure ??= err;
+          callback(err as Error);
+        },
+      );
+    },
+    destroy(err, callback) {
+      fh.close().then(
+        () => callback(err),
+        () => callback(err),
+      );
     },
   });
-  let fsFailure: unknown;
-  const out = createWriteStream(o.part, { flags: writeFrom > 0 ? "r+" : "w", start: writeFrom, highWaterMark: 1 << 20 });
-  out.on("error", (err) => (fsFailure ??= err));
   try {
-    await pipeline(res, hasher, out, { signal: o.signal });
+    await pipeline(res, out, { signal: o.signal });
   } catch (err) {
+    if (overflow !== undefined) {
+      await rm(o.part, { force: true });
+      throw overflow;
+    }
     if (fsFailure !== undefined) throw fsError(fsFailure, o.part, "write");
     if (o.signal.aborted) throw o.signal.reason;
     const why = timedOut() ? silence(o.timeoutMs) : err instanceof TransferError ? err.message : `connection lost (${(err as Error).message})`;

@@ -8,7 +8,7 @@ export { verifySources, assertSourcesVerified, formatVerifyFailures } from "./ve
 export type { VerifyOptions } from "./verify.js";
 export { selectSources } from "./select.js";
 export type { SourceSelection } from "./select.js";
-export { readLock, writeLock, parseLock, formatLock, lockPath, checkLock, emptyLock, LOCK_FILE } from "./lock.js";
+export { readLock, writeLock, addToLock, parseLock, formatLock, lockPath, checkLock, emptyLock, LOCK_FILE, RESERVED_NAMES } from "./lock.js";
 export type { SourceLock, LockEntry, LockCheck } from "./lock.js";
 export { hashFile } from "./hash.js";
 export type { Digests } from "./hash.js";

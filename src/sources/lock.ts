@@ -3,13 +3,22 @@
  * downloaded and matches the book's MD5, its SHA-256 is written here, and every later fetch or verify
  * refuses a file that matches the MD5 but not this SHA-256 (trust on first use: MD5 alone can be forged).
  */
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileSafeAsync } from "../fs/safe-write.js";
+import { excerpt } from "../text/terminal.js";
 import { errnoCode, fsError, SourcesError } from "./errors.js";
+import { withDirLock } from "./dir-lock.js";
 
 /** Name of the lock file inside a sources directory. */
 export const LOCK_FILE = "lfs-docker-sources.lock.json";
+
+/**
+ * Names no source file may have and no lock entry may use: the lock's own file, its guard, and the
+ * names that reach an object's prototype in JavaScript.
+ */
+export const RESERVED_NAMES: readonly string[] = [LOCK_FILE, `${LOCK_FILE}.guard`, "__proto__", "constructor", "prototype"];
+export const isReservedName = (name: string): boolean => RESERVED_NAMES.includes(name);
 
 /** What the lock records of one file. */
 export interface LockEntry {
@@ -38,7 +47,7 @@ export function lockPath(dir: string): string {
 
 /** An empty lock. */
 export function emptyLock(): SourceLock {
-  return { lockVersion: 1, files: {} };
+  return { lockVersion: 1, files: {} as Record<string, LockEntry> };
 }
 
 const HEX = (n: number) => new RegExp(`^[0-9a-f]{${n}}$`);
@@ -77,8 +86,9 @@ export function parseLock(text: string, where = LOCK_FILE): SourceLock {
   if (typeof obj !== "object" || obj === null) throw bad("not a JSON object");
   if (obj.lockVersion !== 1) throw bad(`lockVersion is ${JSON.stringify(obj.lockVersion)}, expected 1`);
   if (typeof obj.files !== "object" || obj.files === null || Array.isArray(obj.files)) throw bad(`"files" is not an object`);
-  const files: Record<string, LockEntry> = {};
+  const files: Record<string, LockEntry> = {} as Record<string, LockEntry>;
   for (const [name, value] of Object.entries(obj.files as Record<string, unknown>)) {
+    if (isReservedName(name)) throw bad(`entry ${excerpt(name)} uses a reserved name`);
     const e = value as { md5?: unknown; sha256?: unknown; size?: unknown } | null;
     if (typeof e !== "object" || e === null) throw bad(`entry ${JSON.stringify(name)} is not an object`);
     const md5 = typeof e.md5 === "string" ? e.md5.toLowerCase() : "";
@@ -93,7 +103,7 @@ export function parseLock(text: string, where = LOCK_FILE): SourceLock {
 
 /** The text of a lock file: entries sorted by name, so the same files give the same bytes. */
 export function formatLock(lock: SourceLock): string {
-  const files: Record<string, LockEntry> = {};
+  const files: Record<string, LockEntry> = {} as Record<string, LockEntry>;
   for (const name of Object.keys(lock.files).sort()) {
     const e = lock.files[name]!;
     files[name] = { md5: e.md5, sha256: e.sha256, size: e.size };
@@ -102,19 +112,36 @@ export function formatLock(lock: SourceLock): string {
 }
 
 /**
- * Write the lock of a sources directory atomically (a temporary file renamed over the old one), so a
- * crash or a full disk never leaves a truncated lock.
+ * Write the lock of a sources directory atomically (a new temporary file, never through a link,
+ * renamed over the old one), so a crash or a full disk never leaves a truncated lock.
  */
 export async function writeLock(dir: string, lock: SourceLock): Promise<void> {
   const path = lockPath(dir);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(tmp, formatLock(lock), { flag: "wx" });
-    await rename(tmp, path);
+    await writeFileSafeAsync(path, formatLock(lock));
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw fsError(err, path, "write");
   }
+}
+
+/**
+ * Add entries to the lock of a sources directory and resolve with the lock as written: under the
+ * directory's guard, the lock is read again, the entries merged in, and written; so fetches running
+ * at once into one directory (in one process or several) keep every entry. An entry already in the
+ * lock for the same name is kept (the first verified file wins), as a later check would refuse the
+ * other anyway.
+ */
+export async function addToLock(dir: string, entries: Readonly<Record<string, LockEntry>>): Promise<SourceLock> {
+  for (const name of Object.keys(entries)) {
+    if (isReservedName(name)) throw new SourcesError("E_SOURCES_NAME", `${excerpt(name)} is a reserved name and cannot be a lock entry`, { file: name });
+  }
+  return withDirLock(lockPath(dir), async () => {
+    const current = (await readLock(dir)) ?? emptyLock();
+    const files: Record<string, LockEntry> = Object.assign({} as Record<string, LockEntry>, entries, current.files);
+    const merged: SourceLock = { lockVersion: 1, files };
+    await writeLock(dir, merged);
+    return merged;
+  });
 }
 
 /** How a file's digests compare with its lock entry. */
@@ -130,7 +157,7 @@ export type LockCheck =
 
 /** Compare a file's digests with the lock (`bookMd5` is the MD5 the book gives, which the file already matched). */
 export function checkLock(lock: SourceLock | undefined, file: string, bookMd5: string, sha256: string): LockCheck {
-  const entry = lock?.files[file];
+  const entry = lock && Object.hasOwn(lock.files, file) ? lock.files[file] : undefined;
   if (!entry) return { state: "absent" };
   if (entry.md5 !== bookMd5.toLowerCase()) return { state: "md5-conflict", lockedMd5: entry.md5 };
   if (entry.sha256 !== sha256.toLowerCase()) return { state: "sha256-mismatch", expected: entry.sha256 };

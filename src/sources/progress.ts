@@ -3,6 +3,8 @@
  * one for the whole run, redrawn in place; elsewhere (logs, pipes), one line per finished file and a
  * line per retry or fallback.
  */
+import { printable } from "../text/terminal.js";
+import { redactUrls } from "../text/redact.js";
 import type { FetchEvent } from "./types.js";
 import { formatBytes } from "./util.js";
 
@@ -111,7 +113,9 @@ export function createFetchProgress(out: ProgressOutput, options: FetchProgressO
     drawn = lines.length;
   };
   /** A line that stays (above the live view on a terminal). */
-  const say = (line: string) => {
+  const say = (raw: string) => {
+    // Addresses and server text reach this line: no password, no raw control character.
+    const line = printable(redactUrls(raw));
     if (tty) {
       erase();
       out.write(fit(line) + "\n");

@@ -1,12 +1,20 @@
 import { basename } from "node:path";
 import type { SourceFile } from "../book/types.js";
 import { SourcesError } from "./errors.js";
+import { isReservedName } from "./lock.js";
+import { excerpt } from "../text/terminal.js";
 
-/** Refuse a book file name that is not a plain name (it would write outside the directory). */
+/**
+ * Refuse a book file name that is not a plain name (it would write outside the directory), has a
+ * control character, or is reserved (the lock's own name, names of an object's prototype).
+ */
 export function checkFileName(f: SourceFile): void {
   const name = f.file;
-  if (typeof name !== "string" || name === "" || name === "." || name === ".." || basename(name) !== name || name.includes("\\") || name.includes("\0")) {
-    throw new SourcesError("E_SOURCES_NAME", `the book's file name ${JSON.stringify(name)} (${f.name}) is not a plain file name`, { file: String(name) });
+  if (typeof name !== "string" || name === "" || name === "." || name === ".." || basename(name) !== name || name.includes("\\") || /[\x00-\x1f\x7f-\x9f]/.test(name)) {
+    throw new SourcesError("E_SOURCES_NAME", `the book's file name ${excerpt(String(name))} (${excerpt(String(f.name))}) is not a plain file name`, { file: String(name) });
+  }
+  if (isReservedName(name) || name.endsWith(".part") || name.endsWith(".guard")) {
+    throw new SourcesError("E_SOURCES_NAME", `the book's file name ${excerpt(name)} is reserved (the lock's own files, temporary names, JavaScript's __proto__, constructor, prototype)`, { file: name });
   }
 }
 

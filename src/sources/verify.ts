@@ -27,7 +27,7 @@ export async function verifyFile(path: string, source: SourceFile, lock: SourceL
     if (signal?.aborted) throw signal.reason;
     const code = errnoCode(err);
     if (code === "ENOENT") return { ...base, status: "missing", locked: false, problem: `${source.file} is missing` };
-    const why = code === "EISDIR" ? "it is a directory, not a file" : (err as Error).message;
+    const why = code === "EISDIR" ? "it is a directory, not a file" : code === "ENOTREGULAR" ? `it is ${(err as Error).message}` : (err as Error).message;
     return { ...base, status: "unreadable", locked: false, problem: `${source.file} cannot be read: ${why}` };
   }
   const digests = { size: d.size, md5: d.md5, sha256: d.sha256 };

@@ -62,20 +62,21 @@ describe("console log", () => {
 });
 
 describe("commands on the guest's shell", () => {
+  const token = "0123456789abcdef01234567";
   it("wraps a command so that the typed line's echo never matches its markers", () => {
-    const w = wrapCommand("cat /etc/os-release", 2);
-    assert.equal(w.line, "echo __LFS_BEGIN_$((2))__; cat /etc/os-release; echo __LFS_END_$((2))__:$?");
+    const w = wrapCommand("cat /etc/os-release", 2, token);
+    assert.equal(w.line, `echo __LFS_BEGIN_${token}_$((2))__; cat /etc/os-release; echo __LFS_END_${token}_$((2))__:$?`);
     assert.ok(!w.line.includes(w.begin));
     assert.ok(!w.end.test(w.line));
   });
 
   it("extracts the output and the status once the end marker arrived", () => {
-    const w = wrapCommand("uname -r", 1);
-    const lines = [`root@lfs:~# ${w.line}`, "__LFS_BEGIN_1__", "6.12.107"];
-    assert.equal(commandOutput(lines, 1), undefined);
-    lines.push("__LFS_END_1__:0", "root@lfs:~# ");
-    assert.deepEqual(commandOutput(lines, 1), { output: ["6.12.107"], status: 0 });
-    assert.deepEqual(commandOutput(["__LFS_BEGIN_3__", "sh: nope: not found", "__LFS_END_3__:127"], 3), { output: ["sh: nope: not found"], status: 127 });
+    const w = wrapCommand("uname -r", 1, token);
+    const lines = [`root@lfs:~# ${w.line}`, `__LFS_BEGIN_${token}_1__`, "6.12.107"];
+    assert.equal(commandOutput(lines, 1, token), undefined);
+    lines.push(`__LFS_END_${token}_1__:0`, "root@lfs:~# ");
+    assert.deepEqual(commandOutput(lines, 1, token), { output: ["6.12.107"], status: 0 });
+    assert.deepEqual(commandOutput([`__LFS_BEGIN_${token}_3__`, "sh: nope: not found", `__LFS_END_${token}_3__:127`], 3, token), { output: ["sh: nope: not found"], status: 127 });
   });
 
   it("parses --login USER:PASSWORD, colons allowed in the password", () => {

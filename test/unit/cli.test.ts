@@ -62,7 +62,7 @@ test("an output that cannot be written is a clear error, even for root", () => {
   const dir = mkdtempSync(join(tmpdir(), "lfs-docker-cli-"));
   const isDir = cli("generate", "-o", dir);
   assert.equal(isDir.code, 2);
-  assert.match(isDir.stderr, /invalid --output ".*" \(EISDIR\); accepted: a writable file path/);
+  assert.match(isDir.stderr, /invalid --output ".*" \(a directory, not a regular file\); accepted: a writable regular file path/);
   // /proc takes no new files, whoever asks.
   const proc = cli("generate", "-o", "/proc/lfs-docker-Dockerfile");
   assert.equal(proc.code, 2);
@@ -74,7 +74,7 @@ test("an output in a missing directory is a clear error", () => {
   const dir = mkdtempSync(join(tmpdir(), "lfs-docker-cli-"));
   const r = cli("generate", "-o", join(dir, "no", "such", "Dockerfile"));
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /invalid --output ".*no\/such\/Dockerfile" \(ENOENT\); accepted: a writable file path/);
+  assert.match(r.stderr, /invalid --output ".*no\/such\/Dockerfile" \(ENOENT\); accepted: a writable regular file path/);
   assert.equal(existsSync(join(dir, "no")), false);
 });
 
@@ -95,4 +95,13 @@ test("--help works for the program and each command", () => {
     assert.equal(r.code, 0, args.join(" "));
     assert.match(r.stdout, /lfs-docker/);
   }
+});
+
+test("an error message from a daemon or a server reaches the terminal escaped, credentials redacted", async () => {
+  const { run } = await import("../../src/cli/run.js");
+  let err = "";
+  const io = { stdout: { write: () => true }, stderr: { write: (t: string) => ((err += t), true) } } as never;
+  const code = await run(["sources", "fetch", "--mirror", "ftp://alice:s3cr3t@x\x1b[2J/"], io);
+  assert.equal(code, 2);
+  assert.doesNotMatch(err, /s3cr3t|\x1b/);
 });

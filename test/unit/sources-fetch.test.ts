@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { OptionError } from "../../src/errors.js";
 import { fetchSources, type FetchOptions } from "../../src/sources/fetch.js";
 import { LOCK_FILE, readLock, writeLock } from "../../src/sources/lock.js";
-import { SourcesError } from "../../src/sources/errors.js";
+import { fsError, SourcesError } from "../../src/sources/errors.js";
 import { selectSources } from "../../src/sources/select.js";
 import type { FetchEvent } from "../../src/sources/types.js";
 import { closedPort, fixtureSources, sha256, startMirror, type Mirror } from "../helpers/http-mirror.js";
@@ -343,18 +343,26 @@ test("a directory where a file should be fails that file only; the others are fe
   });
 });
 
-test("a full disk (ENOSPC) stops the run with an error naming the file; nothing is left looking complete", async () => {
+test("a full disk (ENOSPC) is an error naming the file and saying what to do", () => {
+  // A test cannot fill a disk: the errno is mapped as the write of a .part would meet it. (This
+  // test used to plant FILE.part as a link to /dev/full; a planted link is now refused, below.)
+  const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  const err = fsError(enospc, "/srv/sources/pkg0-1.0.tar.xz.part", "write");
+  assert.equal(err.code, "E_SOURCES_NOSPACE");
+  assert.match(err.message, /cannot write \/srv\/sources\/pkg0-1\.0\.tar\.xz\.part: no space left on the device \(ENOSPC\)/);
+  assert.equal(err.cause, enospc);
+});
+
+test("a link planted as FILE.part (to /dev/full) is refused, not written through; the run stops before any request", async () => {
   const { files, sources } = fixtureSources(1, "http://book.invalid");
   const server = await startMirror(files);
   const src = sources.map((s) => ({ ...s, url: `${server.url}/${s.file}` }));
   await withMirrors([server], async () => {
-    const dir = tmp("enospc");
-    // Writes to /dev/full fail with ENOSPC: the temporary file is made to point there.
+    const dir = tmp("planted");
     symlinkSync("/dev/full", join(dir, `${src[0]!.file}.part`));
-    const err = await rejectsWith(fetchSources({ ...FAST, dir, files: src }), "E_SOURCES_NOSPACE", /cannot write .*pkg0-1\.0\.tar\.xz\.part: no space left on the device \(ENOSPC\)/);
-    assert.equal((err.cause as NodeJS.ErrnoException).code, "ENOSPC");
+    await rejectsWith(fetchSources({ ...FAST, dir, files: src }), "E_SOURCES_IO", /pkg0-1\.0\.tar\.xz\.part is a symbolic link, not a regular file: refused \(delete it\)/);
     assert.ok(!existsSync(join(dir, src[0]!.file)), "no file under its final name");
-    assert.equal(server.requests.length, 1, "not retried: a file-system error stops the run");
+    assert.equal(server.requests.length, 0, "nothing requested");
   });
 });
 

@@ -4,6 +4,10 @@ import { ACCELS, FIRMWARES, MEDIA, type Accel, type Firmware, type Medium } from
 import { OptionError } from "../../errors.js";
 import { Interrupted } from "./build.js";
 import type { Io } from "../run.js";
+import { printable } from "../../text/terminal.js";
+
+/** Guest output for the terminal: lines kept, every control character escaped. */
+const guestText = (t: string): string => t.replace(/\r\n/g, "\n").split("\n").map(printable).join("\n");
 
 interface BootArgs {
   iso: string;
@@ -22,7 +26,8 @@ interface BootArgs {
 /** `user:password` (the password may contain colons). */
 export function parseLogin(value: string): { user: string; password: string } {
   const i = value.indexOf(":");
-  if (i <= 0) throw new OptionError("--login", value, "USER:PASSWORD, e.g. root:lfs");
+  // The value holds a password: the message shows the user name only.
+  if (i <= 0) throw new OptionError("--login", i < 0 ? "(no colon)" : "(no user)", "USER:PASSWORD, e.g. root:lfs");
   return { user: value.slice(0, i), password: value.slice(i + 1) };
 }
 
@@ -66,9 +71,9 @@ export function bootCommand(io: Io): CommandModule<object, BootArgs> {
           ...(login && { login }),
           ...(args.run && { commands: args.run }),
           signal: controller.signal,
-          ...(args.console && { onConsole: (t: string) => io.stderr.write(t) }),
+          ...(args.console && { onConsole: (t: string) => io.stderr.write(guestText(t)) }),
           onMilestone: (m) => {
-            if (!args.json) io.stderr.write(`${m.seconds.toFixed(1).padStart(7)} s  ${m.name.padEnd(9)}  ${m.line}\n`);
+            if (!args.json) io.stderr.write(`${m.seconds.toFixed(1).padStart(7)} s  ${m.name.padEnd(9)}  ${printable(m.line)}\n`);
           },
         });
         if (args.json) {
@@ -76,7 +81,7 @@ export function bootCommand(io: Io): CommandModule<object, BootArgs> {
           return;
         }
         for (const c of result.commands) {
-          io.stdout.write(`$ ${c.command}\n${c.output.map((l) => l + "\n").join("")}`);
+          io.stdout.write(`$ ${c.command}\n${c.output.map((l) => printable(l) + "\n").join("")}`);
         }
         io.stderr.write(`boot ok: login prompt after ${result.toLogin?.toFixed(1) ?? "?"} s (${result.accel.join(", ")})\n`);
       } catch (err) {

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync, unlinkSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { OptionError } from "../../errors.js";
+import { readBounded, ReadRefused } from "../../fs/bounded-read.js";
+import { checkReplaceable, writeFileSafe, WriteRefused } from "../../fs/safe-write.js";
 import { generate } from "../../render/dockerfile.js";
 import type { Io } from "../run.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
@@ -11,32 +11,38 @@ interface GenerateArgs extends BookArgs {
   force: boolean;
 }
 
+const ACCEPTED = "a writable regular file path, or - for standard output";
+
+/** The bytes of the existing output file, or undefined when it is larger than `limit` (so it differs). */
+function currentText(file: string, limit: number): string | undefined {
+  try {
+    return readBounded(file, { maxBytes: limit, noFollow: true }).toString("utf8");
+  } catch (err) {
+    if (err instanceof ReadRefused && err.code === "TOO_BIG") return undefined;
+    throw new OptionError("--output", file, ACCEPTED, (err as Error).message);
+  }
+}
+
 /**
- * Write `text` to `file` atomically (temporary file + rename), refusing to replace a different
- * existing file unless forced.
+ * Write `text` to `file` atomically (a new temporary file, never through a link, renamed into place),
+ * refusing to replace a different existing file unless forced, and anything but a regular file
+ * (a link, a device, a FIFO, a directory) even when forced.
  */
 export function writeOutput(file: string, text: string, force: boolean): void {
-  if (existsSync(file)) {
-    let current: string | undefined;
-    try {
-      current = readFileSync(file, "utf8");
-    } catch (err) {
-      throw new OptionError("--output", file, "a writable file path, or - for standard output", (err as NodeJS.ErrnoException).code);
-    }
-    if (current === text) return;
+  let exists: boolean;
+  try {
+    exists = checkReplaceable(file);
+  } catch (err) {
+    throw new OptionError("--output", file, ACCEPTED, err instanceof WriteRefused ? err.reason : String(err));
+  }
+  if (exists) {
+    if (currentText(file, Buffer.byteLength(text)) === text) return;
     if (!force) throw new OptionError("--output", file, "a new file, the same content, or --force to replace it", "the file exists and differs");
   }
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, text, { flag: "wx" });
-    renameSync(tmp, file);
+    writeFileSafe(file, text);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* the temporary file was never made */
-    }
-    throw new OptionError("--output", file, "a writable file path, or - for standard output", (err as NodeJS.ErrnoException).code);
+    throw new OptionError("--output", file, ACCEPTED, err instanceof WriteRefused ? err.reason : String(err));
   }
 }
 

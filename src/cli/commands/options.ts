@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readBoundedText } from "../../fs/bounded-read.js";
 import type { Argv } from "yargs";
 import { allArchProfiles } from "../../arch/profiles.js";
 import { EDITIONS } from "../../book/types.js";
-import { DEFAULT_CONFIG, DEFAULT_HOST_IMAGE, DEFAULT_ISO_IMAGE, type GenerateOptions, type SystemConfig } from "../../options.js";
+import { DEFAULT_CONFIG, DEFAULT_HOST_IMAGE, DEFAULT_ISO_IMAGE, MAX_KERNEL_FRAGMENT, type GenerateOptions, type SystemConfig } from "../../options.js";
 import { OptionError } from "../../errors.js";
 
 /** The options shared by every command that renders a Dockerfile (generate, build, ...). */
@@ -62,9 +62,10 @@ export function toGenerateOptions(a: BookArgs): GenerateOptions {
   let kernelFragment: string | undefined;
   if (a["kernel-fragment"] !== undefined) {
     try {
-      kernelFragment = readFileSync(a["kernel-fragment"], "utf8");
+      // A regular file of bounded size: /dev/zero or a FIFO would exhaust memory or hang.
+      kernelFragment = readBoundedText(a["kernel-fragment"], { maxBytes: MAX_KERNEL_FRAGMENT });
     } catch (err) {
-      throw new OptionError("--kernel-fragment", a["kernel-fragment"], "a readable file of Kconfig lines", (err as NodeJS.ErrnoException).code);
+      throw new OptionError("--kernel-fragment", a["kernel-fragment"], "a readable regular file of Kconfig lines, at most 1 MiB", (err as Error).message);
     }
   }
   const config: SystemConfig = {
