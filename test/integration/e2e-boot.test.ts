@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { boot, BootError, build, generate, type BootResult, type GenerateOptions } from "../../src/index.js";
+import { boot, BootError, build, generate, type BootResult, type GenerateOptions, type SectionEvent } from "../../src/index.js";
 import { dockerfileSteps } from "../../src/report/build-report.js";
 import { run as cli } from "../../src/cli/run.js";
 import { requireEngine, requireImage, run, TEST_HOST_IMAGE, TEST_ISO_IMAGE } from "../helpers/engine.js";
@@ -76,14 +76,32 @@ function readBytes(file: string, offset: number, length: number): Buffer {
   }
 }
 
+// The time left (the book's SBU figures times the rate measured on the first SBU-bearing section
+// built) against the real time the build went on after it: printed for the log, and, when a section
+// with an SBU figure was built rather than cached, the estimate must exist from then on.
+function timeLeftAgainstRealTime(events: SectionEvent[], ended: number): void {
+  const built = events.filter((e) => e.type === "section-built");
+  const first = built.find((e) => e.timeLeft.totalSeconds !== null);
+  for (const e of built) console.log(`# ${e.section ?? e.title} built in ${e.seconds?.toFixed(1)} s; time left then: ${e.timeLeft.totalSeconds === null ? "unknown" : `${e.timeLeft.totalSeconds.toFixed(0)} s`}`);
+  if (first?.timeLeft.totalSeconds != null) {
+    const real = (ended - (first as SectionEvent & { at: number }).at) / 1000;
+    console.log(`# estimate after ${first.section}: ${first.timeLeft.totalSeconds.toFixed(0)} s left, real ${real.toFixed(0)} s (error ${(((first.timeLeft.totalSeconds - real) / real) * 100).toFixed(0)} %)`);
+  }
+  const withSbu = built.filter((e) => e.section === "5.1" || e.section === "10.1");
+  if (withSbu.length > 0) assert.ok(first !== undefined, `a time left was estimated once ${withSbu[0]!.section} was built`);
+}
+
 test("the test book builds through the driver into an ISO", { timeout: BUILD_MINUTES * 60_000 }, async () => {
   const sources = await prepareTestBookSources(undefined, { log: (m) => console.log(`# ${m}`) });
   const passwordFile = join(work, "root-password");
   writeFileSync(passwordFile, PASSWORD);
   const out = join(work, "out");
   const started = Date.now();
-  const result = await build({ ...OPTIONS, output: out, sources, rootPasswordFile: passwordFile, progress: "quiet" });
-  console.log(`# built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const events: SectionEvent[] = [];
+  const result = await build({ ...OPTIONS, output: out, sources, rootPasswordFile: passwordFile, progress: "quiet", onSection: (e) => events.push({ ...e, at: Date.now() } as SectionEvent) });
+  const ended = Date.now();
+  console.log(`# built in ${((ended - started) / 1000).toFixed(1)} s`);
+  timeLeftAgainstRealTime(events, ended);
   for (const s of result.report.rows) if (s.section) console.log(`# ${s.section} ${s.title}: ${s.cached ? "cached" : `${s.seconds?.toFixed(1)} s`}`);
   iso = join(out, "lfs-test-sysv-x86_64.iso");
   assert.ok(existsSync(iso), `the ISO is in the output directory (files: ${result.files.join(", ")})`);
