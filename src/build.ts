@@ -4,14 +4,15 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, lstatSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { connect } from "./buildkit/client.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/session/session.js";
 import type { ExportSpec } from "./buildkit/types.js";
 import { OptionError } from "./errors.js";
 import { readBounded } from "./fs/bounded-read.js";
-import { fileKind, writeFileSafe } from "./fs/safe-write.js";
+import { fileKind, sweepSafeWriteTemps, writeFileSafe } from "./fs/safe-write.js";
+import { makeOwnedDir, sweepLeftovers, type Leftover } from "./fs/owned-dir.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
 import { editionSections, editionSources, loadBookDir } from "./book/load.js";
 import type { SourceFile } from "./book/types.js";
@@ -64,6 +65,11 @@ export interface BuildOptions extends GenerateOptions {
   onSection?: (event: SectionEvent) => void;
   /** Seconds of one SBU on this builder, for the time left before the build measures it (default: the last build's). */
   sbuSeconds?: number;
+  /**
+   * What the user should know that is not an error: the leftovers of an earlier build that was killed,
+   * found in the output or report directory and removed (or kept, and why). One message per call.
+   */
+  onNotice?: (message: string) => void;
 }
 
 export interface BuildResult {
@@ -140,17 +146,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   await checkInputs(options);
   for (const dir of [output, reportDir]) if (dir !== undefined) mkdirSync(dir, { recursive: true });
 
+  await removeLeftovers(options, output, reportDir);
+
   const plan = buildPlan(options, dockerfile);
   const builderKey = options.builder ?? process.env.BUILDKIT_HOST ?? "docker";
   const timeLeft = new TimeLeft(plan.steps, options.sbuSeconds ?? rememberedSbu(builderKey));
   const onSection = sectionEvents(plan, timeLeft, (e) => options.onSection?.(e));
-  // The export goes into a fresh directory inside `output`; its files are moved into place only
+  // The export goes into a fresh directory inside `output`, marked as this process's (so that what a
+  // killed build leaves is found and removed by the next one); its files are moved into place only
   // when the build succeeded, and never over the user's files unless forced.
   let staging: string | undefined;
-  if (output !== undefined) {
-    staging = mkdtempSync(join(output, ".lfs-docker-export-"));
-    rmSync(staging, { recursive: true });
-  }
+  if (output !== undefined) staging = await makeOwnedDir(output, ".lfs-docker-staging-", "the export of a build, before its files are moved into place");
+  const exportDir = staging === undefined ? undefined : join(staging, "export");
   const context = mkdtempSync(join(tmpdir(), "lfs-docker-context-"));
   const vertices = new Map<string, VertexInfo>();
   const secrets: Record<string, SecretSource> = {};
@@ -171,7 +178,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       platforms: [resolved.arch.platform],
       ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
       ...(options.noCache && { noCache: true }),
-      exports: staging === undefined ? tarExport(options.output, options.force === true) : [{ type: "local", dest: staging }],
+      exports: exportDir === undefined ? tarExport(options.output, options.force === true) : [{ type: "local", dest: exportDir }],
       secrets,
       progress: createProgressDisplay(options.progress ?? "auto", { timeLeft }),
       ...(options.signal && { signal: options.signal }),
@@ -182,7 +189,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         options.onEvent?.(e);
       },
     });
-    const files = output !== undefined && staging !== undefined ? moveIntoPlace(staging, output, options.force === true) : [];
+    const files = output !== undefined && exportDir !== undefined ? moveIntoPlace(exportDir, output, options.force === true) : [];
     const r = { ...report(), outcome: { status: "succeeded" as const } };
     if (r.sbuSeconds) rememberSbu(builderKey, r.sbuSeconds);
     return { files, report: r, ...writeReport(reportDir, r, title) };
@@ -199,6 +206,30 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
     rmSync(context, { recursive: true, force: true });
   }
+}
+
+const REPORT_FILES = ["build-report.txt", "build-report.json", "build-report.html"];
+
+/**
+ * Before a build writes anything: remove what an earlier build that was killed left where this one
+ * writes (its marked staging and partial directories, its half-written reports), and say so.
+ */
+async function removeLeftovers(options: BuildOptions, output: string | undefined, reportDir: string | undefined): Promise<void> {
+  const tar = typeof options.output !== "string" && options.output.type === "tar" && options.output.dest !== "-" ? dirname(resolve(options.output.dest)) : undefined;
+  const dirs = [...new Set([output, reportDir, tar].filter((d): d is string => d !== undefined))];
+  const found: Leftover[] = [];
+  for (const dir of dirs) found.push(...(await sweepLeftovers(dir)));
+  const temps = reportDir === undefined ? [] : sweepSafeWriteTemps(reportDir, REPORT_FILES);
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  for (const l of found) {
+    const who = `lfs-docker pid ${l.owner.pid}, started ${l.owner.created}`;
+    options.onNotice?.(
+      l.removed
+        ? `removed ${l.path} (${mib(l.bytes)}): ${l.owner.purpose}, left by a build that was killed (${who})`
+        : `left ${l.path} alone (${mib(l.bytes)}): ${l.owner.purpose} of another build (${who}; ${l.kept})`,
+    );
+  }
+  for (const t of temps) options.onNotice?.(`removed ${t}: a half-written report of a build that was killed`);
 }
 
 /** The build report, written as new files renamed into place: never through a link planted there. */

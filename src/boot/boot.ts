@@ -131,6 +131,8 @@ export async function boot(options: BootOptions): Promise<BootResult> {
   try {
     return await bootIn(work, checked, options);
   } finally {
+    // The console socket, the firmware log and the UEFI variables: nothing of a boot outlives it.
+    await rm(work, { recursive: true, force: true });
   }
 }
 

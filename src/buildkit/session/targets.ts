@@ -3,14 +3,19 @@
  * stream goes. Each is prepared before the solve (so bad destinations fail before anything is
  * sent), receives into a temporary place next to the destination, and is committed (renamed
  * into place) only when the whole solve succeeded, or aborted (removed) otherwise.
+ *
+ * The temporary place is a directory `.NAME.partial-XXXXXX` beside the destination NAME, holding an
+ * owner file (../../fs/owned-dir.ts): when this process is killed before it can remove it, the next
+ * build into the same place finds it and removes it (sweepLeftovers).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 
 import createDebug from 'debug';
 
+import { makeOwnedDir } from '../../fs/owned-dir.js';
 import type { WirePacket } from '../wire/types.js';
 import type { Peer } from './peer.js';
 import { receiveDir, type ReceiveOptions, type ReceiveStats } from './receive.js';
@@ -52,6 +57,8 @@ export interface DirTargetOptions extends ReceiveOptions {
 export class DirTarget implements ExportTarget {
   readonly kind = 'dir';
   readonly dest: string;
+  /** The owned directory beside the destination; the tree is received into `tmp`, inside it. */
+  private partial: string | undefined;
   private tmp: string | undefined;
   received = false;
   stats: ReceiveStats | undefined;
@@ -69,9 +76,10 @@ export class DirTarget implements ExportTarget {
       throw new Error(`export destination ${this.dest} exists and is not an empty directory (set overwrite to replace it)`);
     }
     await mkdir(dirname(this.dest), { recursive: true });
-    this.tmp = await mkdtemp(join(dirname(this.dest), `.${basename(this.dest)}.partial-`));
-    // mkdtemp makes 0700; the finished directory gets the usual 0777 & ~umask, like mkdir.
-    await chmod(this.tmp, 0o777 & ~currentUmask());
+    this.partial = await makeOwnedDir(dirname(this.dest), `.${basename(this.dest)}.partial-`, `an export into ${this.dest} being received`);
+    this.tmp = join(this.partial, 'tree');
+    // The finished directory gets the usual 0777 & ~umask, like mkdir.
+    await mkdir(this.tmp, { mode: 0o777 & ~currentUmask() });
     debug('local export to %s via %s', this.dest, this.tmp);
   }
 
@@ -84,9 +92,11 @@ export class DirTarget implements ExportTarget {
   }
 
   async commit(): Promise<void> {
-    if (!this.tmp) return;
+    if (!this.tmp || !this.partial) return;
     const tmp = this.tmp;
+    const partial = this.partial;
     this.tmp = undefined;
+    this.partial = undefined;
     const state = await isNonEmptyDir(this.dest);
     if (state === undefined) {
       await rename(tmp, this.dest);
@@ -94,18 +104,19 @@ export class DirTarget implements ExportTarget {
       await rmdir(this.dest);
       await rename(tmp, this.dest);
     } else {
-      const old = `${tmp}.old`;
-      await rename(this.dest, old);
+      // The old tree goes into the owned directory, removed with it.
+      await rename(this.dest, join(partial, 'old'));
       await rename(tmp, this.dest);
-      await rm(old, { recursive: true, force: true });
     }
+    await rm(partial, { recursive: true, force: true });
   }
 
   async abort(): Promise<void> {
-    if (!this.tmp) return;
-    const tmp = this.tmp;
+    if (!this.partial) return;
+    const partial = this.partial;
     this.tmp = undefined;
-    await rm(tmp, { recursive: true, force: true });
+    this.partial = undefined;
+    await rm(partial, { recursive: true, force: true });
   }
 }
 
@@ -140,7 +151,7 @@ export class StreamTarget implements ExportTarget {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     await mkdir(dirname(dest), { recursive: true });
-    const dir = await mkdtemp(join(dirname(dest), `.${basename(dest)}.partial-`));
+    const dir = await makeOwnedDir(dirname(dest), `.${basename(dest)}.partial-`, `a tar export into ${dest} being written`);
     this.tmpFile = join(dir, 'export.tar');
     this.out = createWriteStream(this.tmpFile, { flags: 'wx', mode: 0o644 });
   }

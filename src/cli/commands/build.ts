@@ -4,6 +4,7 @@ import { OptionError } from "../../errors.js";
 import type { ProgressMode } from "../../progress/index.js";
 import type { Io } from "../run.js";
 import { parseOutputSpec } from "../../output-spec.js";
+import { printable } from "../../text/terminal.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
 
 interface BuildArgs extends BookArgs {
@@ -70,6 +71,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           force: args.force,
           ...(args["root-password-file"] !== undefined && { rootPasswordFile: args["root-password-file"] }),
           signal: controller.signal,
+          onNotice: (message) => io.stderr.write(`lfs-docker: ${printable(message)}\n`),
         });
         // With a tar on standard output, the names go to standard error: stdout is the archive.
         const out = output.type === "tar" && output.dest === "-" ? io.stderr : io.stdout;
