@@ -22,7 +22,7 @@ import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildOutcome, type BuildReport } from "./report/build-report.js";
 import { renderHtmlReport } from "./report/html.js";
 import { buildPlan, type BuildPlan } from "./build-plan.js";
-import { SolveError } from "./buildkit/errors.js";
+import { DaemonLostError, SolveError } from "./buildkit/errors.js";
 import { TimeLeft } from "./progress/estimate.js";
 import { stepKey } from "./progress/model.js";
 import { rememberedSbu, rememberSbu } from "./sbu-memory.js";
@@ -193,7 +193,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const r = { ...report(), outcome: { status: "succeeded" as const } };
     if (r.sbuSeconds) rememberSbu(builderKey, r.sbuSeconds);
     return { files, report: r, ...writeReport(reportDir, r, title) };
-  } catch (err) {
+  } catch (caught) {
+    const err = caught instanceof DaemonLostError ? daemonLost(caught, plan, vertices) : caught;
     // The report of a failed or cancelled build is the one most needed: written all the same.
     const r = { ...report(), outcome: failureOutcome(err, plan, options.signal?.aborted === true) };
     try {
@@ -243,23 +244,49 @@ function writeReport(dir: string | undefined, report: BuildReport, title: string
   return { reportFile, htmlReportFile };
 }
 
+/** A step of the plan in words: `4.2 Title ([host 4/5])`, or the vertex's own name. */
+function stepWords(plan: BuildPlan, vertex: string): string {
+  const step = plan.steps.find((s) => s.key === stepKey(vertex));
+  if (!step) return vertex;
+  const where = /^\[[^\]]+\]/.exec(vertex)?.[0] ?? `[${step.stage} ${step.step}]`;
+  return `${step.section !== undefined ? `${step.section} ${step.title}` : step.title} (${where})`;
+}
+
+/**
+ * The daemon went away mid-build: the steps that were running are marked as failed (for the report),
+ * and the message says, in the book's words, what was running and how to resume.
+ */
+function daemonLost(err: DaemonLostError, plan: BuildPlan, vertices: Map<string, VertexInfo>): DaemonLostError {
+  for (const v of vertices.values()) {
+    if (err.running.includes(v.name) && !v.completed && !v.error) vertices.set(v.digest, { ...v, error: "interrupted: the connection to the BuildKit daemon was lost" });
+  }
+  const steps = err.running.map((name) => stepWords(plan, name));
+  const during = steps.length === 0 ? "" : ` while ${steps.join(", ")} ${steps.length === 1 ? "was" : "were"} running`;
+  const why = err.cause instanceof Error ? err.cause.message : (err.details ?? "connection lost");
+  const message =
+    `lost the BuildKit daemon${err.daemon ? ` (${err.daemon})` : ""}${during} (${why}); ` +
+    "every section that finished before is in the daemon's cache, unless the daemon lost its state: once it runs again, run the same command to resume";
+  return new DaemonLostError(message, { cause: err.cause, ...(err.grpcCode !== undefined && { grpcCode: err.grpcCode }), ...(err.details !== undefined && { details: err.details }), ...(err.daemon !== undefined && { daemon: err.daemon }), running: err.running });
+}
+
 /** How a build that threw ended: the failing step with its section, exit code and log tail. */
 function failureOutcome(err: unknown, plan: BuildPlan, cancelled: boolean): BuildOutcome {
   const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
   const next = "to resume: run the same command again; every section that finished comes from BuildKit's cache";
   if (cancelled) return { status: "cancelled", message, next };
-  if (!(err instanceof SolveError) || err.vertex === undefined) return { status: "failed", message, next };
-  const key = stepKey(err.vertex);
+  const vertex = err instanceof SolveError ? err.vertex : err instanceof DaemonLostError ? err.running[0] : undefined;
+  if (vertex === undefined) return { status: "failed", message, next };
+  const key = stepKey(vertex);
   const step = plan.steps.find((s) => s.key === key);
   return {
     status: "failed",
     message,
     failed: {
-      step: err.vertex,
+      step: vertex,
       ...(step?.section !== undefined && { section: step.section }),
       ...(step && { title: step.title }),
-      ...(err.exitCode !== undefined && { exitCode: err.exitCode }),
-      logTail: err.logTail.slice(-30),
+      ...(err instanceof SolveError && err.exitCode !== undefined && { exitCode: err.exitCode }),
+      logTail: err instanceof SolveError ? err.logTail.slice(-30) : [],
     },
     next,
   };

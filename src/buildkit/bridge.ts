@@ -48,6 +48,7 @@ export async function startBridge(dial: Dialer, label: string): Promise<Bridge> 
           return;
         }
         debug('bridge %s: upstream connected', label);
+        lastError = undefined; // the daemon answers again: an old dial failure no longer explains anything
         open.add(upstream);
         upstream.on('close', () => {
           open.delete(upstream);

@@ -19,7 +19,7 @@ export {
   type DockerConfigOptions,
   type RegistryCredentials,
 } from './auth.js';
-export { BuildKitError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
+export { BuildKitError, DaemonLostError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
 export {
   buildkitForDocker,
   daemonLabel,

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
 
-import { BuildKitError, SolveError, grpcCodeName, isServiceError } from './errors.js';
+import { BuildKitError, DaemonLostError, SolveError, grpcCodeName, isServiceError } from './errors.js';
 import { dockerConfigCredentials } from './auth.js';
 import { watchBuildOutcome } from './history.js';
 import { Session } from './session/session.js';
@@ -30,6 +30,8 @@ type StreamFn = (req: unknown, md?: grpc.Metadata) => grpc.ClientReadableStream<
 
 export interface SolveContext {
   control: grpc.Client;
+  /** The daemon in words, for messages (`Docker Engine at unix:///var/run/docker.sock`). */
+  daemon?: string;
   /** True when talking to Docker Engine's embedded BuildKit (`image` exports become `moby`). */
   dockerEngine: boolean;
   /** Describes the connection's last dial failure for messages. */
@@ -374,7 +376,7 @@ async function solveRound(
     fail(solveErr);
     await Promise.race([statusTask, delay(2000)]);
     await session.settled().catch(() => {});
-    throw solveError(solveErr, firstFailure, session.exportFailure ?? undefined, tracker, opts.signal, ctx.lastTransportError(), session.failure);
+    throw solveError(solveErr, firstFailure, session.exportFailure ?? undefined, tracker, opts.signal, ctx.lastTransportError(), session.failure, ctx.daemon);
   } finally {
     opts.signal?.removeEventListener('abort', onUserAbort);
     if (!ac.signal.aborted) ac.abort(new Error('solve finished'));
@@ -396,6 +398,7 @@ export function solveError(
   signal: AbortSignal | undefined,
   transportError?: Error,
   uploadFailure?: Error,
+  daemon?: string,
 ): BuildKitError {
   if (signal?.aborted) {
     return new BuildKitError('CANCELLED', 'build cancelled', { cause: signal.reason ?? err });
@@ -417,7 +420,16 @@ export function solveError(
   // step: the step's failure is what the user has to act on.
   const stepFailed = v?.error !== undefined && !/cancel/i.test(v.error);
   if (grpcCode === grpc.status.UNAVAILABLE && !stepFailed) {
-    return new BuildKitError('CONNECT', `lost the BuildKit daemon: ${details}${why}`, { cause: transportError ?? err, grpcCode, details });
+    // The steps that were running: what the user's build was doing when the daemon went away.
+    const running = tracker.running().filter((r) => !r.cached && !r.error).map((r) => r.name);
+    const during = running.length === 0 ? '' : ` while ${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} running`;
+    return new DaemonLostError(`lost the BuildKit daemon${daemon ? ` (${daemon})` : ''}${during}: ${details}${why}`, {
+      cause: transportError ?? err,
+      grpcCode,
+      details,
+      ...(daemon !== undefined && { daemon }),
+      running,
+    });
   }
   const lines: string[] = [];
   let exitCode = exitCodeFromMessage(details);
