@@ -2,6 +2,7 @@ import { statfsSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { limitations } from "../../buildkit/capabilities.js";
 import { connect } from "../../buildkit/client.js";
+import { describeGcPolicy, gcKeepBytes } from "../../buildkit/gc-policy.js";
 import { archProfile, supportedArchs } from "../../arch/profiles.js";
 import type { Io } from "../run.js";
 
@@ -10,6 +11,9 @@ interface DoctorArgs {
   json: boolean;
   probe: boolean;
 }
+
+/** About what the build cache of a whole LFS build takes (both editions' chapters 5 to 11). */
+const LFS_CACHE_BYTES = 40 * 2 ** 30;
 
 export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
   return {
@@ -63,6 +67,7 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
         cannot,
         canBuildGeneratedDockerfiles: features ? features.heredocs === true : null,
         cacheBytes,
+        gc: { keepBytes: gcKeepBytes(workers) ?? null, policy: workers.flatMap((w) => w.gcPolicy), summary: describeGcPolicy(workers) },
         localFreeBytes: freeBytes,
         architectures: archs,
       };
@@ -86,6 +91,10 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
             ? [`verdict:    ${caps.label} cannot build lfs-docker's Dockerfiles; use Docker >= 23 (scripts/engine-setup.sh installs Docker 26)`]
             : []),
           `cache:      ${gib(cacheBytes)} in ${usage.length} records`,
+          `gc:         ${describeGcPolicy(workers)}`,
+          ...(report.gc.keepBytes !== null && report.gc.keepBytes < LFS_CACHE_BYTES
+            ? [`            less than a whole LFS build's cache (tens of GiB): sections finished by one build may be gone by the next, and are built again; raise the limit (Docker Engine: builder.gc.defaultKeepStorage in daemon.json; buildkitd: gckeepstorage in buildkitd.toml)`]
+            : []),
           `free here:  ${freeBytes === undefined ? "unknown" : gib(freeBytes)} (a whole LFS build needs tens of GiB on the daemon's disk)`,
           ...archs.map((a) => `${a.arch.padEnd(10)}  ${a.native ? "ok" : `the builder cannot run ${a.platform}: register QEMU user emulation (apt-get install qemu-user-static binfmt-support)`}`),
         ].join("\n") + "\n",
