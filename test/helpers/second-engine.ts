@@ -34,6 +34,10 @@ export interface SecondEngine {
   /** Stop it the ordinary way (SIGTERM), waiting for it to exit. */
   stop(): Promise<void>;
   docker(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<Run>;
+  /** The pids of RUN-step processes still running in this engine's cgroups (left by a killed dockerd). */
+  orphans(): number[];
+  /** Kill those, by pid. */
+  killOrphans(): Promise<void>;
   /** Copy images from the main engine (skipped for those already there). */
   loadImages(images: string[]): Promise<void>;
   dispose(): Promise<void>;
@@ -68,7 +72,7 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return !alive(pid);
 }
 
-const hasDocker0 = () => spawnSync("ip", ["link", "show", "docker0"], { encoding: "utf8" }).status === 0;
+const hasDocker0 = () => existsSync("/sys/class/net/docker0");
 /** Whether the main engine's docker0 bridge existed when this module was loaded. */
 const hadDocker0 = hasDocker0();
 
@@ -98,21 +102,35 @@ export async function startSecondEngine(name: string, config: object = {}): Prom
 
   const containerdPid = () => readPid(join(execRoot, "containerd", "containerd.pid"));
 
-  /** The processes of RUN steps a killed dockerd left: BuildKit's runc state below the data root. */
-  const orphanRunc = async (): Promise<void> => {
+  /**
+   * The processes of RUN steps a killed dockerd left running: each step ran in the cgroup
+   * docker/buildkit/ID, ID being the name of its bundle below this engine's data root (random, so
+   * ours alone, though the main engine's steps share the parent cgroup).
+   */
+  const orphans = (): number[] => {
     const root = join(dataRoot, "buildkit", "executor");
-    if (!existsSync(root)) return;
-    const r = spawnSync("runc", ["--root", root, "list", "--format", "json"], { encoding: "utf8" });
-    let list: Array<{ id: string; pid: number; status: string }> = [];
-    try {
-      list = (JSON.parse(r.stdout || "[]") as typeof list | null) ?? [];
-    } catch {
-      list = [];
+    if (!existsSync(root)) return [];
+    const pids: number[] = [];
+    for (const id of readdirSync(root).filter((n) => /^[a-z0-9]{25}$/.test(n))) {
+      for (const base of ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]) {
+        try {
+          pids.push(...readFileSync(join(base, "docker", "buildkit", id, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number));
+          break;
+        } catch {
+          /* not this hierarchy, or gone */
+        }
+      }
     }
-    for (const c of list) {
-      spawnSync("runc", ["--root", root, "kill", c.id, "KILL"]);
-      if (c.pid > 0) await waitGone(c.pid, 5000);
-      spawnSync("runc", ["--root", root, "delete", "--force", c.id]);
+    return pids;
+  };
+  const killOrphans = async (): Promise<void> => {
+    for (const pid of orphans()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+      await waitGone(pid, 5000);
     }
   };
 
@@ -121,6 +139,8 @@ export async function startSecondEngine(name: string, config: object = {}): Prom
     address: `docker://${sock}`,
     dir,
     docker,
+    orphans,
+    killOrphans,
     get pid() {
       return child?.pid !== undefined && alive(child.pid) ? child.pid : undefined;
     },
@@ -189,7 +209,7 @@ export async function startSecondEngine(name: string, config: object = {}): Prom
     async dispose() {
       await engine.stop();
       // After a kill, dockerd's containerd (and a RUN step's processes) may outlive it: by their ids.
-      await orphanRunc();
+      await killOrphans();
       const cpid = containerdPid();
       if (cpid && alive(cpid)) {
         process.kill(cpid, "SIGTERM");
