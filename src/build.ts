@@ -2,7 +2,7 @@
  * build(): generate the Dockerfile, solve it on a BuildKit daemon, export the artifacts into a
  * directory and write the build report beside them.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, lstatSync, type Stats } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, lstatSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { connect } from "./buildkit/client.js";
@@ -12,7 +12,7 @@ import type { ExportSpec } from "./buildkit/types.js";
 import { OptionError } from "./errors.js";
 import { readBounded } from "./fs/bounded-read.js";
 import { fileKind, sweepSafeWriteTemps, writeFileSafe } from "./fs/safe-write.js";
-import { makeOwnedDir, sweepLeftovers, type Leftover } from "./fs/owned-dir.js";
+import { makeOwnedDir, sweepLeftovers, TEMP_NAME, type Leftover } from "./fs/owned-dir.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
 import { editionSections, editionSources, loadBookDir } from "./book/load.js";
 import type { SourceFile } from "./book/types.js";
@@ -22,7 +22,8 @@ import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildOutcome, type BuildReport } from "./report/build-report.js";
 import { renderHtmlReport } from "./report/html.js";
 import { buildPlan, type BuildPlan } from "./build-plan.js";
-import { DaemonLostError, SolveError } from "./buildkit/errors.js";
+import { BuildKitError, DaemonLostError, SolveError } from "./buildkit/errors.js";
+import { ExportSpaceError } from "./buildkit/session/targets.js";
 import { TimeLeft } from "./progress/estimate.js";
 import { stepKey } from "./progress/model.js";
 import { rememberedSbu, rememberSbu } from "./sbu-memory.js";
@@ -158,7 +159,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let staging: string | undefined;
   if (output !== undefined) staging = await makeOwnedDir(output, ".lfs-docker-staging-", "the export of a build, before its files are moved into place");
   const exportDir = staging === undefined ? undefined : join(staging, "export");
-  const context = mkdtempSync(join(tmpdir(), "lfs-docker-context-"));
+  // Empty: the generated Dockerfile reads nothing from its context (BuildKit sends it only .dockerignore).
+  const context = await makeOwnedDir(tmpdir(), "lfs-docker-context-", "the (empty) build context of a build");
   const vertices = new Map<string, VertexInfo>();
   const secrets: Record<string, SecretSource> = {};
   if (options.rootPasswordFile) secrets.root_password = { file: resolve(options.rootPasswordFile) };
@@ -194,7 +196,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (r.sbuSeconds) rememberSbu(builderKey, r.sbuSeconds);
     return { files, report: r, ...writeReport(reportDir, r, title) };
   } catch (caught) {
-    const err = caught instanceof DaemonLostError ? daemonLost(caught, plan, vertices) : caught;
+    if (staging !== undefined) rmSync(staging, { recursive: true, force: true }); // before the free space is measured
+    const err = caught instanceof DaemonLostError ? daemonLost(caught, plan, vertices) : diskFull(caught, output ?? tarDir(options.output)) ?? caught;
     // The report of a failed or cancelled build is the one most needed: written all the same.
     const r = { ...report(), outcome: failureOutcome(err, plan, options.signal?.aborted === true) };
     try {
@@ -222,6 +225,13 @@ async function removeLeftovers(options: BuildOptions, output: string | undefined
   for (const dir of dirs) found.push(...(await sweepLeftovers(dir)));
   const temps = reportDir === undefined ? [] : sweepSafeWriteTemps(reportDir, REPORT_FILES);
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  // The system's temporary directory: what killed builds left there, in one line (those of builds
+  // still running are theirs, and not mentioned).
+  const gone = (await sweepLeftovers(tmpdir(), TEMP_NAME)).filter((l) => l.removed);
+  if (gone.length > 0) {
+    const pids = [...new Set(gone.map((l) => l.owner.pid))].join(", ");
+    options.onNotice?.(`removed ${gone.length} temporary ${gone.length === 1 ? "directory" : "directories"} of killed builds from ${tmpdir()} (${mib(gone.reduce((n, l) => n + l.bytes, 0))}; lfs-docker pid ${pids})`);
+  }
   for (const l of found) {
     const who = `lfs-docker pid ${l.owner.pid}, started ${l.owner.created}`;
     options.onNotice?.(
@@ -242,6 +252,40 @@ function writeReport(dir: string | undefined, report: BuildReport, title: string
   const htmlReportFile = join(dir, "build-report.html");
   writeFileSafe(htmlReportFile, renderHtmlReport(report, { title }));
   return { reportFile, htmlReportFile };
+}
+
+/** The directory a tar export goes to, when it goes to a file. */
+function tarDir(output: BuildOptions["output"]): string | undefined {
+  return typeof output !== "string" && output.type === "tar" && output.dest !== "-" ? dirname(resolve(output.dest)) : undefined;
+}
+
+/** The first error in a chain of causes that is an ExportSpaceError. */
+function spaceError(err: unknown): ExportSpaceError | undefined {
+  for (let e = err; e instanceof Error; e = (e as { cause?: unknown }).cause) if (e instanceof ExportSpaceError) return e;
+  return undefined;
+}
+
+/**
+ * The output's disk filled up during the export: said of the directory the user gave, with what was
+ * written, what is free now (the partial export is gone by then) and what to do. Undefined otherwise.
+ */
+function diskFull(err: unknown, dir: string | undefined): BuildKitError | undefined {
+  const e = spaceError(err);
+  if (!e || dir === undefined) return undefined;
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  let free = "";
+  try {
+    const s = statfsSync(dir);
+    free = `, ${mib(s.bavail * s.bsize)} free there now`;
+  } catch {
+    /* unknown */
+  }
+  return new BuildKitError(
+    "EXPORT",
+    `no space left in the output directory ${dir} (${e.code}): the export stopped after ${mib(e.bytes)} had come in${free}; nothing of it was kept (its staging directory is removed). ` +
+      "Free some space there, or give another directory with -o; the build itself is in BuildKit's cache, so running the same command again only exports",
+    { cause: e.cause },
+  );
 }
 
 /** A step of the plan in words: `4.2 Title ([host 4/5])`, or the vertex's own name. */

@@ -33,6 +33,7 @@ export {
 } from './capabilities.js';
 export type { SecretSource } from './session/session.js';
 export { UnsafeExportError } from './session/receive.js';
+export { ExportSpaceError } from './session/targets.js';
 export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from './solve-request.js';
 export {
   StatusTracker,

@@ -5,7 +5,7 @@
  * stops the build and kills its processes) and closes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -13,9 +13,11 @@ import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
 
+import { makeOwnedDir } from '../fs/owned-dir.js';
 import { BuildKitError, DaemonLostError, SolveError, grpcCodeName, isServiceError } from './errors.js';
 import { dockerConfigCredentials } from './auth.js';
 import { watchBuildOutcome } from './history.js';
+import { UnsafeExportError } from './session/receive.js';
 import { Session } from './session/session.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
 import { buildSolveRequest, localLayout, validateExports, type LocalLayout } from './solve-request.js';
@@ -134,7 +136,7 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
   let layout: LocalLayout | undefined;
   try {
     if (opts.dockerfileText !== undefined) {
-      dfDir = await mkdtemp(join(tmpdir(), 'lfs-docker-df-'));
+      dfDir = await makeOwnedDir(tmpdir(), 'lfs-docker-df-', 'the Dockerfile of a build');
       await writeFile(join(dfDir, 'Dockerfile'), opts.dockerfileText, { mode: 0o600 });
     }
     layout = localLayout(opts, dfDir);
@@ -404,7 +406,9 @@ export function solveError(
     return new BuildKitError('CANCELLED', 'build cancelled', { cause: signal.reason ?? err });
   }
   if (exportFailure) {
-    return new BuildKitError('EXPORT', `export refused: ${exportFailure.message}`, { cause: exportFailure });
+    // Refused: the daemon sent what we do not write (see UnsafeExportError); failed: we could not write it.
+    const verb = exportFailure instanceof UnsafeExportError ? 'refused' : 'failed';
+    return new BuildKitError('EXPORT', `export ${verb}: ${exportFailure.message}`, { cause: exportFailure });
   }
   if (firstFailure instanceof BuildKitError && firstFailure !== err) return firstFailure;
   const v = tracker.failedVertex();

@@ -25,6 +25,12 @@ export const OWNER_FILE = ".lfs-docker-owner";
  */
 export const LEFTOVER_NAME = /^\.(lfs-docker-staging-[A-Za-z0-9]{6}|.+\.partial-[A-Za-z0-9]{6})$/;
 
+/**
+ * Names of the directories a build makes in the system's temporary directory: the empty build
+ * context, the Dockerfile given as text, the socket of a connection bridge, a boot's files.
+ */
+export const TEMP_NAME = /^lfs-docker-(context|df|bk|boot)-[A-Za-z0-9]{6}$/;
+
 export interface Owner {
   tool: "lfs-docker";
   pid: number;
@@ -131,19 +137,19 @@ async function treeBytes(path: string): Promise<number> {
 }
 
 /**
- * Find the owned directories in `parent` whose owners are gone and remove them. A directory of ours by
- * name but with no owner file is removed only when it is empty (a process killed between making it and
+ * Find the owned directories in `parent` (named as `names` says) whose owners are gone and remove them.
+ * A directory of ours by name but with no owner file is removed only when it is empty (a process killed between making it and
  * writing its owner file). Nothing else in `parent` is looked into, let alone touched.
  */
-export async function sweepLeftovers(parent: string): Promise<Leftover[]> {
-  let names: string[];
+export async function sweepLeftovers(parent: string, names: RegExp = LEFTOVER_NAME): Promise<Leftover[]> {
+  let entries: string[];
   try {
-    names = await readdir(parent);
+    entries = await readdir(parent);
   } catch {
     return [];
   }
   const found: Leftover[] = [];
-  for (const name of names.filter((n) => LEFTOVER_NAME.test(n))) {
+  for (const name of entries.filter((n) => names.test(n))) {
     const path = join(parent, name);
     const s = await lstat(path).catch(() => undefined);
     if (!s?.isDirectory()) continue;

@@ -48,6 +48,27 @@ async function isNonEmptyDir(p: string): Promise<boolean | undefined> {
   }
 }
 
+/** The disk filled up (ENOSPC) or the quota ran out (EDQUOT) while an export was written. */
+export class ExportSpaceError extends Error {
+  override readonly name = 'ExportSpaceError';
+  constructor(
+    readonly code: 'ENOSPC' | 'EDQUOT',
+    /** Where the export was going. */
+    readonly dest: string,
+    /** Bytes of the export written before it failed. */
+    readonly bytes: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`no space left on the device of ${dest} (${code}) after ${bytes} bytes of the export were written`, options);
+  }
+}
+
+/** `err` as an ExportSpaceError when it is a full disk or quota, else undefined. */
+function noSpace(err: unknown, dest: string, bytes: number): ExportSpaceError | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new ExportSpaceError(code, dest, bytes, { cause: err }) : undefined;
+}
+
 export interface DirTargetOptions extends ReceiveOptions {
   /** Replace an existing non-empty destination (default false: refuse up front). */
   overwrite?: boolean;
@@ -87,7 +108,18 @@ export class DirTarget implements ExportTarget {
     if (!this.tmp) throw new Error('export target not prepared');
     if (this.received) throw new Error(`export to ${this.dest} was sent twice`);
     this.received = true;
-    this.stats = await receiveDir(peer, this.tmp, this.opts);
+    let bytes = 0;
+    try {
+      this.stats = await receiveDir(peer, this.tmp, {
+        ...this.opts,
+        onProgress: (b) => {
+          bytes = b;
+          this.opts.onProgress?.(b);
+        },
+      });
+    } catch (err) {
+      throw noSpace(err, this.dest, bytes) ?? err;
+    }
     return this.stats;
   }
 
@@ -166,9 +198,10 @@ export class StreamTarget implements ExportTarget {
   write(chunk: Buffer): Promise<void> {
     const out = this.out;
     if (!out) return Promise.reject(new Error('export target not prepared'));
+    const before = this.bytes;
     this.bytes += chunk.length;
     return new Promise((res, rej) => {
-      out.write(chunk, (err) => (err ? rej(err) : res()));
+      out.write(chunk, (err) => (err ? rej(noSpace(err, this.description, before) ?? err) : res()));
     });
   }
 
