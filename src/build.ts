@@ -21,7 +21,9 @@ import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildOutcome, type BuildReport } from "./report/build-report.js";
 import { renderHtmlReport } from "./report/html.js";
-import { buildPlan, type BuildPlan } from "./build-plan.js";
+import { buildPlan, describeStep, type BuildPlan } from "./build-plan.js";
+import { EvictionWatch } from "./eviction-watch.js";
+import { gcKeepBytes } from "./buildkit/gc-policy.js";
 import { BuildKitError, DaemonLostError, SolveError } from "./buildkit/errors.js";
 import { ExportSpaceError } from "./buildkit/session/targets.js";
 import { TimeLeft } from "./progress/estimate.js";
@@ -169,8 +171,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const report = () => buildReport(dockerfile, [...vertices.values()], plan.sbuSection, solveStarted, plan.bookSbu);
   const resolved = resolveOptions(options);
   const title = `LFS ${resolved.release} ${resolved.init} ${resolved.arch.name}: build report`;
+  const evictions = new EvictionWatch(plan, dockerfile, resolved.arch.platform, builderKey, (m) => options.onNotice?.(m), options.noCache === true);
   try {
     await using client = await connect(options.builder);
+    evictions.keepBytes = gcKeepBytes(await client.workers().catch(() => []));
     await client.solve({
       context,
       dockerfileText: dockerfile,
@@ -188,6 +192,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest, e.vertex);
         else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest)) vertices.set(e.vertex.digest, e.vertex);
         onSection(e);
+        evictions.onEvent(e);
         options.onEvent?.(e);
       },
     });
@@ -207,6 +212,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     throw err;
   } finally {
+    evictions.finish();
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
     rmSync(context, { recursive: true, force: true });
   }
@@ -288,14 +294,6 @@ function diskFull(err: unknown, dir: string | undefined): BuildKitError | undefi
   );
 }
 
-/** A step of the plan in words: `4.2 Title ([host 4/5])`, or the vertex's own name. */
-function stepWords(plan: BuildPlan, vertex: string): string {
-  const step = plan.steps.find((s) => s.key === stepKey(vertex));
-  if (!step) return vertex;
-  const where = /^\[[^\]]+\]/.exec(vertex)?.[0] ?? `[${step.stage} ${step.step}]`;
-  return `${step.section !== undefined ? `${step.section} ${step.title}` : step.title} (${where})`;
-}
-
 /**
  * The daemon went away mid-build: the steps that were running are marked as failed (for the report),
  * and the message says, in the book's words, what was running and how to resume.
@@ -304,7 +302,7 @@ function daemonLost(err: DaemonLostError, plan: BuildPlan, vertices: Map<string,
   for (const v of vertices.values()) {
     if (err.running.includes(v.name) && !v.completed && !v.error) vertices.set(v.digest, { ...v, error: "interrupted: the connection to the BuildKit daemon was lost" });
   }
-  const steps = err.running.map((name) => stepWords(plan, name));
+  const steps = err.running.map((name) => describeStep(plan, name));
   const during = steps.length === 0 ? "" : ` while ${steps.join(", ")} ${steps.length === 1 ? "was" : "were"} running`;
   const why = err.cause instanceof Error ? err.cause.message : (err.details ?? "connection lost");
   const message =

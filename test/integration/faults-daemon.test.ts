@@ -136,7 +136,7 @@ test("a BuildKitClient kept across daemon restarts: calls while it is down fail 
   );
 });
 
-test("the garbage collector runs during a long build: the build completes (what it uses is in use); doctor shows the limit", async () => {
+test("the garbage collector runs during a long build: the build completes (what it uses is in use); doctor shows the limit; a later build told why it builds again what was evicted", async () => {
   const e = need();
   await e.stop();
   // BuildKit collects garbage when the daemon starts, and then at most once a minute, after builds.
@@ -159,7 +159,9 @@ test("the garbage collector runs during a long build: the build completes (what 
   // The build: 4.2 sleeps past the collector's next run (a minute after the solve above at most).
   const book = writeFaultsBook(work, { payloadMiB: 4, sleepSeconds: 75, salt: "gc" });
   const out = join(work, "out");
-  const build = startCli(["build", "--book", book, "--until", "7.1", "--host-image", TEST_HOST_IMAGE, "--builder", e.address, "--target", "toolchain", "--progress", "plain", "-o", out]);
+  // lfs-docker's memory of the steps finished on each builder: the test's own.
+  const env = { XDG_CACHE_HOME: join(work, "cache") };
+  const build = startCli(["build", "--book", book, "--until", "7.1", "--host-image", TEST_HOST_IMAGE, "--builder", e.address, "--target", "toolchain", "--progress", "plain", "-o", out], env);
   await build.waitFor(SLOW_STARTED);
   let collectedAt: number | undefined;
   while (collectedAt === undefined) {
@@ -173,5 +175,18 @@ test("the garbage collector runs during a long build: the build completes (what 
   const report = readFileSync(join(out, "build-report.txt"), "utf8");
   assert.equal(stateOf(report, "4.2"), "built");
   assert.equal(readFileSync(join(out, "payload.bin")).length, 4 * 2 ** 20);
-  measured.push(`gc (keep 1 MiB): the collector removed the unrelated record ${((collectedAt - started) / 1000).toFixed(0)} s after the daemon started, while 4.2 ran; the build completed in ${r.seconds.toFixed(1)} s`);
+
+  // The next increment, after a restart (the collector runs at start and removes what no build uses):
+  // the sections are built again, and the build says why, with the limit and the setting to raise.
+  await e.stop();
+  await e.start({ builder: { gc: { enabled: true, defaultKeepStorage: "1MB" } } });
+  const next = await runCli(["build", "--book", book, "--until", "4.1", "--host-image", TEST_HOST_IMAGE, "--builder", e.address, "-o", "type=cacheonly", "--progress", "plain"], env);
+  assert.equal(next.code, 0, next.stderr.slice(-3000));
+  const notice = next.stderr.split("\n").find((l) => / is being built again/.test(l)) ?? "";
+  assert.match(notice, /^lfs-docker: (2\.2 Host System Requirements|4\.1 Writing the payload) \(\[host [23]\/3\]\) is being built again, though an earlier build on this builder finished it: it is no longer in BuildKit's cache; the builder's garbage collector keeps at most 1\.0 MiB of build cache \(`lfs-docker doctor` shows its policy\)/, next.stderr.slice(-3000));
+  assert.match(notice, /raise builder\.gc\.defaultKeepStorage in the engine's daemon\.json/);
+  measured.push(
+    `gc (keep 1 MiB): the collector removed the unrelated record ${((collectedAt - started) / 1000).toFixed(0)} s after the daemon started, while 4.2 ran; the build completed in ${r.seconds.toFixed(1)} s; ` +
+      `after the collector emptied the cache, the next increment rebuilt and said: ${notice}`,
+  );
 });
