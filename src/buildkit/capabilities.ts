@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 
 import * as grpc from '@grpc/grpc-js';
 
+import { cacheExportAdvice, DAEMON_REFUSED_CACHE_EXPORT } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, isServiceError } from './errors.js';
 
 /** Docker Engine's own version (GET /version), for docker:// daemons. */
@@ -211,6 +212,9 @@ export function explainUnsupported(err: BuildKitError, ctx: FailureContext): Uns
         `The daemon said: ${daemonSaid}`,
       opts,
     );
+  }
+  if (DAEMON_REFUSED_CACHE_EXPORT.test(text)) {
+    return new UnsupportedFeatureError('cache-export', ctx.label, `${cacheExportAdvice(ctx.label, [])} The daemon said: ${daemonSaid}`, opts);
   }
   const heredocs = heredocLines(df);
   if (heredocs.length > 0 && /dockerfile parse error|unknown instruction/i.test(text)) {

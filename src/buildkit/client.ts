@@ -18,6 +18,7 @@ import {
   type EngineInfo,
 } from './capabilities.js';
 import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
+import { cacheExportUnsupported, exportsNeedingStore } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
 import { runSolve } from './solve.js';
 import type { LocalLayout } from './solve-request.js';
@@ -252,6 +253,7 @@ export class BuildKitClient implements AsyncDisposable {
   /** Runs a Dockerfile build (see SolveOptions). */
   async solve(opts: SolveOptions): Promise<SolveResult> {
     if (this.closed) throw new BuildKitError('INVALID_OPTIONS', 'client is closed');
+    await this.checkCacheExport(opts);
     let oneExportPerSolve = false;
     if ((opts?.exports?.length ?? 0) > 1) {
       const caps = await this.capabilities();
@@ -284,6 +286,21 @@ export class BuildKitClient implements AsyncDisposable {
       },
       opts,
     );
+  }
+
+  /**
+   * Docker Engine's built-in BuildKit exports a cache (other than `inline`) only with the containerd
+   * image store: with the classic store the build is refused here, before anything is built, with
+   * the fix (./cache-export-support.ts). An engine that does not answer `GET /info` is left to decide.
+   */
+  private async checkCacheExport(opts: SolveOptions): Promise<void> {
+    const types = exportsNeedingStore(opts?.cacheExports);
+    if (!this.dockerEngine || types.length === 0 || !this.transport.imageStore) return;
+    const store = await this.transport.imageStore().catch((err: unknown) => {
+      debug('GET /info failed: %s', (err as Error).message);
+      return undefined;
+    });
+    if (store && !store.containerd) throw cacheExportUnsupported(this.description, types, store);
   }
 
   /**
