@@ -8,7 +8,9 @@ import { join, resolve } from "node:path";
 import { connect } from "./buildkit/client.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/session/session.js";
-import type { ExportSpec } from "./buildkit/types.js";
+import type { CacheEntry, ExportSpec } from "./buildkit/types.js";
+import { exportDirRefusal } from "./buildkit/oci-layout.js";
+import { cacheEntries } from "./cache-spec.js";
 import { OptionError } from "./errors.js";
 import { readBounded } from "./fs/bounded-read.js";
 import { fileKind, writeFileSafe } from "./fs/safe-write.js";
@@ -54,6 +56,17 @@ export interface BuildOptions extends GenerateOptions {
   /** Check the files of `sources` before the build (default true). */
   verifySources?: boolean;
   noCache?: boolean;
+  /**
+   * Export the build cache, as buildx's `--cache-to` (repeatable): `type=registry,ref=IMAGE`,
+   * `type=local,dest=DIR` (an OCI layout), `type=inline`, another type the builder knows, or a bare
+   * IMAGE; strings in buildx's CSV syntax or entries. Exports default to `mode=max`. Docker Engine's
+   * own BuildKit exports a cache only with the containerd image store (refused before building).
+   */
+  cacheTo?: ReadonlyArray<string | CacheEntry>;
+  /** Import a build cache, as buildx's `--cache-from` (repeatable): a bare IMAGE, `type=registry,ref=IMAGE`, `type=local,src=DIR`, ... */
+  cacheFrom?: ReadonlyArray<string | CacheEntry>;
+  /** Something worth knowing that does not stop the build (e.g. a cache source with no cache yet). */
+  onWarning?: (message: string) => void;
   /** Replace files of the same names already in `output`. */
   force?: boolean;
   /** File holding the root password (the `root_password` secret). */
@@ -117,6 +130,17 @@ function tarExport(output: BuildOptions["output"], force: boolean): ExportSpec[]
   return [{ type: "tar", dest, overwrite: force }];
 }
 
+/** The cache entries, checked; a local cache export goes only into a new or empty directory or an earlier cache. */
+function cacheOptions(options: BuildOptions): { cacheExports: CacheEntry[]; cacheImports: CacheEntry[] } {
+  const cacheExports = cacheEntries("--cache-to", options.cacheTo);
+  for (const e of cacheExports) {
+    const dest = e.type === "local" ? e.attrs?.dest : undefined;
+    const refusal = dest === undefined ? undefined : exportDirRefusal(resolve(dest));
+    if (refusal) throw new OptionError("--cache-to", `type=local,dest=${dest}`, "a new or empty directory, or one an earlier --cache-to type=local wrote", `${resolve(dest!)} is ${refusal}`);
+  }
+  return { cacheExports, cacheImports: cacheEntries("--cache-from", options.cacheFrom) };
+}
+
 async function checkInputs(options: BuildOptions): Promise<void> {
   if (options.sources !== undefined) {
     checkDir("--sources", options.sources);
@@ -135,6 +159,7 @@ async function checkInputs(options: BuildOptions): Promise<void> {
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const dockerfile = generate(options); // checks every generate option before anything is written or sent
+  const cache = cacheOptions(options);
   const output = outputDir(options.output);
   const reportDir = options.reportDir !== undefined ? resolve(options.reportDir) : output;
   await checkInputs(options);
@@ -171,6 +196,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       platforms: [resolved.arch.platform],
       ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
       ...(options.noCache && { noCache: true }),
+      ...cache,
+      ...(options.onWarning && { onWarning: options.onWarning }),
       exports: staging === undefined ? tarExport(options.output, options.force === true) : [{ type: "local", dest: staging }],
       secrets,
       progress: createProgressDisplay(options.progress ?? "auto", { timeLeft }),

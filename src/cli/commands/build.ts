@@ -4,6 +4,8 @@ import { OptionError } from "../../errors.js";
 import type { ProgressMode } from "../../progress/index.js";
 import type { Io } from "../run.js";
 import { parseOutputSpec } from "../../output-spec.js";
+import { cacheEntries } from "../../cache-spec.js";
+import { printable } from "../../text/terminal.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
 
 interface BuildArgs extends BookArgs {
@@ -14,6 +16,8 @@ interface BuildArgs extends BookArgs {
   progress: string;
   sources?: string | undefined;
   "no-cache": boolean;
+  "cache-to"?: string[] | undefined;
+  "cache-from"?: string[] | undefined;
   "no-verify-sources": boolean;
   force: boolean;
   "root-password-file"?: string | undefined;
@@ -43,12 +47,26 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
         .option("sources", { type: "string", describe: "directory holding the book's tarballs and patches (no downloads during the build)" })
         .option("no-verify-sources", { type: "boolean", default: false, describe: "do not check the --sources files against the book's MD5 sums before building" })
         .option("no-cache", { type: "boolean", default: false })
+        .option("cache-to", {
+          type: "string",
+          array: true,
+          nargs: 1,
+          describe: "export the build cache, as buildx spells it (repeatable): type=registry,ref=IMAGE, type=local,dest=DIR, type=inline, or type=NAME,key=value,...; mode=max unless mode=min",
+        })
+        .option("cache-from", {
+          type: "string",
+          array: true,
+          nargs: 1,
+          describe: "import a build cache (repeatable): IMAGE (a registry cache), type=registry,ref=IMAGE, type=local,src=DIR, or type=NAME,key=value,...",
+        })
         .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory" })
         .option("root-password-file", { type: "string", describe: "file holding the root password (default password: lfs)" }) as never,
     handler: async (args) => {
       if (args.progress === "none") args.progress = "quiet"; // buildx's newer word for it
       if (!(PROGRESS as readonly string[]).includes(args.progress)) throw new OptionError("--progress", args.progress, [...PROGRESS, "none"]);
       const output = parseOutputSpec(args.output);
+      const cacheTo = cacheEntries("--cache-to", args["cache-to"]);
+      const cacheFrom = cacheEntries("--cache-from", args["cache-from"]);
       const controller = new AbortController();
       let interrupted: string | undefined;
       const onSignal = (sig: NodeJS.Signals) => {
@@ -67,6 +85,9 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           progress: args.progress as ProgressMode,
           ...(args.sources !== undefined && { sources: args.sources, verifySources: !args["no-verify-sources"] }),
           noCache: args["no-cache"],
+          cacheTo,
+          cacheFrom,
+          onWarning: (m) => io.stderr.write(`lfs-docker: warning: ${printable(m)}\n`),
           force: args.force,
           ...(args["root-password-file"] !== undefined && { rootPasswordFile: args["root-password-file"] }),
           signal: controller.signal,
