@@ -107,7 +107,17 @@ function byNameOrAddress(value: string, source: BuilderSource, o: ResolveBuilder
 }
 
 function fromAddress(address: string, source: BuilderSource): ResolvedBuilder {
-  return { name: address, driver: 'address', node: address, address, source, buildx: false };
+  const engine = dockerAddressEndpoint(address);
+  return { name: address, driver: 'address', node: address, address, ...(engine ? { dockerEndpoint: engine } : {}), source, buildx: false };
+}
+
+/** The engine a `docker://` address names (`docker://` itself: the environment's), for its image store. */
+function dockerAddressEndpoint(address: string): DockerEndpoint | undefined {
+  const m = /^docker:\/\/([^/]*)(\/.*)?$/.exec(address);
+  if (!m) return undefined;
+  if (m[1]) return { context: '', host: `tcp://${m[1]}`, skipTlsVerify: false, fromEnvironment: false };
+  if (m[2] && m[2] !== '/') return { context: '', host: `unix://${m[2]}`, skipTlsVerify: false, fromEnvironment: false };
+  return { context: 'default', host: '', skipTlsVerify: false, fromEnvironment: true };
 }
 
 /** A docker context's own builder: buildx's `docker` driver, named after the context. */

@@ -8,7 +8,7 @@ import { readBounded } from '../fs/bounded-read.js';
 import { resolveBuilder, type ResolveBuilderOptions, type ResolvedBuilder } from './builders.js';
 import { connect, type BuildKitClient } from './client.js';
 import type { ConnectOptions } from './connhelpers.js';
-import type { DockerEndpoint } from './docker-contexts.js';
+import { DEFAULT_DOCKER_HOST, contextEndpoint, currentContextName, type DockerEndpoint, type DockerEnv } from './docker-contexts.js';
 import { BuildKitError } from './errors.js';
 
 const pemFile = (path: string | undefined): Buffer | undefined => (path === undefined ? undefined : readBounded(path, { maxBytes: 1 << 20 }));
@@ -16,7 +16,10 @@ const pemFile = (path: string | undefined): Buffer | undefined => (path === unde
 /** A Docker API client for an engine endpoint. */
 export function dockerForEndpoint(ep: DockerEndpoint, env: NodeJS.ProcessEnv = process.env): Docker {
   // The default context is the environment's (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), as dockerode reads it.
-  if (ep.fromEnvironment && env === process.env) return new Docker();
+  if (ep.fromEnvironment) {
+    if (env === process.env) return new Docker();
+    return dockerForEndpoint({ ...ep, host: env['DOCKER_HOST'] || DEFAULT_DOCKER_HOST, fromEnvironment: false }, env);
+  }
   const url = new URL(ep.host);
   if (url.protocol === 'unix:') return new Docker({ socketPath: decodeURIComponent(url.pathname) });
   if (url.protocol === 'tcp:') {
@@ -49,8 +52,11 @@ export function builderConnectOptions(b: ResolvedBuilder, base: ConnectOptions =
  * Connects to a builder: a buildx builder's name or an address (`--builder`), or by buildx's precedence
  * when none is given (see ./builders.ts). The client's `builder` says which was chosen.
  */
-export async function connectBuilder(builder?: string, options: ConnectOptions & Omit<ResolveBuilderOptions, 'builder'> = {}): Promise<BuildKitClient> {
-  const resolved = resolveBuilder({ ...options, ...(builder !== undefined ? { builder } : {}) });
+export async function connectBuilder(
+  builder?: string | ResolvedBuilder,
+  options: ConnectOptions & Omit<ResolveBuilderOptions, 'builder'> = {},
+): Promise<BuildKitClient> {
+  const resolved = typeof builder === 'object' ? builder : resolveBuilder({ ...options, ...(builder !== undefined ? { builder } : {}) });
   let client: BuildKitClient;
   try {
     client = await connect(resolved.address, builderConnectOptions(resolved, options));
@@ -61,4 +67,11 @@ export async function connectBuilder(builder?: string, options: ConnectOptions &
   }
   client.builder = resolved;
   return client;
+}
+
+/** The engine of the current docker context: where buildx loads images built elsewhere (--load). */
+export function currentEngine(o: DockerEnv = {}): Docker {
+  const endpoint = contextEndpoint(currentContextName(o), o);
+  if (!endpoint) throw new BuildKitError('INVALID_OPTIONS', `the current docker context ${JSON.stringify(currentContextName(o))} does not exist`);
+  return dockerForEndpoint(endpoint, o.env ?? process.env);
 }
