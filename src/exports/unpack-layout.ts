@@ -33,28 +33,27 @@ export function layoutPath(name: string): string {
 export function unpackLayout(dir: string): LayoutUnpacker {
   const extract = tar.extract();
   let count = 0;
+  let failure: Error | undefined;
+  // Every entry's work, in order: the stream ends only when the last file is on disk.
+  let work = Promise.resolve();
   extract.on("entry", (header, entry, next) => {
     const body = entry as unknown as Readable;
-    void (async () => {
-      const rel = header.name === "./" || header.name === "." ? "" : layoutPath(header.name);
-      if (header.type === "directory") {
-        if (rel !== "") await mkdir(join(dir, rel), { recursive: true });
+    work = work.then(async () => {
+      if (failure) return;
+      try {
+        await writeEntry(dir, header, body);
+        if (header.type === "file") count++;
+        next();
+      } catch (err) {
+        failure ??= err as Error;
         body.resume();
-      } else if (header.type === "file") {
-        await mkdir(join(dir, posix.dirname(rel)), { recursive: true });
-        await pipeline(body, createWriteStream(join(dir, rel), { flags: "wx", mode: 0o644 }));
-        count++;
-      } else {
-        throw new Error(`the OCI layout holds a ${header.type ?? "special"} entry ${JSON.stringify(header.name)}; only files and directories are accepted`);
+        extract.destroy(failure);
       }
-    })().then(
-      () => next(),
-      (err: unknown) => extract.destroy(err as Error),
-    );
+    });
   });
   const finished = new Promise<void>((resolve, reject) => {
     extract.on("finish", resolve);
-    extract.on("error", reject);
+    extract.on("error", (err) => reject(failure ?? err));
   });
   finished.catch(() => {});
   const stream = new Writable({
@@ -64,13 +63,26 @@ export function unpackLayout(dir: string): LayoutUnpacker {
     },
     final(cb) {
       extract.end(() => {});
-      finished.then(() => cb(), cb);
+      finished.then(() => work).then(() => cb(failure), (err: Error) => cb(failure ?? err));
     },
     destroy(err, cb) {
       extract.destroy(err ?? undefined);
       cb(err);
     },
   });
-  extract.on("error", (err) => stream.destroy(err));
+  extract.on("error", (err) => stream.destroy(failure ?? err));
   return { stream, files: () => count };
+}
+
+async function writeEntry(dir: string, header: { name: string; type?: string | null }, body: Readable): Promise<void> {
+  const rel = header.name === "./" || header.name === "." ? "" : layoutPath(header.name);
+  if (header.type === "directory") {
+    if (rel !== "") await mkdir(join(dir, rel), { recursive: true });
+    body.resume();
+  } else if (header.type === "file") {
+    await mkdir(join(dir, posix.dirname(rel)), { recursive: true });
+    await pipeline(body, createWriteStream(join(dir, rel), { flags: "wx", mode: 0o644 }));
+  } else {
+    throw new Error(`the OCI layout holds a ${header.type ?? "special"} entry ${JSON.stringify(header.name)}; only files and directories are accepted`);
+  }
 }
