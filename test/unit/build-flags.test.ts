@@ -40,6 +40,9 @@ test("build refuses bad buildx flags with exit 2, before asking a builder", () =
     [["--no-cache-filter", "gcc"], {}, /invalid --no-cache-filter "gcc" \(not a stage of the generated Dockerfile\); accepted: .*host.*system.*iso/],
     [["--push"], {}, /invalid --push .*an image name to push to/],
     [["-o", "type=oci"], {}, /type=oci needs dest=FILE/],
+    // -o - is standard output (parsed, so the next check speaks); -o repeats.
+    [["-o", "-", "--platform", "linux/s390x"], {}, /invalid --platform "linux\/s390x"/],
+    [["-o", "-", "-o", "type=docker,dest=-"], {}, /invalid --output "dest=- twice"; accepted: one output to standard output/],
     [["--tag", "Bad"], { }, /invalid --tag "Bad"/],
     [["--metadata-file", "taken.json"], {}, /invalid --metadata-file "taken.json" \(exists\); accepted: a name not already taken, or --force/],
     [["--builder", "nope"], {}, /invalid --builder "nope" \(no such builder instance or docker context; an address .* is accepted too\); accepted: default/],

@@ -7,7 +7,8 @@ import { combineOutputs } from "../../output-spec.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
 
 interface BuildArgs extends BookArgs {
-  output?: string[] | undefined;
+  /** Repeated -o gives several (yargs collects them). */
+  output?: string | string[] | undefined;
   load: boolean;
   push: boolean;
   tag?: string[] | undefined;
@@ -42,7 +43,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
     describe: "generate the Dockerfile, build it with BuildKit and export the ISO and a build report",
     builder: (y) =>
       withBookOptions(y)
-        .option("output", { alias: "o", type: "string", array: true, requiresArg: true, describe: "where the result goes, as buildx spells it (repeatable): DIR (default out), type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), type=oci,dest=FILE (tar=false: dest=DIR), type=docker[,name=NAME][,dest=FILE], type=image,name=NAME[,push=true], type=cacheonly" })
+        .option("output", { alias: "o", type: "string", describe: "where the result goes, as buildx spells it (repeatable): DIR (default out), type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), type=oci,dest=FILE (tar=false: dest=DIR), type=docker[,name=NAME][,dest=FILE], type=image,name=NAME[,push=true], type=cacheonly" })
         .option("load", { type: "boolean", default: false, describe: "= -o type=docker: the image holding the ISO into the Docker Engine's image store" })
         .option("push", { type: "boolean", default: false, describe: "= -o type=image,push=true: the image holding the ISO pushed to its registry (needs --tag or name=)" })
         .option("tag", { alias: "t", type: "string", array: true, requiresArg: true, describe: "name of the image, oci and docker outputs (repeatable)" })
@@ -63,7 +64,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
       if (args.progress === "none") args.progress = "quiet"; // buildx's newer word for it
       if (!(PROGRESS as readonly string[]).includes(args.progress)) throw new OptionError("--progress", args.progress, [...PROGRESS, "none"]);
       // No -o, --load or --push: the ISO into ./out, as before.
-      const given = args.output ?? (args.load || args.push ? [] : ["out"]);
+      const given = args.output === undefined ? (args.load || args.push ? [] : ["out"]) : ([] as string[]).concat(args.output);
       const outputs = combineOutputs(given, { load: args.load, push: args.push, ...(args.tag && { tags: args.tag }) });
       const controller = new AbortController();
       let interrupted: string | undefined;
