@@ -58,7 +58,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
         .option("sources", { type: "string", describe: "directory holding the book's tarballs and patches (no downloads during the build)" })
         .option("no-verify-sources", { type: "boolean", default: false, describe: "do not check the --sources files against the book's MD5 sums before building" })
         .option("no-cache", { type: "boolean", default: false })
-        .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory" })
+        .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory, an existing output file or metadata file" })
         .option("root-password-file", { type: "string", describe: "file holding the root password (default password: lfs)" }) as never,
     handler: async (args) => {
       if (args.progress === "none") args.progress = "quiet"; // buildx's newer word for it
