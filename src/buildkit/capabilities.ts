@@ -216,6 +216,22 @@ export function explainUnsupported(err: BuildKitError, ctx: FailureContext): Uns
   if (DAEMON_REFUSED_CACHE_EXPORT.test(text)) {
     return new UnsupportedFeatureError('cache-export', ctx.label, `${cacheExportAdvice(ctx.label, [])} The daemon said: ${daemonSaid}`, opts);
   }
+  const missingExporter = /exporter "([\w.-]+)" could not be found/.exec(text)?.[1];
+  if (missingExporter) {
+    const archive = missingExporter === 'oci' || missingExporter === 'docker';
+    return new UnsupportedFeatureError(
+      `exporter-${missingExporter}`,
+      ctx.label,
+      `${ctx.label} has no "${missingExporter}" exporter` +
+        (archive
+          ? ': Docker Engine\'s BuildKit writes OCI and docker image archives only with the containerd image store ' +
+            '("features": {"containerd-snapshotter": true} in daemon.json). Without it use -o type=local or type=tar, ' +
+            '--load or type=image (the engine\'s own image store, pushed with --push), or a docker-container or remote builder. '
+          : '. ') +
+        `The daemon said: ${daemonSaid}`,
+      opts,
+    );
+  }
   const heredocs = heredocLines(df);
   if (heredocs.length > 0 && /dockerfile parse error|unknown instruction/i.test(text)) {
     const first = heredocs[0]!;

@@ -17,6 +17,7 @@ import {
   type DaemonCapabilities,
   type EngineInfo,
 } from './capabilities.js';
+import type { ResolvedBuilder } from './builders.js';
 import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
 import { cacheExportUnsupported, exportsNeedingStore } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
@@ -83,6 +84,8 @@ export interface SolveJob {
 export class BuildKitClient implements AsyncDisposable {
   readonly address: string;
   readonly description: string;
+  /** The builder this client reached, when it was found by name or by buildx's precedence (connectBuilder). */
+  builder: ResolvedBuilder | undefined;
   private control: grpc.Client;
   private closed = false;
   private caps: Promise<DaemonCapabilities> | undefined;
