@@ -9,7 +9,8 @@
 # priority so that nothing else is ever upgraded from trixie by accident.
 #
 # What it does (each step is skipped when already done, so re-running is cheap):
-#   1. installs debootstrap, ca-certificates, iptables (from the machine's own release)
+#   1. installs debootstrap, ca-certificates, iptables, iproute2 and docker-registry (Debian's
+#      distribution 2.8, the registry the cache tests push to) from the machine's own release
 #   2. if `dockerd` is missing or older than 26 (or the buildx plugin is missing):
 #      adds a trixie apt source + a priority-100 pin, then installs only
 #      docker.io and docker-buildx from trixie (docker.io/trixie docker-buildx/trixie;
@@ -215,7 +216,7 @@ fi
 # 1+2. packages
 # ---------------------------------------------------------------------------
 
-BASE_PKGS=(ca-certificates iptables debootstrap)
+BASE_PKGS=(ca-certificates iptables iproute2 debootstrap docker-registry)
 missing_base=()
 for p in "${BASE_PKGS[@]}"; do is_installed "$p" || missing_base+=("$p"); done
 

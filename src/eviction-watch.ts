@@ -4,10 +4,14 @@
  * once, with the builder's garbage-collection limit and the setting to raise; the rest are counted.
  */
 import type { BuildEvent } from "./buildkit/status.js";
-import { formatKeepBytes } from "./buildkit/gc-policy.js";
 import { describeStep, type BuildPlan } from "./build-plan.js";
 import { finishedSteps, rememberFinished, stepIdentities } from "./cache-memory.js";
 import { stepKey } from "./progress/model.js";
+
+/** A size as the messages give it: `1.0 MiB`, `20.0 GiB`. */
+function size(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
 
 export class EvictionWatch {
   private readonly identities: Map<string, string>;
@@ -48,7 +52,7 @@ export class EvictionWatch {
   private message(step: string): string {
     const gc =
       this.keepBytes !== undefined
-        ? `the builder's garbage collector keeps at most ${formatKeepBytes(this.keepBytes)} of build cache (\`lfs-docker doctor\` shows its policy), far less than a whole LFS build leaves: ` +
+        ? `the builder's garbage collector keeps at most ${size(this.keepBytes)} of build cache (\`lfs-docker doctor\` shows its policy), far less than a whole LFS build leaves: ` +
           "raise builder.gc.defaultKeepStorage in the engine's daemon.json (buildkitd: gckeepstorage in buildkitd.toml), or the next run will build again what this one builds"
         : "the builder's garbage collector or a prune removed it (`lfs-docker doctor` shows the builder's policy)";
     return `${step} is being built again, though an earlier build on this builder finished it: it is no longer in BuildKit's cache; ${gc}. (A changed base image or source file also makes a step run again.)`;

@@ -19,6 +19,7 @@ export type { BuildOptions, BuildResult } from "./build.js";
 export type { SectionEvent } from "./section-events.js";
 export { buildPlan, type BuildPlan } from "./build-plan.js";
 export { parseOutputSpec } from "./output-spec.js";
+export { parseCacheSpec, cacheEntries, type CacheFlag } from "./cache-spec.js";
 export type { OutputSpec } from "./output-spec.js";
 export { buildReport, formatReport, dockerfileSteps } from "./report/build-report.js";
 export type { BuildOutcome, BuildReport, ReportRow, StepInfo } from "./report/build-report.js";

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 
 import * as grpc from '@grpc/grpc-js';
 
+import { cacheExportAdvice, DAEMON_REFUSED_CACHE_EXPORT } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, isServiceError } from './errors.js';
 
 /** Docker Engine's own version (GET /version), for docker:// daemons. */
@@ -208,6 +209,25 @@ export function explainUnsupported(err: BuildKitError, ctx: FailureContext): Uns
       `${ctx.label} could not get the Dockerfile frontend image ${syntax} named by the "# syntax=" line: ` +
         'that line makes the daemon pull the frontend from a registry, and the pull failed. Remove the line to use the ' +
         `builtin frontend (it has heredocs and named contexts on ${NEEDS.heredocs}), or make the registry reachable. ` +
+        `The daemon said: ${daemonSaid}`,
+      opts,
+    );
+  }
+  if (DAEMON_REFUSED_CACHE_EXPORT.test(text)) {
+    return new UnsupportedFeatureError('cache-export', ctx.label, `${cacheExportAdvice(ctx.label, [])} The daemon said: ${daemonSaid}`, opts);
+  }
+  const missingExporter = /exporter "([\w.-]+)" could not be found/.exec(text)?.[1];
+  if (missingExporter) {
+    const archive = missingExporter === 'oci' || missingExporter === 'docker';
+    return new UnsupportedFeatureError(
+      `exporter-${missingExporter}`,
+      ctx.label,
+      `${ctx.label} has no "${missingExporter}" exporter` +
+        (archive
+          ? ': Docker Engine\'s BuildKit writes OCI and docker image archives only with the containerd image store ' +
+            '("features": {"containerd-snapshotter": true} in daemon.json). Without it use -o type=local or type=tar, ' +
+            '--load or type=image (the engine\'s own image store, pushed with --push), or a docker-container or remote builder. '
+          : '. ') +
         `The daemon said: ${daemonSaid}`,
       opts,
     );

@@ -17,7 +17,9 @@ import {
   type DaemonCapabilities,
   type EngineInfo,
 } from './capabilities.js';
+import type { ResolvedBuilder } from './builders.js';
 import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
+import { cacheExportUnsupported, exportsNeedingStore } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
 import { runSolve } from './solve.js';
 import type { LocalLayout } from './solve-request.js';
@@ -85,6 +87,8 @@ export interface SolveJob {
 export class BuildKitClient implements AsyncDisposable {
   readonly address: string;
   readonly description: string;
+  /** The builder this client reached, when it was found by name or by buildx's precedence (connectBuilder). */
+  builder: ResolvedBuilder | undefined;
   private control: grpc.Client;
   private closed = false;
   private caps: Promise<DaemonCapabilities> | undefined;
@@ -289,6 +293,7 @@ export class BuildKitClient implements AsyncDisposable {
     if (this.closed) throw new BuildKitError('INVALID_OPTIONS', 'client is closed');
     // A daemon restarted since the last call: build on a new connection, not fail on the dead one.
     await this.freshIfFailed();
+    await this.checkCacheExport(opts);
     let oneExportPerSolve = false;
     if ((opts?.exports?.length ?? 0) > 1) {
       const caps = await this.capabilities();
@@ -322,6 +327,21 @@ export class BuildKitClient implements AsyncDisposable {
       },
       opts,
     );
+  }
+
+  /**
+   * Docker Engine's built-in BuildKit exports a cache (other than `inline`) only with the containerd
+   * image store: with the classic store the build is refused here, before anything is built, with
+   * the fix (./cache-export-support.ts). An engine that does not answer `GET /info` is left to decide.
+   */
+  private async checkCacheExport(opts: SolveOptions): Promise<void> {
+    const types = exportsNeedingStore(opts?.cacheExports);
+    if (!this.dockerEngine || types.length === 0 || !this.transport.imageStore) return;
+    const store = await this.transport.imageStore().catch((err: unknown) => {
+      debug('GET /info failed: %s', (err as Error).message);
+      return undefined;
+    });
+    if (store && !store.containerd) throw cacheExportUnsupported(this.description, types, store);
   }
 
   /**

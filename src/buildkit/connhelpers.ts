@@ -22,6 +22,7 @@ import Docker from 'dockerode';
 
 import { startBridge, type Dialer } from './bridge.js';
 import type { EngineInfo } from './capabilities.js';
+import { imageStoreFromInfo, type EngineImageStore } from './cache-export-support.js';
 import { BuildKitError } from './errors.js';
 
 const debug = createDebug('lfs-docker:buildkit');
@@ -70,6 +71,8 @@ export interface Transport {
   openEngineSession?(sessionHeaders: Record<string, string | string[]>): Promise<Duplex>;
   /** Docker Engine's own version, for BuildKit inside Docker Engine (`docker://`). */
   engine?(): Promise<EngineInfo | undefined>;
+  /** Docker Engine's image store (`GET /info`): whether its BuildKit can export a cache. */
+  imageStore?(): Promise<EngineImageStore>;
   close(): Promise<void>;
 }
 
@@ -352,6 +355,7 @@ registerConnectionHelper('docker', async (url, options) => {
       const v = await docker.version();
       return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
     },
+    imageStore: async () => imageStoreFromInfo((await docker.info()) as { Driver?: unknown; DriverStatus?: unknown }),
     close: () => bridge.close(),
   };
 });

@@ -3,6 +3,19 @@
  */
 export { BuildKitClient, connect, workerFromWire, type SolveJob } from './client.js';
 export {
+  BuilderNotFoundError,
+  builderNames,
+  buildxBuildRef,
+  describeBuilder,
+  resolveBuilder,
+  type BuilderSource,
+  type ResolveBuilderOptions,
+  type ResolvedBuilder,
+} from './builders.js';
+export { buildxDir, readInstance, instanceNames, type BuildxNode, type BuildxNodeGroup } from './buildx-store.js';
+export { builderConnectOptions, connectBuilder, dockerForEndpoint } from './connect-builder.js';
+export { contextEndpoint, contextNames, currentContextName, dockerConfigDir, type DockerEndpoint, type DockerEnv } from './docker-contexts.js';
+export {
   connectionHelperSchemes,
   registerConnectionHelper,
   resolveAddress,

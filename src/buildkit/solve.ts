@@ -14,9 +14,11 @@ import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
 
 import { makeOwnedDir } from '../fs/owned-dir.js';
+import { closeCacheStores, finishCacheExports, resolveCache, type ResolvedCache } from './cache.js';
 import { BuildKitError, DaemonLostError, SolveError, grpcCodeName, isServiceError } from './errors.js';
 import { dockerConfigCredentials } from './auth.js';
 import { watchBuildOutcome } from './history.js';
+import type { OciContentStore } from './session/content-store.js';
 import { UnsafeExportError } from './session/receive.js';
 import { Session } from './session/session.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
@@ -134,7 +136,10 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
   const targets: Array<ExportTarget | undefined> = [];
   let started = false;
   let layout: LocalLayout | undefined;
+  let cache: ResolvedCache | undefined;
   try {
+    cache = await resolveCache(opts);
+    for (const w of cache.warnings) (opts.onWarning ?? ((m: string) => debug('warning: %s', m)))(w);
     if (opts.dockerfileText !== undefined) {
       dfDir = await makeOwnedDir(tmpdir(), 'lfs-docker-df-', 'the Dockerfile of a build');
       await writeFile(join(dfDir, 'Dockerfile'), opts.dockerfileText, { mode: 0o600 });
@@ -159,18 +164,26 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
     for (const [r, round] of rounds.entries()) {
       if (r > 0) debug('one exporter per solve on this daemon: solving again for %s', describeExport(exports[round[0]!]!, round[0]!));
       started = true;
-      const roundOpts: SolveOptions = { ...opts, exports: round.map((i) => exports[i]!), ref: r === 0 ? baseRef : `${baseRef}-${r}` };
+      // The cache is exported once, by the first solve; every solve may import it.
+      const roundOpts: SolveOptions = {
+        ...opts,
+        exports: round.map((i) => exports[i]!),
+        ref: r === 0 ? baseRef : `${baseRef}-${r}`,
+        cacheExports: r === 0 ? cache.exports : [],
+        cacheImports: cache.imports,
+      };
       const l = layout;
       results.push(
         await solveRound(
           ctx,
           roundOpts,
-          l.localDirs,
+          { localDirs: l.localDirs, contentStores: cache.stores },
           round.map((i) => ({ target: targets[i], what: describeExport(exports[i]!, i) })),
           (sessionId, ref) => buildSolveRequest(roundOpts, l, { ref, session: sessionId }, ctx.dockerEngine),
         ),
       );
     }
+    await finishCacheExports(cache, results[0]!.exporterResponse);
     for (const t of targets) await t?.commit();
     await opts.progress?.done();
     return mergeResults(results);
@@ -182,6 +195,7 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
     await Promise.resolve(opts.progress?.done(e)).catch(() => {});
     throw e;
   } finally {
+    await closeCacheStores(cache);
     if (dfDir) await rm(dfDir, { recursive: true, force: true }).catch(() => {});
   }
 }
@@ -211,7 +225,7 @@ function mergeResults(results: SolveResult[]): SolveResult {
 async function solveRound(
   ctx: SolveContext,
   opts: SolveOptions,
-  localDirs: Record<string, string>,
+  served: { localDirs: Record<string, string>; contentStores: ReadonlyMap<string, OciContentStore> },
   targets: Array<{ target: ExportTarget | undefined; what: string }>,
   makeRequest: (sessionId: string, ref: string) => ReturnType<typeof buildSolveRequest>,
 ): Promise<SolveResult> {
@@ -229,7 +243,8 @@ async function solveRound(
     }
   };
   const session = new Session({
-    localDirs,
+    localDirs: served.localDirs,
+    contentStores: served.contentStores,
     exports: targets.map((t) => t.target),
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.registryAuth === false ? {} : { credentials: opts.registryAuth ?? dockerConfigCredentials() }),
@@ -239,7 +254,7 @@ async function solveRound(
     },
   });
   const req = makeRequest(session.id, ref);
-  debug('solve %s: frontend %s attrs %o exporters %o', ref, req.Frontend, req.FrontendAttrs, req.Exporters);
+  debug('solve %s: frontend %s attrs %o exporters %o cache %o', ref, req.Frontend, req.FrontendAttrs, req.Exporters, req.Cache);
 
   const ac = new AbortController();
   const onUserAbort = (): void => ac.abort(opts.signal?.reason ?? new Error('aborted'));

@@ -92,6 +92,12 @@ export interface DaemonExport {
 
 export type ExportSpec = LocalExport | TarExport | DaemonExport;
 
+/**
+ * A cache export or import, as buildx's `--cache-to` / `--cache-from` give it: `registry` (`ref`,
+ * `mode`, ...), `local` (`dest` for an export, `src` for an import, `tag`, `mode`, ...), `inline`,
+ * or any other type the daemon knows, with its attributes as they are sent to the daemon. `local`
+ * caches are written and read by the session (an OCI layout in the directory).
+ */
 export interface CacheEntry {
   type: string;
   attrs?: Record<string, string>;
@@ -128,6 +134,8 @@ export interface SolveOptions {
    * auths; see dockerConfigCredentials). `false`: always anonymous.
    */
   registryAuth?: false | CredentialsProvider;
+  /** Something the caller should know that does not stop the build (a cache source with no cache yet, ...). */
+  onWarning?: (message: string) => void;
   /** Extra frontend attributes (win over the ones derived above). */
   frontendAttrs?: Record<string, string>;
   /** Frontend to use (default `dockerfile.v0`). */

@@ -9,7 +9,7 @@
  * removed, and only when its owner is gone: a process on this host that no longer exists, or whose pid
  * now belongs to a later process. A directory made on another host (a shared file system) is left.
  */
-import { constants, readFileSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
 import { lstat, mkdtemp, open, readdir, rm, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -90,15 +90,11 @@ export function ownerAlive(owner: Owner): boolean {
   return owner.procStart === undefined || start === undefined || start === owner.procStart;
 }
 
-/**
- * Make a fresh directory `parent/PREFIX` + six random characters, holding the owner file; returns its
- * path. The prefix must give a name LEFTOVER_NAME matches, or the directory would never be swept.
- */
-export async function makeOwnedDir(parent: string, prefix: string, purpose: string): Promise<string> {
-  const dir = await mkdtemp(join(parent, prefix));
+/** This process as an owner. */
+function ownerRecord(purpose: string): Owner {
   const start = processStart(process.pid);
   const boot = bootId();
-  const owner: Owner = {
+  return {
     tool: "lfs-docker",
     pid: process.pid,
     ...(start !== undefined && { procStart: start }),
@@ -107,11 +103,32 @@ export async function makeOwnedDir(parent: string, prefix: string, purpose: stri
     created: new Date().toISOString(),
     purpose,
   };
+}
+
+/**
+ * Make a fresh directory `parent/PREFIX` + six random characters, holding the owner file; returns its
+ * path. The prefix must give a name LEFTOVER_NAME matches, or the directory would never be swept.
+ */
+export async function makeOwnedDir(parent: string, prefix: string, purpose: string): Promise<string> {
+  const dir = await mkdtemp(join(parent, prefix));
+  const owner = ownerRecord(purpose);
   const fh = await open(join(dir, OWNER_FILE), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     await fh.writeFile(JSON.stringify(owner) + "\n");
   } finally {
     await fh.close();
+  }
+  return dir;
+}
+
+/** makeOwnedDir, synchronously. */
+export function makeOwnedDirSync(parent: string, prefix: string, purpose: string): string {
+  const dir = mkdtempSync(join(parent, prefix));
+  const fd = openSync(join(dir, OWNER_FILE), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, JSON.stringify(ownerRecord(purpose)) + "\n");
+  } finally {
+    closeSync(fd);
   }
   return dir;
 }

@@ -6,7 +6,7 @@ import { requireEngine, run } from "../helpers/engine.js";
 
 interface BakePrint {
   group: Record<string, { targets: string[] }>;
-  target: Record<string, { dockerfile: string; target: string; output: string[]; platforms: string[]; args: Record<string, string>; contexts?: Record<string, string> }>;
+  target: Record<string, { dockerfile: string; target: string; output: string[]; platforms: string[]; args: Record<string, string>; contexts?: Record<string, string>; "cache-from"?: unknown[]; "cache-to"?: unknown[] }>;
 }
 
 before(() => {
@@ -40,4 +40,27 @@ test("bake variables: images, jobs, a sources directory and the output directory
   assert.equal(t.args.JOBS, "3");
   assert.deepEqual(t.contexts, { sources: "/srv/lfs-sources" });
   assert.deepEqual(t.output, ["type=local,dest=/tmp/lfs-out/x86_64-systemd"]);
+});
+
+/** A cache entry as `bake --print` shows it: a CSV string (buildx 0.13), or an object (later buildx). */
+const csv = (e: unknown): string =>
+  typeof e === "string"
+    ? e
+    : Object.entries(e as Record<string, string>)
+        .sort(([a], [b]) => (a === "type" ? -1 : b === "type" ? 1 : a === "ref" ? -1 : b === "ref" ? 1 : a.localeCompare(b)))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+
+test("bake LFS_CACHE: no cache unless set; set, each target imports and exports REPOSITORY:TARGET with mode=max", async () => {
+  const none = await bakePrint(["x86_64-sysv", "aarch64-systemd"], { LFS_CACHE: "" });
+  for (const t of Object.values(none.target)) {
+    assert.deepEqual(t["cache-from"] ?? [], []);
+    assert.deepEqual(t["cache-to"] ?? [], []);
+  }
+  const set = await bakePrint(["x86_64-sysv", "aarch64-systemd"], { LFS_CACHE: "127.0.0.1:5000/lfs-cache" });
+  for (const name of ["x86_64-sysv", "aarch64-systemd"]) {
+    const t = set.target[name]!;
+    assert.deepEqual((t["cache-from"] ?? []).map(csv), [`type=registry,ref=127.0.0.1:5000/lfs-cache:${name}`]);
+    assert.deepEqual((t["cache-to"] ?? []).map(csv), [`type=registry,ref=127.0.0.1:5000/lfs-cache:${name},mode=max`]);
+  }
 });

@@ -129,10 +129,10 @@ test("lfs-docker killed mid-export: the next run into the same directory removes
   const again = await runCli(bookArgs(book, out), { TMPDIR: tmpDir });
   const resumeSeconds = (Date.now() - t0) / 1000;
   assert.equal(again.code, 0, again.stderr.slice(-3000));
-  assert.match(again.stderr, new RegExp(`^lfs-docker: removed ${tmpLeft.length} temporary directories of killed builds from ${tmpDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\([\\d.]+ MiB; lfs-docker pid ${first.child.pid}\\)$`, "m"));
+  assert.match(again.stderr, new RegExp(`^lfs-docker: warning: removed ${tmpLeft.length} temporary directories of killed builds from ${tmpDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\([\\d.]+ MiB; lfs-docker pid ${first.child.pid}\\)$`, "m"));
   assert.deepEqual(readdirSync(tmpDir), [], "nothing left in TMPDIR either");
-  const notice = again.stderr.split("\n").find((l) => l.startsWith(`lfs-docker: removed ${join(out, staging)} `)) ?? "";
-  assert.match(notice, /^lfs-docker: removed \S+ \([\d.]+ MiB\): the export of a build, before its files are moved into place, left by a build that was killed \(lfs-docker pid \d+, started \S+\)$/, again.stderr.slice(-2000));
+  const notice = again.stderr.split("\n").find((l) => l.startsWith(`lfs-docker: warning: removed ${join(out, staging)} `)) ?? "";
+  assert.match(notice, /^lfs-docker: warning: removed \S+ \([\d.]+ MiB\): the export of a build, before its files are moved into place, left by a build that was killed \(lfs-docker pid \d+, started \S+\)$/, again.stderr.slice(-2000));
   const now = listing(out);
   for (const l of before) assert.ok(now.includes(l), `the user's ${l} is untouched`);
   assert.equal(readFileSync(join(out, ".lfs-docker-staging-Mine01", "notes"), "utf8"), "kept too\n");

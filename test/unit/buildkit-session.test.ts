@@ -7,88 +7,19 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
 
-import { startBridge, type Bridge } from '../../src/buildkit/bridge.js';
 import { GoMode } from '../../src/buildkit/session/fsmode.js';
 import { peerFromStream } from '../../src/buildkit/session/peer.js';
 import { receiveDir } from '../../src/buildkit/session/receive.js';
 import { Session } from '../../src/buildkit/session/session.js';
 import { DirTarget, StreamTarget } from '../../src/buildkit/session/targets.js';
 import { wire } from '../../src/buildkit/wire/load.js';
-import { PacketType, type WireBytesMessage, type WirePacket } from '../../src/buildkit/wire/types.js';
-
-/** The daemon's side of Control.Session as a byte duplex. */
-function serverCallToDuplex(call: grpc.ServerDuplexStream<WireBytesMessage, WireBytesMessage>): Duplex {
-  const d = new Duplex({
-    read() {
-      call.resume();
-    },
-    write(chunk: Buffer, _e, cb) {
-      call.write({ data: chunk }) ? cb() : call.once('drain', () => cb());
-    },
-    final(cb) {
-      call.end();
-      cb();
-    },
-  });
-  call.on('data', (m: WireBytesMessage) => {
-    if (!d.push(m.data)) call.pause();
-  });
-  call.on('end', () => d.push(null));
-  call.on('error', (e: Error) => d.destroy(e));
-  call.on('cancelled', () => d.destroy());
-  return d;
-}
-
-interface FakeDaemon {
-  control: grpc.Client;
-  /** A grpc client calling into the most recent session. */
-  session: () => Promise<{ client: grpc.Client; metadata: grpc.Metadata }>;
-  close(): Promise<void>;
-}
-
-async function fakeDaemon(dir: string): Promise<FakeDaemon> {
-  const server = new grpc.Server();
-  const sessions: Array<{ client: grpc.Client; metadata: grpc.Metadata; bridge: Bridge }> = [];
-  let notify: (() => void) | undefined;
-  server.addService(wire().Control.service, {
-    Session: (call: grpc.ServerDuplexStream<WireBytesMessage, WireBytesMessage>) => {
-      const duplex = serverCallToDuplex(call);
-      let used = false;
-      void startBridge(async () => {
-        if (used) throw new Error('session stream already used');
-        used = true;
-        return duplex;
-      }, 'fake-session').then((bridge) => {
-        sessions.push({ client: new grpc.Client(bridge.target, grpc.credentials.createInsecure()), metadata: call.metadata, bridge });
-        notify?.();
-      });
-    },
-  });
-  const sock = join(dir, 'daemon.sock');
-  await new Promise<void>((res, rej) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())));
-  const { Control } = wire();
-  const control = new Control(`unix://${sock}`, grpc.credentials.createInsecure());
-  return {
-    control,
-    session: async () => {
-      while (sessions.length === 0) await new Promise<void>((r) => (notify = r));
-      return sessions[sessions.length - 1]!;
-    },
-    close: async () => {
-      for (const s of sessions) {
-        s.client.close();
-        await s.bridge.close();
-      }
-      control.close();
-      server.forceShutdown();
-    },
-  };
-}
+import { PacketType, type WirePacket } from '../../src/buildkit/wire/types.js';
+import { fakeDaemon, type FakeDaemon } from '../helpers/fake-daemon.js';
 
 const pkt = (type: number, f: Partial<WirePacket> = {}): WirePacket => ({ type, stat: null, ID: 0, data: Buffer.alloc(0), ...f });
 const ident = (b: Buffer) => b;

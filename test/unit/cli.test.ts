@@ -31,6 +31,9 @@ test("bad values exit 2 with one line naming the value and the accepted ones", (
     [["build", "--progress", "fancy"], /invalid --progress "fancy"; accepted: auto, tty, plain, rawjson, quiet/],
     [["build", "--sources", "/no/such/dir"], /invalid --sources "\/no\/such\/dir"; accepted: an existing directory/],
     [["build", "--arch", "sparc"], /invalid arch "sparc"/],
+    [["build", "--cache-to", "type=local"], /^lfs-docker: invalid --cache-to "type=local" \(type=local needs dest=DIR\); accepted: type=registry,ref=IMAGE/],
+    [["build", "--cache-from", "type=local,src=a", "--cache-from", "./cache"], /invalid --cache-from "\.\/cache" \(ref=\.\/cache is a path, not an image reference: for a directory, give type=local,src=DIR\)/],
+    [["build", "--cache-to", "a", "extra"], /Unknown argument: extra/],
   ];
   for (const [args, pattern] of cases) {
     const r = cli(...args);

@@ -8,7 +8,8 @@
  * named local dirs), FileSend.DiffCopy (exports; `local` as fsutil packets, `tar` as byte
  * messages), Secrets.GetSecret, Auth.Credentials (registry credentials, e.g. from the docker
  * config: ../auth.ts; the daemon gets UNIMPLEMENTED for Auth's token methods and fetches registry
- * tokens itself with these credentials, or anonymously).
+ * tokens itself with these credentials, or anonymously), and containerd's content service for the
+ * content stores of `type=local` cache exports and imports (./content.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -29,6 +30,8 @@ import { openRawSession, type RawSessionCall } from './rawstream.js';
 import type { SessionTransport } from '../types.js';
 import type { CredentialsProvider } from '../auth.js';
 import { outerStreamDuplex } from './duplex.js';
+import { contentHandlers } from './content.js';
+import type { OciContentStore } from './content-store.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './targets.js';
 
 const debug = createDebug('lfs-docker:session');
@@ -53,6 +56,8 @@ export interface SessionOptions {
   onUploadProgress?: (dirName: string, bytes: number) => void;
   /** Answers the daemon's registry credential requests (Auth.Credentials); none: anonymous. */
   credentials?: CredentialsProvider;
+  /** Content stores for local cache exports and imports, by store id (`local:` + directory). */
+  contentStores?: ReadonlyMap<string, OciContentStore>;
 }
 
 /** The largest BytesMessage we put on the Session stream. */
@@ -181,6 +186,9 @@ export class Session {
     }
     if (opts.credentials) {
       this.handle('/moby.filesync.v1.Auth/Credentials', (call) => this.serveCredentials(call));
+    }
+    if (opts.contentStores && opts.contentStores.size > 0) {
+      for (const [path, handler] of contentHandlers(opts.contentStores)) this.handle(path, handler);
     }
     if (opts.secrets && Object.keys(opts.secrets).length > 0) {
       const def = wire().Secrets['GetSecret']!;

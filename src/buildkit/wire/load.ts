@@ -29,6 +29,8 @@ export interface Wire {
   Secrets: grpc.ServiceDefinition;
   Auth: grpc.ServiceDefinition;
   Health: grpc.ServiceDefinition;
+  /** containerd.services.content.v1.Content (the session's content stores for local caches). */
+  Content: grpc.ServiceDefinition;
   /** fsutil.types.Packet, for the local exporter that rides on FileSend's byte messages. */
   packet: Codec<WirePacket>;
   /** moby.filesync.v1.BytesMessage. */
@@ -52,7 +54,7 @@ export function wire(): Wire {
   try {
     for (const [name, text] of Object.entries(PROTO_FILES)) writeFileSync(join(dir, name), text);
     def = protoLoader.loadSync(
-      ['control.proto', 'filesync.proto', 'secrets.proto', 'auth.proto', 'health.proto'].map((f) => join(dir, f)),
+      ['control.proto', 'filesync.proto', 'secrets.proto', 'auth.proto', 'health.proto', 'content.proto'].map((f) => join(dir, f)),
       { ...LOADER_OPTIONS, includeDirs: [dir] },
     );
   } finally {
@@ -61,7 +63,7 @@ export function wire(): Wire {
   const grpcObject = grpc.loadPackageDefinition(def);
   const service = (name: string): grpc.ServiceDefinition => {
     const d = def[name];
-    if (!d || typeof d !== 'object' || !('DiffCopy' in d || 'Check' in d || 'GetSecret' in d || 'Credentials' in d)) {
+    if (!d || typeof d !== 'object' || !('DiffCopy' in d || 'Check' in d || 'GetSecret' in d || 'Credentials' in d || 'Write' in d)) {
       throw new Error(`wire: service ${name} missing from the definitions`);
     }
     return d as grpc.ServiceDefinition;
@@ -79,6 +81,7 @@ export function wire(): Wire {
     Secrets: service('moby.buildkit.secrets.v1.Secrets'),
     Auth: service('moby.filesync.v1.Auth'),
     Health: service('grpc.health.v1.Health'),
+    Content: service('containerd.services.content.v1.Content'),
     packet: { encode: (v) => diffCopy.requestSerialize(v), decode: (b) => diffCopy.requestDeserialize(b) },
     bytesMessage: {
       encode: (v) => sendCopy.requestSerialize(v),

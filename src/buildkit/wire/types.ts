@@ -168,3 +168,45 @@ export interface WirePacket {
   ID: number;
   data: Buffer;
 }
+
+/**
+ * containerd.services.content.v1 (containerd api/services/content/v1/content.proto, 1.6+): the
+ * content store a session offers the daemon for `type=local` cache exports and imports.
+ */
+export const WriteAction = { STAT: 0, WRITE: 1, COMMIT: 2 } as const;
+
+export interface WireContentInfo {
+  digest: string;
+  size: string | number;
+  created_at?: WireTimestamp | null;
+  updated_at?: WireTimestamp | null;
+  labels?: Record<string, string>;
+}
+
+export interface WireContentStatus {
+  started_at?: WireTimestamp | null;
+  updated_at?: WireTimestamp | null;
+  ref: string;
+  offset: string | number;
+  total: string | number;
+  expected: string;
+}
+
+export interface WireWriteContentRequest {
+  action: number;
+  ref: string;
+  total: string | number;
+  expected: string;
+  offset: string | number;
+  data: Buffer;
+  labels: Record<string, string>;
+}
+
+export interface WireWriteContentResponse {
+  action: number;
+  started_at?: WireTimestamp | null;
+  updated_at?: WireTimestamp | null;
+  offset: string | number;
+  total: string | number;
+  digest: string;
+}
