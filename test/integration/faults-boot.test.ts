@@ -41,10 +41,18 @@ after(() => {
   if (measured.length) console.log(`measured:\n  ${measured.join("\n  ")}`);
 });
 
-/** The child processes of `pid` (pgrep -P). */
+/** The child processes of `pid`, from /proc (field 4 of /proc/PID/stat is the parent). */
 function children(pid: number): number[] {
-  const r = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
-  return r.stdout.split("\n").filter(Boolean).map(Number);
+  const out: number[] = [];
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(name));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
 }
 
 /** Whether a process runs (a zombie, dead and waiting to be reaped, does not). */
