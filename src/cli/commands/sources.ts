@@ -8,7 +8,7 @@ import { lockPath, readLock } from "../../sources/lock.js";
 import { createFetchProgress, type ProgressOutput } from "../../sources/progress.js";
 import { selectSources, type SourceSelection } from "../../sources/select.js";
 import { SourcesError } from "../../sources/errors.js";
-import { formatBytes } from "../../sources/util.js";
+import { formatBytes } from "../../text/bytes.js";
 import { formatVerifyFailures, verifySources } from "../../sources/verify.js";
 import type { Io } from "../run.js";
 import { Interrupted } from "./build.js";
