@@ -103,6 +103,8 @@ test("generate starts without BuildKit's client: none of gRPC, dockerode, tar-st
   for (const pkg of ["@grpc/grpc-js", "@grpc/proto-loader", "dockerode", "docker-modem", "tar-stream", "debug"]) {
     assert.deepEqual(loaded.filter((f) => f.includes(`/node_modules/${pkg}/`)), [], pkg);
   }
+  // Its templates were precompiled by the build: Handlebars' runtime only, no compiler.
+  assert.deepEqual(loaded.filter((f) => /\/node_modules\/(handlebars\/dist\/cjs\/handlebars\/compiler|source-map)\//.test(f)), [], "Handlebars' compiler");
 });
 
 test("--help works for the program and each command", () => {
