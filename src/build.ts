@@ -2,7 +2,7 @@
  * build(): generate the Dockerfile, solve it on a BuildKit daemon, export the artifacts into a
  * directory and write the build report beside them.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, lstatSync, type Stats } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, lstatSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { buildxBuildRef, describeBuilder, resolveBuilder, BuilderNotFoundError, type ResolvedBuilder } from "./buildkit/builders.js";
@@ -16,7 +16,8 @@ import { cacheEntries } from "./cache-spec.js";
 import { checkReplaceable } from "./fs/safe-write.js";
 import { OptionError } from "./errors.js";
 import { readBounded } from "./fs/bounded-read.js";
-import { fileKind, writeFileSafe } from "./fs/safe-write.js";
+import { fileKind, sweepSafeWriteTemps, writeFileSafe } from "./fs/safe-write.js";
+import { makeOwnedDir, sweepLeftovers, TEMP_NAME, type Leftover } from "./fs/owned-dir.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
 import { editionSections, editionSources, loadBookDir } from "./book/load.js";
 import type { SourceFile } from "./book/types.js";
@@ -25,8 +26,11 @@ import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
 import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildOutcome, type BuildReport } from "./report/build-report.js";
 import { renderHtmlReport } from "./report/html.js";
-import { buildPlan, type BuildPlan } from "./build-plan.js";
-import { SolveError } from "./buildkit/errors.js";
+import { buildPlan, describeStep, type BuildPlan } from "./build-plan.js";
+import { EvictionWatch } from "./eviction-watch.js";
+import { gcVerdict } from "./buildkit/gc-policy.js";
+import { BuildKitError, DaemonLostError, SolveError } from "./buildkit/errors.js";
+import { ExportSpaceError } from "./buildkit/session/targets.js";
 import { TimeLeft } from "./progress/estimate.js";
 import { stepKey } from "./progress/model.js";
 import { rememberedSbu, rememberSbu } from "./sbu-memory.js";
@@ -88,7 +92,12 @@ export interface BuildOptions extends GenerateOptions {
   cacheTo?: ReadonlyArray<string | CacheEntry>;
   /** Import a build cache, as buildx's `--cache-from` (repeatable): a bare IMAGE, `type=registry,ref=IMAGE`, `type=local,src=DIR`, ... */
   cacheFrom?: ReadonlyArray<string | CacheEntry>;
-  /** Something worth knowing that does not stop the build (e.g. a cache source with no cache yet). */
+  /**
+   * Something worth knowing that does not stop the build: a cache source with no cache yet, the
+   * leftovers of an earlier build that was killed (found in the output, report or temporary directory
+   * and removed, or kept and why), a step an earlier build finished being built again (evicted from
+   * BuildKit's cache). One message per call.
+   */
   onWarning?: (message: string) => void;
   /** buildx's --no-cache-filter: stages built without the cache (the frontend's `no-cache` attribute). */
   noCacheFilter?: string[];
@@ -263,19 +272,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     credentials: dockerConfigCredentials(),
     force: options.force === true,
   });
+  await removeLeftovers(options, outputs, output, reportDir);
 
   const plan = buildPlan(options, dockerfile);
   const builderKey = builder.source === "default" ? "docker" : builder.name;
   const timeLeft = new TimeLeft(plan.steps, options.sbuSeconds ?? rememberedSbu(builderKey));
   const onSection = sectionEvents(plan, timeLeft, (e) => options.onSection?.(e));
-  // The export goes into a fresh directory inside `output`; its files are moved into place only
+  // The export goes into a fresh directory inside `output`, marked as this process's (so that what a
+  // killed build leaves is found and removed by the next one); its files are moved into place only
   // when the build succeeded, and never over the user's files unless forced.
   let staging: string | undefined;
-  if (output !== undefined) {
-    staging = mkdtempSync(join(output, ".lfs-docker-export-"));
-    rmSync(staging, { recursive: true });
-  }
-  const context = mkdtempSync(join(tmpdir(), "lfs-docker-context-"));
+  if (output !== undefined) staging = await makeOwnedDir(output, ".lfs-docker-staging-", "the export of a build, before its files are moved into place");
+  const exportDir = staging === undefined ? undefined : join(staging, "export");
+  // Empty: the generated Dockerfile reads nothing from its context (BuildKit sends it only .dockerignore).
+  const context = await makeOwnedDir(tmpdir(), "lfs-docker-context-", "the (empty) build context of a build");
   const vertices = new Map<string, VertexInfo>();
   const secrets: Record<string, SecretSource> = {};
   if (options.rootPasswordFile) secrets.root_password = { file: resolve(options.rootPasswordFile) };
@@ -283,8 +293,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const solveStarted = new Date(Date.now() - 10_000);
   const report = () => buildReport(dockerfile, [...vertices.values()], plan.sbuSection, solveStarted, plan.bookSbu);
   const title = `LFS ${resolved.release} ${resolved.init} ${resolved.arch.name}: build report`;
+  const evictions = new EvictionWatch(plan, dockerfile, resolved.arch.platform, builderKey, (m) => options.onWarning?.(m), options.noCache === true);
   try {
     await using client = await connectBuilder(builder);
+    evictions.keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
     const result = await client.solve({
       context,
       dockerfileText: dockerfile,
@@ -296,7 +308,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...(options.noCache ? { noCache: true } : noCacheFilter && { noCache: noCacheFilter }),
       ...cache,
       ...(options.onWarning && { onWarning: options.onWarning }),
-      exports: [...(staging === undefined ? [] : [{ type: "local", dest: staging } as ExportSpec]), ...exportPlan.exports],
+      exports: [...(exportDir === undefined ? [] : [{ type: "local", dest: exportDir } as ExportSpec]), ...exportPlan.exports],
       ...(entitlements.length > 0 && { entitlements }),
       secrets,
       progress: createProgressDisplay(options.progress ?? "auto", { timeLeft }),
@@ -305,10 +317,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest, e.vertex);
         else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest)) vertices.set(e.vertex.digest, e.vertex);
         onSection(e);
+        evictions.onEvent(e);
         options.onEvent?.(e);
       },
     });
-    const files = output !== undefined && staging !== undefined ? moveIntoPlace(staging, output, options.force === true) : [];
+    const files = output !== undefined && exportDir !== undefined ? moveIntoPlace(exportDir, output, options.force === true) : [];
     const finished = await exportPlan.finish(result.exporterResponse);
     if (metadataFile) writeMetadataFile(metadataFile, { exporterResponse: result.exporterResponse, buildRef: buildxBuildRef(builder, result.ref), extra: finished.metadata });
     const r = { ...report(), outcome: { status: "succeeded" as const } };
@@ -321,8 +334,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       report: r,
       ...writeReport(reportDir, r, title),
     };
-  } catch (err) {
+  } catch (caught) {
     exportPlan.abort();
+    if (staging !== undefined) rmSync(staging, { recursive: true, force: true }); // before the free space is measured
+    const err = caught instanceof DaemonLostError ? daemonLost(caught, plan, vertices) : (diskFull(caught, output ?? fileOutputDirs(outputs)[0]) ?? caught);
     // The report of a failed or cancelled build is the one most needed: written all the same.
     const r = { ...report(), outcome: failureOutcome(err, plan, options.signal?.aborted === true) };
     try {
@@ -332,9 +347,40 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     throw err;
   } finally {
+    evictions.finish();
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
     rmSync(context, { recursive: true, force: true });
   }
+}
+
+const REPORT_FILES = ["build-report.txt", "build-report.json", "build-report.html"];
+
+/**
+ * Before a build writes anything: remove what an earlier build that was killed left where this one
+ * writes (its marked staging and partial directories, its half-written reports), and say so.
+ */
+async function removeLeftovers(options: BuildOptions, outputs: readonly OutputSpec[], output: string | undefined, reportDir: string | undefined): Promise<void> {
+  const dirs = [...new Set([output, reportDir, ...fileOutputDirs(outputs)].filter((d): d is string => d !== undefined))];
+  const found: Leftover[] = [];
+  for (const dir of dirs) found.push(...(await sweepLeftovers(dir)));
+  const temps = reportDir === undefined ? [] : sweepSafeWriteTemps(reportDir, REPORT_FILES);
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  // The system's temporary directory: what killed builds left there, in one line (those of builds
+  // still running are theirs, and not mentioned).
+  const gone = (await sweepLeftovers(tmpdir(), TEMP_NAME)).filter((l) => l.removed);
+  if (gone.length > 0) {
+    const pids = [...new Set(gone.map((l) => l.owner.pid))].join(", ");
+    options.onWarning?.(`removed ${gone.length} temporary ${gone.length === 1 ? "directory" : "directories"} of killed builds from ${tmpdir()} (${mib(gone.reduce((n, l) => n + l.bytes, 0))}; lfs-docker pid ${pids})`);
+  }
+  for (const l of found) {
+    const who = `lfs-docker pid ${l.owner.pid}, started ${l.owner.created}`;
+    options.onWarning?.(
+      l.removed
+        ? `removed ${l.path} (${mib(l.bytes)}): ${l.owner.purpose}, left by a build that was killed (${who})`
+        : `left ${l.path} alone (${mib(l.bytes)}): ${l.owner.purpose} of another build (${who}; ${l.kept})`,
+    );
+  }
+  for (const t of temps) options.onWarning?.(`removed ${t}: a half-written report of a build that was killed`);
 }
 
 /** The build report, written as new files renamed into place: never through a link planted there. */
@@ -348,23 +394,75 @@ function writeReport(dir: string | undefined, report: BuildReport, title: string
   return { reportFile, htmlReportFile };
 }
 
+/** The directories the outputs that go to a file (tar, oci, docker) or an OCI layout directory are written beside. */
+function fileOutputDirs(outputs: readonly OutputSpec[]): string[] {
+  return outputs.flatMap((o) => (o.type !== "local" && "dest" in o && o.dest !== undefined && o.dest !== "-" ? [dirname(resolve(o.dest))] : []));
+}
+
+/** The first error in a chain of causes that is an ExportSpaceError. */
+function spaceError(err: unknown): ExportSpaceError | undefined {
+  for (let e = err; e instanceof Error; e = (e as { cause?: unknown }).cause) if (e instanceof ExportSpaceError) return e;
+  return undefined;
+}
+
+/**
+ * The output's disk filled up during the export: said of the directory the user gave, with what was
+ * written, what is free now (the partial export is gone by then) and what to do. Undefined otherwise.
+ */
+function diskFull(err: unknown, dir: string | undefined): BuildKitError | undefined {
+  const e = spaceError(err);
+  if (!e || dir === undefined) return undefined;
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  let free = "";
+  try {
+    const s = statfsSync(dir);
+    free = `, ${mib(s.bavail * s.bsize)} free there now`;
+  } catch {
+    /* unknown */
+  }
+  return new BuildKitError(
+    "EXPORT",
+    `no space left in the output directory ${dir} (${e.code}): the export stopped after ${mib(e.bytes)} had come in${free}; nothing of it was kept (its staging directory is removed). ` +
+      "Free some space there, or give another directory with -o; the build itself is in BuildKit's cache, so running the same command again only exports",
+    { cause: e.cause },
+  );
+}
+
+/**
+ * The daemon went away mid-build: the steps that were running are marked as failed (for the report),
+ * and the message says, in the book's words, what was running and how to resume.
+ */
+function daemonLost(err: DaemonLostError, plan: BuildPlan, vertices: Map<string, VertexInfo>): DaemonLostError {
+  for (const v of vertices.values()) {
+    if (err.running.includes(v.name) && !v.completed && !v.error) vertices.set(v.digest, { ...v, error: "interrupted: the connection to the BuildKit daemon was lost" });
+  }
+  const steps = err.running.map((name) => describeStep(plan, name));
+  const during = steps.length === 0 ? "" : ` while ${steps.join(", ")} ${steps.length === 1 ? "was" : "were"} running`;
+  const why = err.cause instanceof Error ? err.cause.message : (err.details ?? "connection lost");
+  const message =
+    `lost the BuildKit daemon${err.daemon ? ` (${err.daemon})` : ""}${during} (${why}); ` +
+    "every section that finished before is in the daemon's cache, unless the daemon lost its state: once it runs again, run the same command to resume";
+  return new DaemonLostError(message, { cause: err.cause, ...(err.grpcCode !== undefined && { grpcCode: err.grpcCode }), ...(err.details !== undefined && { details: err.details }), ...(err.daemon !== undefined && { daemon: err.daemon }), running: err.running });
+}
+
 /** How a build that threw ended: the failing step with its section, exit code and log tail. */
 function failureOutcome(err: unknown, plan: BuildPlan, cancelled: boolean): BuildOutcome {
   const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
   const next = "to resume: run the same command again; every section that finished comes from BuildKit's cache";
   if (cancelled) return { status: "cancelled", message, next };
-  if (!(err instanceof SolveError) || err.vertex === undefined) return { status: "failed", message, next };
-  const key = stepKey(err.vertex);
+  const vertex = err instanceof SolveError ? err.vertex : err instanceof DaemonLostError ? err.running[0] : undefined;
+  if (vertex === undefined) return { status: "failed", message, next };
+  const key = stepKey(vertex);
   const step = plan.steps.find((s) => s.key === key);
   return {
     status: "failed",
     message,
     failed: {
-      step: err.vertex,
+      step: vertex,
       ...(step?.section !== undefined && { section: step.section }),
       ...(step && { title: step.title }),
-      ...(err.exitCode !== undefined && { exitCode: err.exitCode }),
-      logTail: err.logTail.slice(-30),
+      ...(err instanceof SolveError && err.exitCode !== undefined && { exitCode: err.exitCode }),
+      logTail: err instanceof SolveError ? err.logTail.slice(-30) : [],
     },
     next,
   };

@@ -32,7 +32,7 @@ export {
   type DockerConfigOptions,
   type RegistryCredentials,
 } from './auth.js';
-export { BuildKitError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
+export { BuildKitError, DaemonLostError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
 export {
   buildkitForDocker,
   daemonLabel,
@@ -45,6 +45,7 @@ export {
   type EngineInfo,
 } from './capabilities.js';
 export { UnsafeExportError } from './session/receive.js';
+export { ExportSpaceError } from './session/targets.js';
 export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from './solve-request.js';
 export {
   StatusTracker,

@@ -15,7 +15,8 @@
  * Every file or directory is prepared before the build (an existing one refused unless forced) and
  * only put in place once the build succeeded.
  */
-import { existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from "node:fs";
+import { makeOwnedDirSync } from "../fs/owned-dir.js";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 
@@ -74,21 +75,19 @@ function stagedDir(dest: string, force: boolean): { staging: string; commit(): v
     if (kind === "full" && !force) throw new OptionError("--output", dest, "a new or empty directory, or --force to replace it", "not empty");
   }
   mkdirParent(target);
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.partial-`));
+  // Marked as this process's (see fs/owned-dir.ts): a build killed meanwhile leaves it for the next to remove.
+  const partial = makeOwnedDirSync(dirname(target), `.${basename(target)}.partial-`, `an OCI layout for ${target} being unpacked`);
+  const staging = join(partial, "tree");
+  mkdirSync(staging);
   return {
     staging,
     commit() {
       if (kind === "empty") rmdirSync(target);
-      if (kind === "full") {
-        const old = `${staging}.old`;
-        renameSync(target, old);
-        renameSync(staging, target);
-        rmSync(old, { recursive: true, force: true });
-        return;
-      }
+      if (kind === "full") renameSync(target, join(partial, "old"));
       renameSync(staging, target);
+      rmSync(partial, { recursive: true, force: true });
     },
-    abort: () => rmSync(staging, { recursive: true, force: true }),
+    abort: () => rmSync(partial, { recursive: true, force: true }),
   };
 }
 

@@ -19,6 +19,7 @@ import { redactUrls } from "../text/redact.js";
 import { selectSources, type SourceSelection } from "./select.js";
 import type { FetchedFile, FetchEvent, FetchResult } from "./types.js";
 import { checkFileName, runPool } from "./util.js";
+import { formatBytes } from "../text/bytes.js";
 import { problemDetail, verifyFile } from "./verify.js";
 
 /** Parallel transfers when `jobs` is not given. */
@@ -353,6 +354,23 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
   throw new SourcesError(lockRefusal ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", message, { cause, file: f.file });
 }
 
+/** The partial downloads the failed files left (each a FILE.part with bytes in it), in one sentence; "" when none. */
+async function keptParts(dir: string, failed: SourcesError[]): Promise<string> {
+  let count = 0;
+  let bytes = 0;
+  for (const e of failed) {
+    if (e.file === undefined || e.file.includes("/")) continue;
+    try {
+      const s = await stat(join(dir, `${e.file}.part`));
+      if (s.isFile() && s.size > 0) (count++, (bytes += s.size));
+    } catch {
+      /* none */
+    }
+  }
+  if (count === 0) return "";
+  return `${count === 1 ? "1 partial download is" : `${count} partial downloads are`} kept in ${dir} as *.part (${formatBytes(bytes)}): run the same command again to resume ${count === 1 ? "it" : "them"}`;
+}
+
 /**
  * Make `options.dir` hold every file of the selection (by default the sysv edition of release 12.3),
  * each verified against the book's MD5 and the directory's SHA-256 lock (see `lock.ts`), which it
@@ -446,12 +464,14 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
     agents.https.destroy();
   }
   if (fatal !== undefined) throw fatal;
-  if (failed.length === 1) throw failed[0];
-  if (failed.length > 1) {
+  if (failed.length > 0) {
+    const kept = await keptParts(dir, failed);
+    if (failed.length === 1 && !kept) throw failed[0];
     const lock = failed.every((e) => e.code === "E_SOURCES_LOCK");
-    throw new SourcesError(lock ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", `${failed.length} of ${files.length} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`, {
-      cause: new AggregateError(failed, ""),
-      file: dir,
+    const head = failed.length === 1 ? failed[0]!.message : `${failed.length} of ${files.length} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`;
+    throw new SourcesError(lock ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", kept ? `${head}\n${kept}` : head, {
+      cause: failed.length === 1 ? failed[0] : new AggregateError(failed, ""),
+      file: failed.length === 1 ? failed[0]!.file : dir,
     });
   }
   const done = results.filter((r): r is FetchedFile => r !== undefined);
