@@ -9,7 +9,7 @@ import { buildxBuildRef, describeBuilder, resolveBuilder, BuilderNotFoundError, 
 import { connectBuilder, currentEngine, dockerForEndpoint } from "./buildkit/connect-builder.js";
 import { dockerConfigCredentials } from "./buildkit/auth.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
-import type { SecretSource } from "./buildkit/session/session.js";
+import type { SecretSource } from "./buildkit/types.js";
 import type { CacheEntry, ExportSpec } from "./buildkit/types.js";
 import { exportDirRefusal } from "./buildkit/oci-layout.js";
 import { cacheEntries } from "./cache-spec.js";

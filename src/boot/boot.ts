@@ -9,6 +9,7 @@ import { connect, type Socket } from "node:net";
 import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { LfsDockerError, OptionError } from "../errors.js";
 import { isArchName, type ArchName } from "../arch/profiles.js";
 import { ConsoleLog, MILESTONES, commandOutput, markerToken, wrapCommand, type MilestoneEvent, type MilestoneName } from "./console.js";
@@ -74,8 +75,6 @@ export class BootError extends LfsDockerError {
     this.milestones = milestones;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function connectConsole(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {

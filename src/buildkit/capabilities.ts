@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 
 import * as grpc from '@grpc/grpc-js';
+import semver from 'semver';
 
 import { cacheExportAdvice, DAEMON_REFUSED_CACHE_EXPORT } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, isServiceError } from './errors.js';
@@ -40,20 +41,21 @@ export interface DaemonCapabilities {
   label: string;
 }
 
-/** BuildKit bundled with each Docker Engine release line (major.minor → BuildKit minor). */
-const DOCKER_BUILDKIT: ReadonlyArray<[RegExp, string]> = [
-  [/^19\.03\./, '0.6'],
-  [/^20\.10\./, '0.8'],
-  [/^23\./, '0.10'],
-  [/^24\./, '0.11'],
-  [/^25\./, '0.12'],
-  [/^26\./, '0.13'],
+/** BuildKit bundled with each Docker Engine release line (a semver range → BuildKit minor). */
+const DOCKER_BUILDKIT: ReadonlyArray<[range: string, buildkit: string]> = [
+  ['19.3.x', '0.6'],
+  ['20.10.x', '0.8'],
+  ['23.x', '0.10'],
+  ['24.x', '0.11'],
+  ['25.x', '0.12'],
+  ['26.x', '0.13'],
 ];
 
-/** BuildKit minor version bundled with a Docker Engine version, when known. */
+/** BuildKit minor version bundled with a Docker Engine version (`20.10.24+dfsg1`, `19.03.15`), when known. */
 export function buildkitForDocker(engineVersion: string | undefined): string | undefined {
-  if (!engineVersion) return undefined;
-  return DOCKER_BUILDKIT.find(([re]) => re.test(engineVersion))?.[1];
+  // Docker's versions are not quite semver (19.03: a leading zero, which needs loose; Debian's +dfsg1).
+  const v = semver.coerce(engineVersion ?? null, { loose: true });
+  return v ? DOCKER_BUILDKIT.find(([range]) => semver.satisfies(v, range))?.[1] : undefined;
 }
 
 /** `v0.13.2` → `0.13.2`; nothing for `v0.0.0+unknown` and other non-versions. */

@@ -44,7 +44,6 @@ export {
   type DaemonCapabilities,
   type EngineInfo,
 } from './capabilities.js';
-export type { SecretSource } from './session/session.js';
 export { UnsafeExportError } from './session/receive.js';
 export { ExportSpaceError } from './session/targets.js';
 export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from './solve-request.js';
@@ -65,6 +64,7 @@ export type {
   PlatformSpec,
   PruneOptions,
   PruneResult,
+  SecretSource,
   SessionTransport,
   SolveOptions,
   SolveResult,

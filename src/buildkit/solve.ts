@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex } from 'node:stream';
 
 import * as grpc from '@grpc/grpc-js';
@@ -402,9 +403,8 @@ async function solveRound(
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
+/** Wait `ms` without keeping the process alive for it. */
+const delay = (ms: number) => sleep(ms, undefined, { ref: false });
 
 /** Builds the error the caller sees: the failing step, its exit code and log, the daemon's words. */
 export function solveError(

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { SourceFile } from "../book/types.js";
 import { OptionError } from "../errors.js";
 import { version } from "../version.js";
@@ -17,7 +18,8 @@ import { addToLock, checkLock, lockPath, lockProblem, readLock, type LockEntry, 
 import { redactUrls } from "../text/redact.js";
 import { selectSources, type SourceSelection } from "./select.js";
 import type { FetchedFile, FetchEvent, FetchResult } from "./types.js";
-import { checkFileName, formatBytes, runPool, sleep } from "./util.js";
+import { checkFileName, runPool } from "./util.js";
+import { formatBytes } from "../text/bytes.js";
 import { problemDetail, verifyFile } from "./verify.js";
 
 /** Parallel transfers when `jobs` is not given. */
@@ -266,7 +268,7 @@ async function fromAddress(ctx: Ctx, f: SourceFile, url: string, path: string, p
       const base = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (strikes - 1));
       const delayMs = err.immediate ? 0 : Math.round(base * (0.8 + Math.random() * 0.4));
       ctx.emit({ type: "retry", file: f, url, attempt: attempts, delayMs, error: err });
-      await sleep(delayMs, ctx.signal);
+      await sleep(delayMs, undefined, { signal: ctx.signal });
     }
   }
 }

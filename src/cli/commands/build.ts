@@ -1,10 +1,8 @@
 import type { CommandModule } from "yargs";
-import { build } from "../../build.js";
 import { OptionError } from "../../errors.js";
 import type { ProgressMode } from "../../progress/index.js";
-import type { Io } from "../run.js";
-import { combineOutputs } from "../../output-spec.js";
-import { cacheEntries } from "../../cache-spec.js";
+import type { Io } from "../io.js";
+import { Interrupted } from "../interrupted.js";
 import { printable } from "../../text/terminal.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
 
@@ -32,14 +30,6 @@ interface BuildArgs extends BookArgs {
 }
 
 const PROGRESS: readonly ProgressMode[] = ["auto", "tty", "plain", "rawjson", "quiet"];
-
-/** Thrown when the user interrupts the build; the CLI exits 130. */
-export class Interrupted extends Error {
-  constructor(signal: string, what = "the build was cancelled on the daemon; nothing was written to the output directory") {
-    super(`interrupted (${signal}): ${what}`);
-    this.name = "Interrupted";
-  }
-}
 
 export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
   return {
@@ -79,6 +69,12 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
     handler: async (args) => {
       if (args.progress === "none") args.progress = "quiet"; // buildx's newer word for it
       if (!(PROGRESS as readonly string[]).includes(args.progress)) throw new OptionError("--progress", args.progress, [...PROGRESS, "none"]);
+      // Loaded here, not at the top: the other commands start without BuildKit's client.
+      const [{ build }, { combineOutputs }, { cacheEntries }] = await Promise.all([
+        import("../../build.js"),
+        import("../../output-spec.js"),
+        import("../../cache-spec.js"),
+      ]);
       const cacheTo = cacheEntries("--cache-to", args["cache-to"]);
       const cacheFrom = cacheEntries("--cache-from", args["cache-from"]);
       // No -o, --load or --push: the ISO into ./out, as before.

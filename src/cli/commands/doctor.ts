@@ -1,13 +1,10 @@
 import { statfsSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { limitations } from "../../buildkit/capabilities.js";
-import { BuilderNotFoundError, describeBuilder } from "../../buildkit/builders.js";
-import { connectBuilder } from "../../buildkit/connect-builder.js";
 import { describeGcRule, gcVerdict } from "../../buildkit/gc-policy.js";
 import { FULL_BUILD_CACHE_BYTES } from "../../cache-estimate.js";
 import { OptionError } from "../../errors.js";
 import { archProfile, supportedArchs } from "../../arch/profiles.js";
-import type { Io } from "../run.js";
+import type { Io } from "../io.js";
 
 interface DoctorArgs {
   builder?: string | undefined;
@@ -29,6 +26,7 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
           describe: "try the Dockerfile features lfs-docker needs (heredocs, named contexts) with two tiny builds that export nothing",
         }) as never,
     handler: async (args) => {
+      const { limitations, BuilderNotFoundError, describeBuilder, connectBuilder } = await import("../../buildkit/index.js");
       await using client = await connectBuilder(args.builder).catch((err: unknown) => {
         if (err instanceof BuilderNotFoundError) throw new OptionError(err.source, err.requested, err.available, "no such builder instance or docker context");
         throw err;
