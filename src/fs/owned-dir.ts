@@ -9,7 +9,7 @@
  * removed, and only when its owner is gone: a process on this host that no longer exists, or whose pid
  * now belongs to a later process. A directory made on another host (a shared file system) is left.
  */
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readlinkSync, writeSync } from "node:fs";
 import { lstat, mkdtemp, open, readdir, rm, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,11 @@ export interface Owner {
   procStart?: string;
   /** The boot the process ran in (/proc/sys/kernel/random/boot_id): after a reboot every old pid is gone. */
   bootId?: string;
+  /**
+   * The PID namespace the process ran in (/proc/self/ns/pid): a pid means nothing in another one, so
+   * a directory of another namespace's process (a build in a container sharing /tmp) is left alone.
+   */
+  pidNs?: string;
   host: string;
   /** When the directory was made (ISO 8601). */
   created: string;
@@ -75,11 +80,21 @@ function bootId(): string | undefined {
   }
 }
 
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether the process that wrote `owner` may still run (true when it cannot be told). */
 export function ownerAlive(owner: Owner): boolean {
   if (owner.host !== hostname()) return true;
   const boot = bootId();
   if (owner.bootId !== undefined && boot !== undefined && owner.bootId !== boot) return false;
+  const ns = pidNamespace();
+  if (owner.pidNs !== undefined && ns !== undefined && owner.pidNs !== ns) return true;
   try {
     process.kill(owner.pid, 0);
   } catch (err) {
@@ -94,11 +109,13 @@ export function ownerAlive(owner: Owner): boolean {
 function ownerRecord(purpose: string): Owner {
   const start = processStart(process.pid);
   const boot = bootId();
+  const ns = pidNamespace();
   return {
     tool: "lfs-docker",
     pid: process.pid,
     ...(start !== undefined && { procStart: start }),
     ...(boot !== undefined && { bootId: boot }),
+    ...(ns !== undefined && { pidNs: ns }),
     host: hostname(),
     created: new Date().toISOString(),
     purpose,

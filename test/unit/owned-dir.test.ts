@@ -110,3 +110,12 @@ test("half-written reports of a dead process are removed; a live process's and o
   assert.deepEqual(sweepSafeWriteTemps(dir, ["build-report.txt", "build-report.json"]), [deadTmp]);
   assert.ok(existsSync(liveTmp) && existsSync(other));
 });
+
+test("a directory of another PID namespace's process is left alone: its pid means nothing here", () => {
+  const here = spawnSync("readlink", ["/proc/self/ns/pid"], { encoding: "utf8" }).stdout.trim() || undefined;
+  assert.ok(here, "/proc/self/ns/pid is readable");
+  const gone = { tool: "lfs-docker" as const, pid: 2 ** 22 + 1, host: hostname(), created: new Date().toISOString(), purpose: "x" };
+  assert.equal(ownerAlive(gone), false, "no such pid in this namespace: gone");
+  assert.equal(ownerAlive({ ...gone, pidNs: here }), false, "same namespace: gone");
+  assert.equal(ownerAlive({ ...gone, pidNs: "pid:[1]" }), true, "another namespace: cannot be told, so kept");
+});
