@@ -17,7 +17,10 @@ import type { Duplex } from 'node:stream';
 
 import createDebug from 'debug';
 
+import { CallError, encodeGrpcMessage, grpcPrefix, octetsToText, type GrpcMessage, type ServerCall, type SessionServer, type SessionServerOptions } from './call.js';
 import { HpackDecoder, encodeHeaders, type HeaderList } from './hpack.js';
+
+export { CallError, messageBytes, type GrpcMessage, type Handler, type ServerCall } from './call.js';
 
 const debug = createDebug('lfs-docker:session');
 
@@ -39,56 +42,6 @@ const CREDIT_STEP = 256 * 1024;
 /** Bytes that may wait in a stream's send queue before send() makes its caller wait. */
 const SEND_QUEUE = 1024 * 1024;
 
-/** A gRPC message as it arrived: slices of the received chunks, in order. */
-export interface GrpcMessage {
-  parts: Buffer[];
-  length: number;
-}
-
-/** The message's bytes in one buffer (copies only when it arrived in several parts). */
-export function messageBytes(m: GrpcMessage): Buffer {
-  return m.parts.length === 1 ? m.parts[0]! : Buffer.concat(m.parts, m.length);
-}
-
-export class CallError extends Error {
-  override readonly name = 'CallError';
-  constructor(
-    readonly code: number,
-    readonly details: string,
-  ) {
-    super(details);
-  }
-}
-
-/** One incoming gRPC call, as handlers see it. */
-export interface ServerCall {
-  readonly path: string;
-  /** Request headers other than pseudo-headers, lower-case names, every value in order. */
-  readonly metadata: ReadonlyMap<string, string[]>;
-  /** The client's messages; ends when it half-closes, throws when the call is reset or lost. */
-  readonly messages: AsyncIterable<GrpcMessage>;
-  /** Sends one message (its protobuf bytes, in one or more buffers); waits while too much is queued. */
-  send(message: Buffer | Buffer[]): Promise<void>;
-  /** Ends the call with a status (trailers). Further sends fail. */
-  finish(code?: number, details?: string): void;
-  /** True once the call ended either way. */
-  readonly closed: boolean;
-}
-
-export type Handler = (call: ServerCall) => void | Promise<void>;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function octetsToText(latin1: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(latin1)) return latin1;
-  try {
-    return utf8.decode(Buffer.from(latin1, 'latin1'));
-  } catch {
-    return latin1;
-  }
-}
-
 function u32(b: Buffer, o: number): number {
   return b.readUInt32BE(o);
 }
@@ -102,18 +55,6 @@ function frameHeader(length: number, type: number, flags: number, stream: number
   h[4] = flags;
   h.writeUInt32BE(stream & 0x7fffffff, 5);
   return h;
-}
-
-function grpcPrefix(length: number): Buffer {
-  const p = Buffer.allocUnsafe(5);
-  p[0] = 0;
-  p.writeUInt32BE(length, 1);
-  return p;
-}
-
-/** grpc-message is percent-encoded (RFC 3986 unreserved bytes and most printable ASCII stay). */
-export function encodeGrpcMessage(s: string): string {
-  return Buffer.from(s, 'utf8').reduce((out, b) => out + (b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`), '');
 }
 
 class Stream implements ServerCall {
@@ -274,15 +215,10 @@ class Stream implements ServerCall {
   }
 }
 
-export interface H2ServerOptions {
-  /** Handlers by `/package.Service/Method`. */
-  handlers: ReadonlyMap<string, Handler>;
-  /** Called when a handler throws or rejects (the call is ended with INTERNAL). */
-  onHandlerError?: (path: string, err: unknown) => void;
-}
+export type H2ServerOptions = SessionServerOptions;
 
 /** One served HTTP/2 connection. */
-export class H2Connection {
+export class H2Connection implements SessionServer {
   private chunks: Buffer[] = [];
   private avail = 0;
   private prefaceSeen = false;

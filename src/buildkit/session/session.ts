@@ -22,7 +22,10 @@ import createDebug from 'debug';
 import { wire } from '../wire/load.js';
 import type { WireBytesMessage, WirePacket } from '../wire/types.js';
 import { PRE_ENCODED, sendDir, type MaybeEncodedPacket, type SendStats } from './filesync.js';
-import { CallError, H2Connection, messageBytes, type GrpcMessage, type Handler, type ServerCall } from './h2server.js';
+import { CallError, messageBytes, type GrpcMessage, type Handler, type ServerCall, type SessionServer, type SessionServerOptions } from './call.js';
+import { H2Connection } from './h2server.js';
+import { serveHttp2 } from './http2-server.js';
+import { serveGrpcJs } from './grpcjs-server.js';
 import { decodeBytesMessageParts, decodePacket } from './packets.js';
 import { splitMetadataValues } from './patterns.js';
 import type { Peer } from './peer.js';
@@ -142,7 +145,7 @@ export class Session {
   readonly name: string;
   readonly sharedKey: string;
   private readonly handlers = new Map<string, Handler>();
-  private connection: H2Connection | undefined;
+  private connection: SessionServer | undefined;
   private call: grpc.ClientDuplexStream<WireBytesMessage, WireBytesMessage> | undefined;
   private rawCall: RawSessionCall | undefined;
   private engineSocket: Duplex | undefined;
@@ -347,11 +350,16 @@ export class Session {
   }
 
   private serve(duplex: Duplex): void {
-    this.connection = new H2Connection(duplex, {
+    const opts: SessionServerOptions = {
       handlers: this.handlers,
       onHandlerError: (path, err) => debug('session handler %s failed: %s', path, (err as Error).message),
-    });
-    debug('session %s opened, serving %o', this.id, this.served);
+    };
+    // Benchmark switch (bench/session-server.mjs): which HTTP/2 server carries the session.
+    const server = process.env['LFS_DOCKER_SESSION_SERVER'];
+    if (server === 'http2') this.connection = serveHttp2(duplex, opts);
+    else if (server === 'grpc-js') this.connection = serveGrpcJs(duplex, opts);
+    else this.connection = new H2Connection(duplex, opts);
+    debug('session %s opened (%s server), serving %o', this.id, server ?? 'own', this.served);
   }
 
   /**
