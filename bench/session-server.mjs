@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// The BuildKit session served by lfs-docker's hand-written HTTP/2 server ("own") vs Node's own
-// `http2` server ("http2": http2.createServer() + emit('connection', socket), gRPC framing kept
-// thin) vs grpc-js's server through its connection injector ("grpc-js"), on the same hijacked
-// connection (Docker Engine's POST /session), the same engine, the same service handlers:
-// a 1 GiB named context uploaded to the daemon (`COPY --from=NAME`), and a 1 GiB `type=local`
-// export of it.
+// The BuildKit session served by Node's own `http2` server ("http2": http2.createServer() +
+// emit('connection', socket), gRPC framing kept thin: the session's server) vs grpc-js's server
+// through its connection injector ("grpc-js"), on the same hijacked connection (Docker Engine's
+// POST /session), the same engine, the same service handlers: a 1 GiB named context uploaded to
+// the daemon (`COPY --from=NAME`), and a 1 GiB `type=local` export of it.
+//
+// Until commit bb06dc2 the session had a hand-written HTTP/2 server ("own", session/h2server.ts
+// and hpack.ts); there this bench compares all three (`--servers own,http2,grpc-js`). It was
+// removed when the bench showed it no faster than node:http2 (README, Benchmarks).
 //
 //   npx tsc -p tsconfig.json && node bench/session-server.mjs [--size-mib 1024] [--runs 5]
-//        [--only upload,export] [--servers own,http2,grpc-js] [--transport engine|raw]
+//        [--only upload,export] [--servers http2,grpc-js] [--transport engine|raw]
 //
 // --transport raw takes the session through Control.Session on a connection of its own (a
 // `POST /grpc` upgrade, ./src/buildkit/session/rawstream.ts), the path used with buildkitd: the
 // inner connection is then a JS Duplex fed by the outer stream's messages, not a socket.
+//
 // The server is picked per build with LFS_DOCKER_SESSION_SERVER (a switch for this bench only).
 // Rounds are interleaved: each round runs every server once, starting with a different one each
 // round, so that a machine busy with something else slows all alike; the table shows medians of
@@ -36,7 +40,7 @@ const opt = (name, def) => {
 const SIZE_MIB = Number(opt('size-mib', 1024));
 const RUNS = Number(opt('runs', 5));
 const ONLY = new Set(String(opt('only', 'upload,export')).split(','));
-const SERVERS = String(opt('servers', 'own,http2,grpc-js')).split(',');
+const SERVERS = String(opt('servers', 'http2,grpc-js')).split(',');
 const TRANSPORT = String(opt('transport', 'engine'));
 const NAME = 'session-bench'; // the named context; its cache records carry this name
 

@@ -1,6 +1,5 @@
 /**
- * The session's wire code without a daemon: HPACK against RFC 7541's examples, gRPC message
- * framing from any chunking, the session's HTTP/2 servers against Node's HTTP/2 client (over a
+ * The session's wire code without a daemon: gRPC message framing from any chunking, the session's HTTP/2 servers against Node's HTTP/2 client (over a
  * socket and over a plain JS Duplex, as with an outer Control.Session stream), the hand-framed
  * session stream, and the DATA packet fast paths.
  */
@@ -16,17 +15,14 @@ import { after, before, describe, it } from 'node:test';
 
 import { DATA_HEADROOM, encodeDataPacketInPlace } from '../../src/buildkit/session/filesync.js';
 import { CallError, GrpcMessageReader, encodeGrpcMessage, messageBytes, octetsToText, type GrpcMessage, type Handler, type ServerCall, type SessionServer } from '../../src/buildkit/session/call.js';
-import { H2Connection } from '../../src/buildkit/session/h2server.js';
 import { serveHttp2 } from '../../src/buildkit/session/http2-server.js';
 import { serveGrpcJs } from '../../src/buildkit/session/grpcjs-server.js';
-import { HpackDecoder, encodeHeaders, huffmanDecode, huffmanEncode } from '../../src/buildkit/session/hpack.js';
 import { decodeBytesMessageParts, decodePacket } from '../../src/buildkit/session/packets.js';
 import { BytesMessageReader, bytesMessageHeader } from '../../src/buildkit/session/rawstream.js';
 import { wire } from '../../src/buildkit/wire/load.js';
 import { PacketType } from '../../src/buildkit/wire/types.js';
 
 const u32be = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** Splits a buffer at random places (as a network would). */
 function splitRandomly(b: Buffer, maxPiece = 7): Buffer[] {
@@ -38,52 +34,6 @@ function splitRandomly(b: Buffer, maxPiece = 7): Buffer[] {
   }
   return out;
 }
-
-describe('HPACK', () => {
-  it('decodes RFC 7541 C.4 (requests with Huffman coding, dynamic table)', () => {
-    const d = new HpackDecoder();
-    assert.deepEqual(d.decode(hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff')), [
-      [':method', 'GET'],
-      [':scheme', 'http'],
-      [':path', '/'],
-      [':authority', 'www.example.com'],
-    ]);
-    assert.deepEqual(d.decode(hex('8286 84be 5886 a8eb 1064 9cbf')), [
-      [':method', 'GET'],
-      [':scheme', 'http'],
-      [':path', '/'],
-      [':authority', 'www.example.com'],
-      ['cache-control', 'no-cache'],
-    ]);
-    assert.deepEqual(d.decode(hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf')), [
-      [':method', 'GET'],
-      [':scheme', 'https'],
-      [':path', '/index.html'],
-      [':authority', 'www.example.com'],
-      ['custom-key', 'custom-value'],
-    ]);
-  });
-
-  it('Huffman-codes RFC 7541 examples and any bytes', () => {
-    assert.equal(huffmanEncode(Buffer.from('www.example.com')).toString('hex'), 'f1e3c2e5f23a6ba0ab90f4ff');
-    assert.equal(huffmanDecode(hex('a8eb10649cbf')).toString(), 'no-cache');
-    for (let i = 0; i < 500; i++) {
-      const b = randomBytes(Math.floor(Math.random() * 50));
-      assert.deepEqual(huffmanDecode(huffmanEncode(b)), b);
-    }
-    assert.throws(() => huffmanDecode(hex('ff')), /padding/); // 8 bits of padding
-  });
-
-  it('encodes headers our decoder (and any HPACK decoder) reads back', () => {
-    const h: Array<[string, string]> = [
-      [':status', '200'],
-      ['content-type', 'application/grpc'],
-      ['grpc-status', '5'],
-      ['grpc-message', 'no%20such thing'],
-    ];
-    assert.deepEqual(new HpackDecoder().decode(encodeHeaders(h)), h);
-  });
-});
 
 describe('gRPC message framing', () => {
   it('splits messages from any chunking, as slices of the chunks', () => {
@@ -185,7 +135,6 @@ interface ServerCase {
   utf8Metadata: boolean;
 }
 const SERVERS: ServerCase[] = [
-  { name: 'own', start: (io, opts) => new H2Connection(io, opts), utf8Metadata: true },
   { name: 'node:http2', start: serveHttp2, utf8Metadata: true },
   { name: 'node:http2 on a JS Duplex', start: serveHttp2, jsDuplex: true, utf8Metadata: true },
   { name: 'grpc-js', start: serveGrpcJs, utf8Metadata: false },

@@ -3,8 +3,8 @@
  * connection (the engine's hijacked socket, or the byte Duplex of an outer Control.Session
  * stream): `http2.createServer()` + `emit('connection', duplex)`, as grpc-js's connection injector
  * does, with the gRPC layer kept thin so messages still reach the handlers as slices of the DATA
- * payloads they arrived in (./call.ts). Windows are widened to 8 MiB (Node's default is 64 KiB:
- * an upload would wait for a WINDOW_UPDATE every four frames).
+ * payloads they arrived in (./call.ts). Windows are widened to 8 MiB (with Node's default of
+ * 64 KiB the daemon would wait for a WINDOW_UPDATE every four 16 KiB frames of an export).
  */
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';

@@ -2,7 +2,8 @@
  * A BuildKit session: we open Control.Session, then the roles flip and the bytes of that stream
  * are an HTTP/2 connection on which the daemon is the gRPC client and we are the (h2c) server.
  * The outer stream is hand-framed on a connection of its own when the transport can dial one
- * (./rawstream.ts), else a grpc-js call; the inner connection is served by ./h2server.ts.
+ * (./rawstream.ts), else a grpc-js call; the inner connection is served by Node's own HTTP/2
+ * server (./http2-server.ts).
  *
  * Served: grpc.health.v1.Health (always; the daemon probes it), FileSync.DiffCopy (uploads of the
  * named local dirs), FileSend.DiffCopy (exports; `local` as fsutil packets, `tar` as byte
@@ -23,7 +24,6 @@ import { wire } from '../wire/load.js';
 import type { WireBytesMessage, WirePacket } from '../wire/types.js';
 import { PRE_ENCODED, sendDir, type MaybeEncodedPacket, type SendStats } from './filesync.js';
 import { CallError, messageBytes, type GrpcMessage, type Handler, type ServerCall, type SessionServer, type SessionServerOptions } from './call.js';
-import { H2Connection } from './h2server.js';
 import { serveHttp2 } from './http2-server.js';
 import { serveGrpcJs } from './grpcjs-server.js';
 import { decodeBytesMessageParts, decodePacket } from './packets.js';
@@ -354,12 +354,11 @@ export class Session {
       handlers: this.handlers,
       onHandlerError: (path, err) => debug('session handler %s failed: %s', path, (err as Error).message),
     };
-    // Benchmark switch (bench/session-server.mjs): which HTTP/2 server carries the session.
-    const server = process.env['LFS_DOCKER_SESSION_SERVER'];
-    if (server === 'http2') this.connection = serveHttp2(duplex, opts);
-    else if (server === 'grpc-js') this.connection = serveGrpcJs(duplex, opts);
-    else this.connection = new H2Connection(duplex, opts);
-    debug('session %s opened (%s server), serving %o', this.id, server ?? 'own', this.served);
+    // LFS_DOCKER_SESSION_SERVER=grpc-js: for bench/session-server.mjs only (grpc-js drops
+    // metadata values that are not ASCII, and is slower: see the bench).
+    const grpcJs = process.env['LFS_DOCKER_SESSION_SERVER'] === 'grpc-js';
+    this.connection = grpcJs ? serveGrpcJs(duplex, opts) : serveHttp2(duplex, opts);
+    debug('session %s opened (%s server), serving %o', this.id, grpcJs ? 'grpc-js' : 'node:http2', this.served);
   }
 
   /**
