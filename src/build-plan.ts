@@ -6,6 +6,7 @@ import { editionSections, loadBookDir } from "./book/load.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
 import type { PlannedStep } from "./progress/estimate.js";
 import { dockerfileSteps, type StepInfo } from "./report/build-report.js";
+import { stepKey } from "./progress/model.js";
 
 export interface BuildPlan {
   steps: Array<StepInfo & PlannedStep>;
@@ -25,4 +26,12 @@ export function buildPlan(options: GenerateOptions, dockerfile: string): BuildPl
   });
   const sbuSection = sections.find((s) => s.page === "binutils-pass1")?.number ?? null;
   return { steps, bookSbu, sbuSection };
+}
+
+/** A step of the plan in words, from its vertex's name: `4.2 Title ([host 4/5])`, or the name itself. */
+export function describeStep(plan: BuildPlan, vertex: string): string {
+  const step = plan.steps.find((s) => s.key === stepKey(vertex));
+  if (!step) return vertex;
+  const where = /^\[[^\]]+\]/.exec(vertex)?.[0] ?? `[${step.stage} ${step.step}]`;
+  return `${step.section !== undefined ? `${step.section} ${step.title}` : step.title} (${where})`;
 }

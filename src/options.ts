@@ -112,6 +112,11 @@ export function optionValue(option: string, value: string, kind: ValueKind, acce
   return dockerfileValue(value, kind, (why) => new OptionError(option, value, accepted, why));
 }
 
+/** An image reference such as `debian:12.11-slim` or `127.0.0.1:5000/team/lfs:12.3` (lower case, at most 512 characters). */
+export function isImageReference(value: string): boolean {
+  return typeof value === "string" && value.length <= 512 && IMAGE_REF.test(value);
+}
+
 function checkImage(option: string, value: string): string {
   const accepted = "an image reference such as debian:12.11-slim or registry:5000/team/image@sha256:<digest>";
   optionValue(option, value, "line", accepted);

@@ -2,16 +2,19 @@
  * Boot an ISO in QEMU and watch its serial console: each milestone with its time, then optionally log
  * in and run commands. Succeeds only when every milestone and every command was seen to succeed.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import { existsSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { LfsDockerError, OptionError } from "../errors.js";
 import { isArchName, type ArchName } from "../arch/profiles.js";
 import { ConsoleLog, MILESTONES, commandOutput, markerToken, wrapCommand, type MilestoneEvent, type MilestoneName } from "./console.js";
-import { qemuCommand, uefiFirmware, type Accel, type Firmware, type Medium, type QemuOptions } from "./qemu.js";
+import { qemuCommand, uefiFirmware, which, type Accel, type Firmware, type Medium, type QemuOptions } from "./qemu.js";
+import { makeOwnedDir, sweepLeftovers } from "../fs/owned-dir.js";
 import { printable } from "../text/terminal.js";
 
 export interface BootOptions {
@@ -73,8 +76,6 @@ export class BootError extends LfsDockerError {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function connectConsole(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(path);
@@ -124,13 +125,28 @@ async function checkBootOptions(options: BootOptions): Promise<Omit<QemuOptions,
   return { ...q, timeout };
 }
 
+/**
+ * QEMU as our child, made to die with us: through util-linux's setpriv when it is there, which sets
+ * the parent-death signal (PR_SET_PDEATHSIG, kept across its exec of QEMU), so that a boot killed
+ * outright (SIGKILL: no finally runs) does not leave a machine running on its own.
+ */
+function startQemu(binary: string, args: string[]): ChildProcessByStdio<null, null, Readable> {
+  const setpriv = which("setpriv");
+  if (setpriv) return spawn(setpriv, ["--pdeathsig", "SIGKILL", "--", binary, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  return spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
 /** Boot `options.iso` and return what was seen; throws BootError (with the console tail) otherwise. */
 export async function boot(options: BootOptions): Promise<BootResult> {
   const checked = await checkBootOptions(options);
-  const work = await mkdtemp(join(tmpdir(), "lfs-docker-boot-"));
+  // What an earlier boot that was killed left here (its files: QEMU died with it, see startQemu).
+  await sweepLeftovers(tmpdir(), /^lfs-docker-boot-[A-Za-z0-9]{6}$/).catch(() => []);
+  const work = await makeOwnedDir(tmpdir(), "lfs-docker-boot-", "the files of a boot (console socket, firmware log, UEFI variables)");
   try {
     return await bootIn(work, checked, options);
   } finally {
+    // The console socket, the firmware log and the UEFI variables: nothing of a boot outlives it.
+    await rm(work, { recursive: true, force: true });
   }
 }
 
@@ -166,7 +182,7 @@ async function bootIn(work: string, checked: Awaited<ReturnType<typeof checkBoot
   const log = new ConsoleLog();
   const started = Date.now();
   const now = () => (Date.now() - started) / 1000;
-  const child = spawn(q.binary, q.args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = startQemu(q.binary, q.args);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let spawnError: Error | undefined;
   let stderr = "";
@@ -210,7 +226,11 @@ async function bootIn(work: string, checked: Awaited<ReturnType<typeof checkBoot
       if (v !== undefined) return v;
       if (log.fatal) fail(`boot failed while waiting for ${what}: the console shows "${log.fatal}"`);
       if (spawnError) fail(`cannot start ${q.binary}: ${spawnError.message}`, spawnError);
-      if (exited) fail(`QEMU exited (${exited.signal ?? `code ${exited.code}`}) while waiting for ${what}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
+      if (exited) {
+        // QEMU's own notice that it waits for our console connection is no part of why it ended.
+        const said = stderr.split("\n").filter((l) => l.trim() !== "" && !/info: QEMU waiting for connection on/.test(l)).join("\n");
+        fail(`QEMU exited (${exited.signal ?? `code ${exited.code}`}) while waiting for ${what}${said ? `: ${said}` : ""}`);
+      }
       if (options.signal?.aborted) fail(`boot cancelled while waiting for ${what}`, options.signal.reason);
       const left = timeout - now();
       if (left <= 0) fail(`timed out after ${timeout} s waiting for ${what}`);

@@ -12,13 +12,15 @@
  * The bridge keeps the whole of grpc-js (flow control, keepalive, cancellation) and is what this
  * driver uses.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 
 import createDebug from 'debug';
+
+import { makeOwnedDir } from '../fs/owned-dir.js';
 
 const debug = createDebug('lfs-docker:buildkit');
 
@@ -33,7 +35,7 @@ export interface Bridge {
 }
 
 export async function startBridge(dial: Dialer, label: string): Promise<Bridge> {
-  const dir = await mkdtemp(join(tmpdir(), 'lfs-docker-bk-'));
+  const dir = await makeOwnedDir(tmpdir(), 'lfs-docker-bk-', 'the socket of a connection to a BuildKit daemon');
   const path = join(dir, 'buildkit.sock');
   const open = new Set<Duplex>();
   let lastError: Error | undefined;
@@ -48,6 +50,7 @@ export async function startBridge(dial: Dialer, label: string): Promise<Bridge> 
           return;
         }
         debug('bridge %s: upstream connected', label);
+        lastError = undefined; // the daemon answers again: an old dial failure no longer explains anything
         open.add(upstream);
         upstream.on('close', () => {
           open.delete(upstream);

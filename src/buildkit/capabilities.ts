@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 
 import * as grpc from '@grpc/grpc-js';
+import semver from 'semver';
 
 import { cacheExportAdvice, DAEMON_REFUSED_CACHE_EXPORT } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, isServiceError } from './errors.js';
@@ -40,20 +41,21 @@ export interface DaemonCapabilities {
   label: string;
 }
 
-/** BuildKit bundled with each Docker Engine release line (major.minor → BuildKit minor). */
-const DOCKER_BUILDKIT: ReadonlyArray<[RegExp, string]> = [
-  [/^19\.03\./, '0.6'],
-  [/^20\.10\./, '0.8'],
-  [/^23\./, '0.10'],
-  [/^24\./, '0.11'],
-  [/^25\./, '0.12'],
-  [/^26\./, '0.13'],
+/** BuildKit bundled with each Docker Engine release line (a semver range → BuildKit minor). */
+const DOCKER_BUILDKIT: ReadonlyArray<[range: string, buildkit: string]> = [
+  ['19.3.x', '0.6'],
+  ['20.10.x', '0.8'],
+  ['23.x', '0.10'],
+  ['24.x', '0.11'],
+  ['25.x', '0.12'],
+  ['26.x', '0.13'],
 ];
 
-/** BuildKit minor version bundled with a Docker Engine version, when known. */
+/** BuildKit minor version bundled with a Docker Engine version (`20.10.24+dfsg1`, `19.03.15`), when known. */
 export function buildkitForDocker(engineVersion: string | undefined): string | undefined {
-  if (!engineVersion) return undefined;
-  return DOCKER_BUILDKIT.find(([re]) => re.test(engineVersion))?.[1];
+  // Docker's versions are not quite semver (19.03: a leading zero, which needs loose; Debian's +dfsg1).
+  const v = semver.coerce(engineVersion ?? null, { loose: true });
+  return v ? DOCKER_BUILDKIT.find(([range]) => semver.satisfies(v, range))?.[1] : undefined;
 }
 
 /** `v0.13.2` → `0.13.2`; nothing for `v0.0.0+unknown` and other non-versions. */
@@ -215,6 +217,22 @@ export function explainUnsupported(err: BuildKitError, ctx: FailureContext): Uns
   }
   if (DAEMON_REFUSED_CACHE_EXPORT.test(text)) {
     return new UnsupportedFeatureError('cache-export', ctx.label, `${cacheExportAdvice(ctx.label, [])} The daemon said: ${daemonSaid}`, opts);
+  }
+  const missingExporter = /exporter "([\w.-]+)" could not be found/.exec(text)?.[1];
+  if (missingExporter) {
+    const archive = missingExporter === 'oci' || missingExporter === 'docker';
+    return new UnsupportedFeatureError(
+      `exporter-${missingExporter}`,
+      ctx.label,
+      `${ctx.label} has no "${missingExporter}" exporter` +
+        (archive
+          ? ': Docker Engine\'s BuildKit writes OCI and docker image archives only with the containerd image store ' +
+            '("features": {"containerd-snapshotter": true} in daemon.json). Without it use -o type=local or type=tar, ' +
+            '--load or type=image (the engine\'s own image store, pushed with --push), or a docker-container or remote builder. '
+          : '. ') +
+        `The daemon said: ${daemonSaid}`,
+      opts,
+    );
   }
   const heredocs = heredocLines(df);
   if (heredocs.length > 0 && /dockerfile parse error|unknown instruction/i.test(text)) {

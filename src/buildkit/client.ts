@@ -17,6 +17,7 @@ import {
   type DaemonCapabilities,
   type EngineInfo,
 } from './capabilities.js';
+import type { ResolvedBuilder } from './builders.js';
 import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
 import { cacheExportUnsupported, exportsNeedingStore } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
@@ -29,6 +30,9 @@ import { wire } from './wire/load.js';
 import type { WireBuildkitVersion, WireUsageRecord, WireWorkerRecord } from './wire/types.js';
 
 const debug = createDebug('lfs-docker:buildkit');
+
+/** How long a call waits for a new connection after its own failed (see BuildKitClient.unary). */
+const RECONNECT_TIMEOUT_MS = 5000;
 
 type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => grpc.ClientUnaryCall;
 
@@ -83,6 +87,8 @@ export interface SolveJob {
 export class BuildKitClient implements AsyncDisposable {
   readonly address: string;
   readonly description: string;
+  /** The builder this client reached, when it was found by name or by buildx's precedence (connectBuilder). */
+  builder: ResolvedBuilder | undefined;
   private control: grpc.Client;
   private closed = false;
   private caps: Promise<DaemonCapabilities> | undefined;
@@ -100,7 +106,39 @@ export class BuildKitClient implements AsyncDisposable {
     return this.address.startsWith('docker://');
   }
 
-  private unary<T>(name: string, req: unknown, signal?: AbortSignal): Promise<T> {
+  /**
+   * One unary call; when it fails for want of a connection (the daemon restarted, or was down a
+   * while), once more on a new connection, made at once: grpc-js would otherwise wait out its
+   * reconnect back-off (up to two minutes) and fail every call meanwhile, with the daemon long back.
+   * These calls only read (ListWorkers, DiskUsage, Info), so asking twice is harmless.
+   */
+  private async unary<T>(name: string, req: unknown, signal?: AbortSignal): Promise<T> {
+    try {
+      return await this.unaryOnce<T>(name, req, signal);
+    } catch (err) {
+      if (!(err instanceof BuildKitError) || err.grpcCode !== grpc.status.UNAVAILABLE || this.closed || signal?.aborted) throw err;
+      await this.reconnect(`${name} failed: ${err.message}`);
+      return this.unaryOnce<T>(name, req, signal);
+    }
+  }
+
+  /**
+   * A new connection now, replacing one that failed: resolves once it is up, or throws a CONNECT
+   * error naming the daemon and why it cannot be reached (within RECONNECT_TIMEOUT_MS).
+   */
+  private async reconnect(why: string): Promise<void> {
+    debug('%s; connecting again to %s', why, this.description);
+    this.renewControl();
+    await this.ready(RECONNECT_TIMEOUT_MS);
+  }
+
+  /** Reconnects first when the connection has failed and grpc-js waits out its back-off. */
+  private async freshIfFailed(): Promise<void> {
+    const state = this.control.getChannel().getConnectivityState(false);
+    if (state === grpc.connectivityState.TRANSIENT_FAILURE) await this.reconnect('the connection had failed');
+  }
+
+  private unaryOnce<T>(name: string, req: unknown, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const fn = (this.control as unknown as Record<string, Unary>)[name]!;
       const call = fn.call(this.control, req, new grpc.Metadata(), {}, (err, res) => {
@@ -253,6 +291,8 @@ export class BuildKitClient implements AsyncDisposable {
   /** Runs a Dockerfile build (see SolveOptions). */
   async solve(opts: SolveOptions): Promise<SolveResult> {
     if (this.closed) throw new BuildKitError('INVALID_OPTIONS', 'client is closed');
+    // A daemon restarted since the last call: build on a new connection, not fail on the dead one.
+    await this.freshIfFailed();
     await this.checkCacheExport(opts);
     let oneExportPerSolve = false;
     if ((opts?.exports?.length ?? 0) > 1) {
@@ -273,6 +313,7 @@ export class BuildKitClient implements AsyncDisposable {
     return runSolve(
       {
         control: this.control,
+        daemon: this.description,
         dockerEngine: this.dockerEngine,
         lastTransportError: () => this.transport.lastError(),
         oneExportPerSolve,

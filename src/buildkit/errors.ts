@@ -64,6 +64,27 @@ export class SolveError extends BuildKitError {
   }
 }
 
+/**
+ * The connection to the daemon was lost while a build ran (the daemon died, restarted, or the way to
+ * it broke), and no step had failed: `running` names the steps that were running then.
+ */
+export class DaemonLostError extends BuildKitError {
+  override readonly name = 'DaemonLostError';
+  /** The daemon, as the client describes it (`Docker Engine at unix:///var/run/docker.sock`), when known. */
+  readonly daemon: string | undefined;
+  /** The names of the steps that had started and not ended (`[host 4/5] RUN ...`). */
+  readonly running: string[];
+
+  constructor(
+    message: string,
+    options: { cause?: unknown; grpcCode?: number; details?: string; daemon?: string; running?: string[] } = {},
+  ) {
+    super('CONNECT', message, options);
+    this.daemon = options.daemon;
+    this.running = options.running ?? [];
+  }
+}
+
 /** Something the daemon cannot do (found by trying), with what to use instead. */
 export class UnsupportedFeatureError extends BuildKitError {
   override readonly name = 'UnsupportedFeatureError';

@@ -3,6 +3,19 @@
  */
 export { BuildKitClient, connect, workerFromWire, type SolveJob } from './client.js';
 export {
+  BuilderNotFoundError,
+  builderNames,
+  buildxBuildRef,
+  describeBuilder,
+  resolveBuilder,
+  type BuilderSource,
+  type ResolveBuilderOptions,
+  type ResolvedBuilder,
+} from './builders.js';
+export { buildxDir, readInstance, instanceNames, type BuildxNode, type BuildxNodeGroup } from './buildx-store.js';
+export { builderConnectOptions, connectBuilder, dockerForEndpoint } from './connect-builder.js';
+export { contextEndpoint, contextNames, currentContextName, dockerConfigDir, type DockerEndpoint, type DockerEnv } from './docker-contexts.js';
+export {
   connectionHelperSchemes,
   registerConnectionHelper,
   resolveAddress,
@@ -19,7 +32,7 @@ export {
   type DockerConfigOptions,
   type RegistryCredentials,
 } from './auth.js';
-export { BuildKitError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
+export { BuildKitError, DaemonLostError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
 export {
   buildkitForDocker,
   daemonLabel,
@@ -31,8 +44,8 @@ export {
   type DaemonCapabilities,
   type EngineInfo,
 } from './capabilities.js';
-export type { SecretSource } from './session/session.js';
 export { UnsafeExportError } from './session/receive.js';
+export { ExportSpaceError } from './session/targets.js';
 export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from './solve-request.js';
 export {
   StatusTracker,
@@ -51,6 +64,7 @@ export type {
   PlatformSpec,
   PruneOptions,
   PruneResult,
+  SecretSource,
   SessionTransport,
   SolveOptions,
   SolveResult,

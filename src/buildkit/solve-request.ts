@@ -68,9 +68,13 @@ export function frontendAttrs(opts: SolveOptions, layout: LocalLayout): Record<s
   return { ...attrs, ...(opts.frontendAttrs ?? {}) };
 }
 
-/** Daemon exporter name for an export type on this kind of daemon. */
+/**
+ * Daemon exporter name for an export type on this kind of daemon. Docker Engine's BuildKit puts
+ * images into the engine's store with its own `moby` exporter: `image`, and `docker` without a
+ * destination (buildx's --load), go there; a `docker` tar with a destination stays `docker`.
+ */
 export function exporterType(spec: ExportSpec, dockerEngine: boolean): string {
-  if (dockerEngine && (spec.type === 'image' || spec.type === 'docker')) return 'moby';
+  if (dockerEngine && (spec.type === 'image' || (spec.type === 'docker' && spec.dest === undefined))) return 'moby';
   return spec.type;
 }
 

@@ -5,19 +5,22 @@
  * stops the build and kills its processes) and closes the session.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex } from 'node:stream';
 
 import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
 
+import { makeOwnedDir } from '../fs/owned-dir.js';
 import { closeCacheStores, finishCacheExports, resolveCache, type ResolvedCache } from './cache.js';
-import { BuildKitError, SolveError, grpcCodeName, isServiceError } from './errors.js';
+import { BuildKitError, DaemonLostError, SolveError, grpcCodeName, isServiceError } from './errors.js';
 import { dockerConfigCredentials } from './auth.js';
 import { watchBuildOutcome } from './history.js';
 import type { OciContentStore } from './session/content-store.js';
+import { UnsafeExportError } from './session/receive.js';
 import { Session } from './session/session.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
 import { buildSolveRequest, localLayout, validateExports, type LocalLayout } from './solve-request.js';
@@ -32,6 +35,8 @@ type StreamFn = (req: unknown, md?: grpc.Metadata) => grpc.ClientReadableStream<
 
 export interface SolveContext {
   control: grpc.Client;
+  /** The daemon in words, for messages (`Docker Engine at unix:///var/run/docker.sock`). */
+  daemon?: string;
   /** True when talking to Docker Engine's embedded BuildKit (`image` exports become `moby`). */
   dockerEngine: boolean;
   /** Describes the connection's last dial failure for messages. */
@@ -137,7 +142,7 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
     cache = await resolveCache(opts);
     for (const w of cache.warnings) (opts.onWarning ?? ((m: string) => debug('warning: %s', m)))(w);
     if (opts.dockerfileText !== undefined) {
-      dfDir = await mkdtemp(join(tmpdir(), 'lfs-docker-df-'));
+      dfDir = await makeOwnedDir(tmpdir(), 'lfs-docker-df-', 'the Dockerfile of a build');
       await writeFile(join(dfDir, 'Dockerfile'), opts.dockerfileText, { mode: 0o600 });
     }
     layout = localLayout(opts, dfDir);
@@ -389,7 +394,7 @@ async function solveRound(
     fail(solveErr);
     await Promise.race([statusTask, delay(2000)]);
     await session.settled().catch(() => {});
-    throw solveError(solveErr, firstFailure, session.exportFailure ?? undefined, tracker, opts.signal, ctx.lastTransportError(), session.failure);
+    throw solveError(solveErr, firstFailure, session.exportFailure ?? undefined, tracker, opts.signal, ctx.lastTransportError(), session.failure, ctx.daemon);
   } finally {
     opts.signal?.removeEventListener('abort', onUserAbort);
     if (!ac.signal.aborted) ac.abort(new Error('solve finished'));
@@ -398,9 +403,8 @@ async function solveRound(
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
+/** Wait `ms` without keeping the process alive for it. */
+const delay = (ms: number) => sleep(ms, undefined, { ref: false });
 
 /** Builds the error the caller sees: the failing step, its exit code and log, the daemon's words. */
 export function solveError(
@@ -411,12 +415,15 @@ export function solveError(
   signal: AbortSignal | undefined,
   transportError?: Error,
   uploadFailure?: Error,
+  daemon?: string,
 ): BuildKitError {
   if (signal?.aborted) {
     return new BuildKitError('CANCELLED', 'build cancelled', { cause: signal.reason ?? err });
   }
   if (exportFailure) {
-    return new BuildKitError('EXPORT', `export refused: ${exportFailure.message}`, { cause: exportFailure });
+    // Refused: the daemon sent what we do not write (see UnsafeExportError); failed: we could not write it.
+    const verb = exportFailure instanceof UnsafeExportError ? 'refused' : 'failed';
+    return new BuildKitError('EXPORT', `export ${verb}: ${exportFailure.message}`, { cause: exportFailure });
   }
   if (firstFailure instanceof BuildKitError && firstFailure !== err) return firstFailure;
   const v = tracker.failedVertex();
@@ -432,7 +439,16 @@ export function solveError(
   // step: the step's failure is what the user has to act on.
   const stepFailed = v?.error !== undefined && !/cancel/i.test(v.error);
   if (grpcCode === grpc.status.UNAVAILABLE && !stepFailed) {
-    return new BuildKitError('CONNECT', `lost the BuildKit daemon: ${details}${why}`, { cause: transportError ?? err, grpcCode, details });
+    // The steps that were running: what the user's build was doing when the daemon went away.
+    const running = tracker.running().filter((r) => !r.cached && !r.error).map((r) => r.name);
+    const during = running.length === 0 ? '' : ` while ${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} running`;
+    return new DaemonLostError(`lost the BuildKit daemon${daemon ? ` (${daemon})` : ''}${during}: ${details}${why}`, {
+      cause: transportError ?? err,
+      grpcCode,
+      details,
+      ...(daemon !== undefined && { daemon }),
+      running,
+    });
   }
   const lines: string[] = [];
   let exitCode = exitCodeFromMessage(details);

@@ -6,8 +6,10 @@
 import type { Writable } from 'node:stream';
 
 import type { CredentialsProvider } from './auth.js';
-import type { SecretSource } from './session/session.js';
 import type { BuildEvent, SolveStatus } from './status.js';
+
+/** Where a secret's value comes from. A plain string is a file path. */
+export type SecretSource = string | { file: string } | { env: string } | { value: string | Buffer };
 
 export interface PlatformSpec {
   os: string;

@@ -3,13 +3,17 @@ import { LfsDockerError, OptionError } from "../errors.js";
 import { version } from "../version.js";
 import { printable } from "../text/terminal.js";
 import { redactUrls } from "../text/redact.js";
+// Each command module imports at its top only what its options need, and loads what it runs in its
+// handler (`await import(...)`): `generate` starts without gRPC, dockerode or tar-stream (bench/cold-start.mjs).
 import { generateCommand } from "./commands/generate.js";
 import { listCommand } from "./commands/list.js";
-import { buildCommand, Interrupted } from "./commands/build.js";
+import { buildCommand } from "./commands/build.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { sourcesCommand } from "./commands/sources.js";
 import { bootCommand } from "./commands/boot.js";
 import { reportCommand } from "./commands/report.js";
+import { Interrupted } from "./interrupted.js";
+import type { Io } from "./io.js";
 
 /** A usage error: bad flags, bad values. Exit code 2. */
 export class UsageError extends LfsDockerError {
@@ -17,11 +21,6 @@ export class UsageError extends LfsDockerError {
     super("E_USAGE", message, options);
     this.name = "UsageError";
   }
-}
-
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
 }
 
 /** Map an error to the line the user sees and the exit code (2: the input was wrong; 1: anything else). */

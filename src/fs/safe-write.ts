@@ -6,7 +6,7 @@
  * regular file: a symbolic link, a directory, a device, a FIFO or a socket is refused.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, lstatSync, openSync, renameSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import { closeSync, constants, lstatSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { lstat, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -105,4 +105,38 @@ export async function writeFileSafeAsync(path: string, data: string | Uint8Array
     if (err instanceof WriteRefused) throw err;
     throw new WriteRefused(errno(err), path, errno(err), { cause: err });
   }
+}
+
+/**
+ * Remove the temporary files writeFileSafe left beside `names` in `dir` when its process was killed
+ * between creating and renaming them: `.NAME.PID.HEX.tmp`, regular files, whose PID no longer runs.
+ * Returns their paths. (A reused PID keeps its file: the error is on the side of keeping.)
+ */
+export function sweepSafeWriteTemps(dir: string, names: readonly string[]): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const m = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry);
+    if (!m || !names.includes(m[1]!) || Number(m[2]) === process.pid) continue;
+    try {
+      process.kill(Number(m[2]), 0);
+      continue; // that process runs
+    } catch (err) {
+      if (errno(err) !== "ESRCH") continue;
+    }
+    const path = join(dir, entry);
+    try {
+      if (!lstatSync(path).isFile()) continue;
+      unlinkSync(path);
+      removed.push(path);
+    } catch {
+      /* gone already */
+    }
+  }
+  return removed;
 }

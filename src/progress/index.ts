@@ -8,7 +8,7 @@ import { PlainDisplay, type Output } from './plain.js';
 import { TtyDisplay, type TtyOutput } from './tty.js';
 import type { TimeLeft } from './estimate.js';
 
-export { errorSummary, formatBytes, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
+export { errorSummary, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
 export { PlainDisplay, type Output } from './plain.js';
 export { TtyDisplay, type TtyOptions, type TtyOutput } from './tty.js';
 export { TimeLeft, formatTimeLeft, type Estimate, type PlannedStep } from './estimate.js';

@@ -108,18 +108,6 @@ export function formatDuration(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
 }
 
-/** Docker's byte units (decimal: B, kB, MB, GB). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${v}${units[0]}` : `${v.toFixed(2).replace(/\.?0+$/, '')}${units[i]}`;
-}
-
 /** A failure summary: the failing step, its error and last log lines (docker's `------` block). */
 export function errorSummary(model: ProgressModel, error: unknown, tail = 10): string[] {
   const lines: string[] = [];

@@ -14,7 +14,8 @@
 import type { SolveStatus } from '../buildkit/status.js';
 import { formatTimeLeft } from './estimate.js';
 import { printable } from '../text/terminal.js';
-import { errorSummary, formatBytes, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
+import { errorSummary, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
+import { formatDockerBytes } from '../text/bytes.js';
 
 export interface Output {
   write(s: string): unknown;
@@ -103,8 +104,8 @@ export class PlainDisplay implements ProgressDisplay {
         if ((!st.completed && !over) || s.statuses.has(st.id)) continue;
         s.statuses.add(st.id);
         const parts = [st.id];
-        if (st.total > 0) parts.push(`${formatBytes(st.current)} / ${formatBytes(st.total)}`);
-        else if (st.current > 0) parts.push(formatBytes(st.current));
+        if (st.total > 0) parts.push(`${formatDockerBytes(st.current)} / ${formatDockerBytes(st.total)}`);
+        else if (st.current > 0) parts.push(formatDockerBytes(st.current));
         if (st.started && st.completed) {
           const ms = st.completed.getTime() - st.started.getTime();
           if (ms >= 50) parts.push(formatDuration(ms));

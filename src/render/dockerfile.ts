@@ -166,8 +166,7 @@ export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngin
  * Render the self-contained multi-stage Dockerfile for the options: pure and deterministic (the same
  * options and the same stages/ and templates/ give the same bytes).
  */
-export function generate(options: GenerateOptions = {}): string {
-  const hb = createEngine();
+export function generate(options: GenerateOptions = {}, hb: TemplateEngine = createEngine()): string {
   const model = dockerfileModel(options, hb);
   const o = model.options;
   const stage = (name: StageName) => model.stages.find((s) => s.name === name);

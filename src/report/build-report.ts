@@ -67,17 +67,33 @@ export interface BuildReport {
 
 const COUNTED = /^(FROM|RUN|COPY|ADD)\b/;
 
+/** A counted step with the lines of its instruction (from its first line to its heredoc's end). */
+export interface StepLines {
+  info: StepInfo;
+  firstLine: number;
+  lastLine: number;
+}
+
 /** Map every counted step of the Dockerfile to its stage, index and book section. */
 export function dockerfileSteps(dockerfile: string): StepInfo[] {
-  const steps: StepInfo[] = [];
+  return dockerfileStepLines(dockerfile).map((s) => s.info);
+}
+
+/** dockerfileSteps, with the (0-based) lines each step's instruction spans. */
+export function dockerfileStepLines(dockerfile: string): StepLines[] {
+  const steps: StepLines[] = [];
   let stage = "";
   let step = 0;
   const stages = new Set<string>();
   let lastSection: { number: string; title: string } | undefined;
   let heredoc: string | undefined;
   let continued = false;
-  for (const line of dockerfile.split("\n")) {
+  // The step whose instruction the current line belongs to (continuation lines, heredoc bodies).
+  let open: StepLines | undefined;
+  const lines = dockerfile.split("\n");
+  for (const [i, line] of lines.entries()) {
     if (heredoc) {
+      if (open) open.lastLine = i;
       if (line === heredoc) heredoc = undefined;
       continue;
     }
@@ -85,7 +101,11 @@ export function dockerfileSteps(dockerfile: string): StepInfo[] {
     continued = line.endsWith("\\");
     const h = /<<'?([A-Z_]+)'?$/.exec(line);
     if (h) heredoc = h[1];
-    if (wasContinued) continue;
+    if (wasContinued) {
+      if (open) open.lastLine = i;
+      continue;
+    }
+    open = undefined;
     const sec = /^# (\d+\.\d+)\. (.+)$/.exec(line);
     if (sec) {
       lastSection = { number: sec[1]!, title: sec[2]! };
@@ -102,14 +122,15 @@ export function dockerfileSteps(dockerfile: string): StepInfo[] {
       step = 0;
       if (base !== "scratch" && !stages.has(base)) {
         step = 1;
-        steps.push({ stage, step, title: line, instruction: "FROM" });
+        steps.push({ info: { stage, step, title: line, instruction: "FROM" }, firstLine: i, lastLine: i });
       }
       continue;
     }
     step++;
     const info: StepInfo = { stage, step, title: lastSection?.title ?? line.slice(0, 80), instruction: line.split(" ")[0]! };
     if (lastSection && line.startsWith("RUN")) info.section = lastSection.number;
-    steps.push(info);
+    open = { info, firstLine: i, lastLine: i };
+    steps.push(open);
     lastSection = undefined;
   }
   return steps;

@@ -5,14 +5,13 @@
  */
 import { constants } from "node:fs";
 import { open, stat, unlink } from "node:fs/promises";
+import { setTimeout as pause } from "node:timers/promises";
 import { errnoCode, fsError, SourcesError } from "./errors.js";
 
 /** A guard older than this is considered abandoned. */
 export const STALE_MS = 30_000;
 /** Give up waiting for the guard after this long. */
 export const WAIT_MS = 60_000;
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function take(guard: string): Promise<boolean> {
   try {

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { SourceFile } from "../book/types.js";
 import { OptionError } from "../errors.js";
 import { version } from "../version.js";
@@ -17,7 +18,8 @@ import { addToLock, checkLock, lockPath, lockProblem, readLock, type LockEntry, 
 import { redactUrls } from "../text/redact.js";
 import { selectSources, type SourceSelection } from "./select.js";
 import type { FetchedFile, FetchEvent, FetchResult } from "./types.js";
-import { checkFileName, runPool, sleep } from "./util.js";
+import { checkFileName, runPool } from "./util.js";
+import { formatBytes } from "../text/bytes.js";
 import { problemDetail, verifyFile } from "./verify.js";
 
 /** Parallel transfers when `jobs` is not given. */
@@ -266,7 +268,7 @@ async function fromAddress(ctx: Ctx, f: SourceFile, url: string, path: string, p
       const base = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (strikes - 1));
       const delayMs = err.immediate ? 0 : Math.round(base * (0.8 + Math.random() * 0.4));
       ctx.emit({ type: "retry", file: f, url, attempt: attempts, delayMs, error: err });
-      await sleep(delayMs, ctx.signal);
+      await sleep(delayMs, undefined, { signal: ctx.signal });
     }
   }
 }
@@ -350,6 +352,23 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
       : `cannot fetch ${f.file}: all ${failures.length} addresses failed:\n${lines}`;
   const cause = failures.length === 1 ? failures[0]!.error : new AggregateError(failures.map((x) => x.error), "");
   throw new SourcesError(lockRefusal ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", message, { cause, file: f.file });
+}
+
+/** The partial downloads the failed files left (each a FILE.part with bytes in it), in one sentence; "" when none. */
+async function keptParts(dir: string, failed: SourcesError[]): Promise<string> {
+  let count = 0;
+  let bytes = 0;
+  for (const e of failed) {
+    if (e.file === undefined || e.file.includes("/")) continue;
+    try {
+      const s = await stat(join(dir, `${e.file}.part`));
+      if (s.isFile() && s.size > 0) (count++, (bytes += s.size));
+    } catch {
+      /* none */
+    }
+  }
+  if (count === 0) return "";
+  return `${count === 1 ? "1 partial download is" : `${count} partial downloads are`} kept in ${dir} as *.part (${formatBytes(bytes)}): run the same command again to resume ${count === 1 ? "it" : "them"}`;
 }
 
 /**
@@ -445,12 +464,14 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
     agents.https.destroy();
   }
   if (fatal !== undefined) throw fatal;
-  if (failed.length === 1) throw failed[0];
-  if (failed.length > 1) {
+  if (failed.length > 0) {
+    const kept = await keptParts(dir, failed);
+    if (failed.length === 1 && !kept) throw failed[0];
     const lock = failed.every((e) => e.code === "E_SOURCES_LOCK");
-    throw new SourcesError(lock ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", `${failed.length} of ${files.length} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`, {
-      cause: new AggregateError(failed, ""),
-      file: dir,
+    const head = failed.length === 1 ? failed[0]!.message : `${failed.length} of ${files.length} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`;
+    throw new SourcesError(lock ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", kept ? `${head}\n${kept}` : head, {
+      cause: failed.length === 1 ? failed[0] : new AggregateError(failed, ""),
+      file: failed.length === 1 ? failed[0]!.file : dir,
     });
   }
   const done = results.filter((r): r is FetchedFile => r !== undefined);

@@ -6,7 +6,7 @@
 import { printable } from "../text/terminal.js";
 import { redactUrls } from "../text/redact.js";
 import type { FetchEvent } from "./types.js";
-import { formatBytes } from "./util.js";
+import { formatBytes } from "../text/bytes.js";
 
 export interface ProgressOutput {
   write(s: string): unknown;

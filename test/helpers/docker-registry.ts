@@ -3,10 +3,12 @@
  * installs it) serving on 127.0.0.1 from a temporary directory: the real registry a cache is pushed
  * to and pulled from. Started in a given network namespace (`netnsOf`: a pid whose namespace to
  * enter, e.g. the second engine's, so that 127.0.0.1 is the same for both), else in the test's own.
- * Ready when it logs that it listens; stopped by pid.
+ * Ready when it logs that it listens; stopped by pid. The engine pushes to 127.0.0.1:PORT without TLS
+ * (the loopback range is an insecure registry by default). Missing: a failure, not a skip.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,7 +18,21 @@ export interface DockerRegistry {
   /** Directory holding its storage. */
   storage: string;
   log(): string;
+  /** The manifest digest the registry holds for NAME:TAG, or undefined. */
+  manifestDigest(name: string, tag: string): Promise<string | undefined>;
   stop(): Promise<void>;
+}
+
+/** A port free on this namespace's loopback now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 export async function startDockerRegistry(opts: { netnsOf?: number; port?: number; timeoutMs?: number } = {}): Promise<DockerRegistry> {
@@ -24,7 +40,7 @@ export async function startDockerRegistry(opts: { netnsOf?: number; port?: numbe
     throw new Error("docker-registry not found: apt-get install docker-registry (scripts/engine-setup.sh installs it)");
   }
   const dir = mkdtempSync(join(tmpdir(), "lfs-docker-registry-"));
-  const port = opts.port ?? 5000;
+  const port = opts.port ?? (opts.netnsOf === undefined ? await freePort() : 5000);
   const host = `127.0.0.1:${port}`;
   const config = join(dir, "config.yml");
   writeFileSync(config, ["version: 0.1", "log:", "  level: info", "storage:", "  filesystem:", `    rootdirectory: ${join(dir, "storage")}`, "http:", `  addr: ${host}`, ""].join("\n"));
@@ -62,5 +78,12 @@ export async function startDockerRegistry(opts: { netnsOf?: number; port?: numbe
     await stop();
     throw err;
   }
-  return { host, storage: join(dir, "storage"), log: () => output, stop };
+  const manifestDigest = async (name: string, tag: string) => {
+    const r = await fetch(`http://${host}/v2/${name}/manifests/${tag}`, {
+      method: "HEAD",
+      headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json" },
+    });
+    return r.status === 200 ? (r.headers.get("docker-content-digest") ?? undefined) : undefined;
+  };
+  return { host, storage: join(dir, "storage"), log: () => output, manifestDigest, stop };
 }

@@ -3,6 +3,7 @@
  * .ci/run calls). No engine is a failure, never a skip.
  */
 import { spawn, spawnSync } from "node:child_process";
+import semver from "semver";
 
 /** Local images the tests build from (made by scripts/base-images.sh; no registry is reachable in CI). */
 export const TEST_HOST_IMAGE = process.env.LFS_HOST_IMAGE ?? "lfs-docker/host:bookworm";
@@ -41,8 +42,7 @@ export function requireEngine(): string {
     throw new Error(`no Docker Engine answers (docker version: ${r.error?.message ?? r.stderr.trim()}); run scripts/engine-setup.sh first`);
   }
   const version = r.stdout.trim();
-  const major = Number(version.split(".")[0]);
-  if (!(major >= 23)) throw new Error(`Docker Engine ${version} is too old for the generated Dockerfiles (heredocs need 23 or later)`);
+  if (!semver.gte(semver.coerce(version, { loose: true }) ?? "0.0.0", "23.0.0")) throw new Error(`Docker Engine ${version} is too old for the generated Dockerfiles (heredocs need 23 or later)`);
   return version;
 }
 

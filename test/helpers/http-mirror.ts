@@ -98,8 +98,10 @@ export async function startMirror(files: Record<string, Buffer>, options: Mirror
       if (o.dropAfter !== undefined && dropped < (o.dropTimes ?? Infinity) && rest.length > o.dropAfter) {
         drops.set(name, dropped + 1);
         entry.sent = o.dropAfter;
+        // The cut comes a while after the bytes left: a client that errors on the cut drops what
+        // it had received but not yet consumed, and a loaded machine must not make that vary.
         res.write(rest.subarray(0, o.dropAfter), () => {
-          if (!o.stall) setTimeout(() => res.socket?.destroy(), 10);
+          if (!o.stall) setTimeout(() => res.socket?.destroy(), 400);
         });
         return;
       }

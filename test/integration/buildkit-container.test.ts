@@ -14,41 +14,10 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
 import { connect } from '../../src/buildkit/index.js';
+import { FAKE_BUILDCTL } from '../helpers/fake-buildctl.js';
 
 const run = promisify(execFile);
 
-const FAKE_BUILDCTL = `#!/usr/bin/env python3
-import os, socket, sys, threading
-if sys.argv[1:] != ['dial-stdio']:
-    sys.exit('fake buildctl only supports dial-stdio')
-s = socket.socket(socket.AF_UNIX)
-s.connect('/var/run/docker.sock')
-s.sendall(b'POST /grpc HTTP/1.1\\r\\nHost: docker\\r\\nConnection: Upgrade\\r\\nUpgrade: h2c\\r\\n\\r\\n')
-buf = b''
-while b'\\r\\n\\r\\n' not in buf:
-    chunk = s.recv(4096)
-    if not chunk:
-        sys.exit('engine closed the connection')
-    buf += chunk
-head, rest = buf.split(b'\\r\\n\\r\\n', 1)
-if b' 101 ' not in head.split(b'\\r\\n')[0]:
-    sys.exit(head.decode())
-if rest:
-    os.write(1, rest)
-def upstream():
-    while True:
-        d = os.read(0, 65536)
-        if not d:
-            s.shutdown(socket.SHUT_WR)
-            return
-        s.sendall(d)
-threading.Thread(target=upstream, daemon=True).start()
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    os.write(1, d)
-`;
 
 describe('docker-container:// connection helper', () => {
   let base: string;

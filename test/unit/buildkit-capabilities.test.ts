@@ -81,6 +81,9 @@ describe('capability detection', () => {
     assert.equal(buildkitForDocker('23.0.6'), '0.10');
     assert.equal(buildkitForDocker('26.1.5+dfsg1'), '0.13');
     assert.equal(buildkitForDocker('99.0.0'), undefined);
+    assert.equal(buildkitForDocker('19.03.15'), '0.6');
+    assert.equal(buildkitForDocker('24.0.9'), '0.11');
+    assert.equal(buildkitForDocker('not a version'), undefined);
     assert.equal(meaningfulVersion('v0.0.0+unknown'), undefined);
     assert.equal(meaningfulVersion('v0.13.2'), '0.13.2');
     assert.equal(daemonLabel({ buildkitVersion: '0.13.2' }), 'BuildKit 0.13.2');

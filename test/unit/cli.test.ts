@@ -92,6 +92,21 @@ test("list shows stages, sections with their scripts, and packages with versions
   assert.match(packages.stdout, /^package\s+GCC\s+14\.2\.0\s+gcc-14\.2\.0\.tar\.xz\s+[0-9a-f]{32}$/m);
 });
 
+test("generate starts without BuildKit's client: none of gRPC, dockerode, tar-stream is loaded", () => {
+  // Every CommonJS module the process loaded (the packages named here are CommonJS), listed at exit.
+  const hook = `import { createRequire } from "node:module"; const cache = createRequire(${JSON.stringify(bin)}).cache;
+    process.on("exit", () => process.stderr.write("\\nloaded: " + JSON.stringify(Object.keys(cache)) + "\\n"));`;
+  const r = spawnSync(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(hook)}`, bin, "generate"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const loaded = JSON.parse(/\nloaded: (.*)\n$/.exec(r.stderr)?.[1] ?? "[]") as string[];
+  assert.ok(loaded.some((f) => f.includes("/node_modules/handlebars/")), "the list holds the packages generate uses");
+  for (const pkg of ["@grpc/grpc-js", "@grpc/proto-loader", "dockerode", "docker-modem", "tar-stream", "debug"]) {
+    assert.deepEqual(loaded.filter((f) => f.includes(`/node_modules/${pkg}/`)), [], pkg);
+  }
+  // Its templates were precompiled by the build: Handlebars' runtime only, no compiler.
+  assert.deepEqual(loaded.filter((f) => /\/node_modules\/(handlebars\/dist\/cjs\/handlebars\/compiler|source-map)\//.test(f)), [], "Handlebars' compiler");
+});
+
 test("--help works for the program and each command", () => {
   for (const args of [["--help"], ["generate", "--help"], ["list", "--help"]]) {
     const r = cli(...args);

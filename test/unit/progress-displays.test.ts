@@ -4,13 +4,13 @@ import { describe, it } from 'node:test';
 import type { SolveStatus, VertexInfo } from '../../src/buildkit/status.js';
 import {
   createProgressDisplay,
-  formatBytes,
   isInteractive,
   PlainDisplay,
   QuietDisplay,
   RawJsonDisplay,
   TtyDisplay,
 } from '../../src/progress/index.js';
+import { formatDockerBytes as formatBytes } from '../../src/text/bytes.js';
 
 const at = (s: number) => new Date(1_700_000_000_000 + s * 1000);
 

@@ -100,20 +100,19 @@ test("a connection dropped mid-file is resumed with Range and the file ends veri
     assertFiles(dir, files);
     assert.equal(r.downloaded, 2);
     for (const f of r.files) assert.equal(f.transferred, f.size, "each byte received once over the three attempts");
+    // Each resume starts where the bytes kept so far end: at most where the server cut (a loaded
+    // machine may cut the connection before the client has read all that was sent), never at 0.
+    const resumedAt: number[] = [];
     for (const s of src) {
       const reqs = server.requests.filter((q) => q.path === s.file);
-      assert.deepEqual(
-        reqs.map((q) => [q.range, q.status]),
-        [
-          [undefined, 200],
-          ["bytes=100000-", 206],
-          ["bytes=200000-", 206],
-        ],
-        `${s.file}: two drops, two resumes`,
-      );
+      assert.deepEqual(reqs.map((q) => q.status), [200, 206, 206], `${s.file}: two drops, two resumes`);
+      assert.equal(reqs[0]!.range, undefined);
+      const [a, b] = reqs.slice(1).map((q) => Number(/^bytes=(\d+)-$/.exec(q.range ?? "")?.[1] ?? NaN));
+      assert.ok(a! > 0 && a! <= 100_000 && b! > a! && b! <= a! + 100_000, `${s.file}: resumed at ${a} then ${b}`);
+      resumedAt.push(b!);
     }
     assert.ok(events.some((e) => e.type === "retry" && /connection|aborted|closed/i.test(e.error.message)));
-    assert.ok(events.some((e) => e.type === "start" && e.offset === 200_000 && !e.restarted));
+    assert.ok(events.some((e) => e.type === "start" && resumedAt.includes(e.offset) && !e.restarted));
   });
 });
 

@@ -30,7 +30,7 @@ import { decodeBytesMessageParts, decodePacket } from './packets.js';
 import { splitMetadataValues } from './patterns.js';
 import type { Peer } from './peer.js';
 import { openRawSession, type RawSessionCall } from './rawstream.js';
-import type { SessionTransport } from '../types.js';
+import type { SecretSource, SessionTransport } from '../types.js';
 import type { CredentialsProvider } from '../auth.js';
 import { outerStreamDuplex } from './duplex.js';
 import { contentHandlers } from './content.js';
@@ -38,9 +38,6 @@ import type { OciContentStore } from './content-store.js';
 import { DirTarget, StreamTarget, type ExportTarget } from './targets.js';
 
 const debug = createDebug('lfs-docker:session');
-
-/** Where a secret's value comes from. A plain string is a file path. */
-export type SecretSource = string | { file: string } | { env: string } | { value: string | Buffer };
 
 export interface SessionOptions {
   name?: string;

@@ -3,14 +3,19 @@
  * stream goes. Each is prepared before the solve (so bad destinations fail before anything is
  * sent), receives into a temporary place next to the destination, and is committed (renamed
  * into place) only when the whole solve succeeded, or aborted (removed) otherwise.
+ *
+ * The temporary place is a directory `.NAME.partial-XXXXXX` beside the destination NAME, holding an
+ * owner file (../../fs/owned-dir.ts): when this process is killed before it can remove it, the next
+ * build into the same place finds it and removes it (sweepLeftovers).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 
 import createDebug from 'debug';
 
+import { makeOwnedDir } from '../../fs/owned-dir.js';
 import type { WirePacket } from '../wire/types.js';
 import type { Peer } from './peer.js';
 import { receiveDir, type ReceiveOptions, type ReceiveStats } from './receive.js';
@@ -43,6 +48,27 @@ async function isNonEmptyDir(p: string): Promise<boolean | undefined> {
   }
 }
 
+/** The disk filled up (ENOSPC) or the quota ran out (EDQUOT) while an export was written. */
+export class ExportSpaceError extends Error {
+  override readonly name = 'ExportSpaceError';
+  constructor(
+    readonly code: 'ENOSPC' | 'EDQUOT',
+    /** Where the export was going. */
+    readonly dest: string,
+    /** Bytes of the export written before it failed. */
+    readonly bytes: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`no space left on the device of ${dest} (${code}) after ${bytes} bytes of the export were written`, options);
+  }
+}
+
+/** `err` as an ExportSpaceError when it is a full disk or quota, else undefined. */
+function noSpace(err: unknown, dest: string, bytes: number): ExportSpaceError | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new ExportSpaceError(code, dest, bytes, { cause: err }) : undefined;
+}
+
 export interface DirTargetOptions extends ReceiveOptions {
   /** Replace an existing non-empty destination (default false: refuse up front). */
   overwrite?: boolean;
@@ -52,6 +78,8 @@ export interface DirTargetOptions extends ReceiveOptions {
 export class DirTarget implements ExportTarget {
   readonly kind = 'dir';
   readonly dest: string;
+  /** The owned directory beside the destination; the tree is received into `tmp`, inside it. */
+  private partial: string | undefined;
   private tmp: string | undefined;
   received = false;
   stats: ReceiveStats | undefined;
@@ -69,9 +97,10 @@ export class DirTarget implements ExportTarget {
       throw new Error(`export destination ${this.dest} exists and is not an empty directory (set overwrite to replace it)`);
     }
     await mkdir(dirname(this.dest), { recursive: true });
-    this.tmp = await mkdtemp(join(dirname(this.dest), `.${basename(this.dest)}.partial-`));
-    // mkdtemp makes 0700; the finished directory gets the usual 0777 & ~umask, like mkdir.
-    await chmod(this.tmp, 0o777 & ~currentUmask());
+    this.partial = await makeOwnedDir(dirname(this.dest), `.${basename(this.dest)}.partial-`, `an export into ${this.dest} being received`);
+    this.tmp = join(this.partial, 'tree');
+    // The finished directory gets the usual 0777 & ~umask, like mkdir.
+    await mkdir(this.tmp, { mode: 0o777 & ~currentUmask() });
     debug('local export to %s via %s', this.dest, this.tmp);
   }
 
@@ -79,14 +108,27 @@ export class DirTarget implements ExportTarget {
     if (!this.tmp) throw new Error('export target not prepared');
     if (this.received) throw new Error(`export to ${this.dest} was sent twice`);
     this.received = true;
-    this.stats = await receiveDir(peer, this.tmp, this.opts);
+    let bytes = 0;
+    try {
+      this.stats = await receiveDir(peer, this.tmp, {
+        ...this.opts,
+        onProgress: (b) => {
+          bytes = b;
+          this.opts.onProgress?.(b);
+        },
+      });
+    } catch (err) {
+      throw noSpace(err, this.dest, bytes) ?? err;
+    }
     return this.stats;
   }
 
   async commit(): Promise<void> {
-    if (!this.tmp) return;
+    if (!this.tmp || !this.partial) return;
     const tmp = this.tmp;
+    const partial = this.partial;
     this.tmp = undefined;
+    this.partial = undefined;
     const state = await isNonEmptyDir(this.dest);
     if (state === undefined) {
       await rename(tmp, this.dest);
@@ -94,18 +136,19 @@ export class DirTarget implements ExportTarget {
       await rmdir(this.dest);
       await rename(tmp, this.dest);
     } else {
-      const old = `${tmp}.old`;
-      await rename(this.dest, old);
+      // The old tree goes into the owned directory, removed with it.
+      await rename(this.dest, join(partial, 'old'));
       await rename(tmp, this.dest);
-      await rm(old, { recursive: true, force: true });
     }
+    await rm(partial, { recursive: true, force: true });
   }
 
   async abort(): Promise<void> {
-    if (!this.tmp) return;
-    const tmp = this.tmp;
+    if (!this.partial) return;
+    const partial = this.partial;
     this.tmp = undefined;
-    await rm(tmp, { recursive: true, force: true });
+    this.partial = undefined;
+    await rm(partial, { recursive: true, force: true });
   }
 }
 
@@ -140,7 +183,7 @@ export class StreamTarget implements ExportTarget {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     await mkdir(dirname(dest), { recursive: true });
-    const dir = await mkdtemp(join(dirname(dest), `.${basename(dest)}.partial-`));
+    const dir = await makeOwnedDir(dirname(dest), `.${basename(dest)}.partial-`, `a tar export into ${dest} being written`);
     this.tmpFile = join(dir, 'export.tar');
     this.out = createWriteStream(this.tmpFile, { flags: 'wx', mode: 0o644 });
   }
@@ -155,9 +198,10 @@ export class StreamTarget implements ExportTarget {
   write(chunk: Buffer): Promise<void> {
     const out = this.out;
     if (!out) return Promise.reject(new Error('export target not prepared'));
+    const before = this.bytes;
     this.bytes += chunk.length;
     return new Promise((res, rej) => {
-      out.write(chunk, (err) => (err ? rej(err) : res()));
+      out.write(chunk, (err) => (err ? rej(noSpace(err, this.description, before) ?? err) : res()));
     });
   }
 

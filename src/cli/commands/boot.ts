@@ -1,9 +1,8 @@
 import type { CommandModule } from "yargs";
-import { boot } from "../../boot/boot.js";
-import { ACCELS, FIRMWARES, MEDIA, type Accel, type Firmware, type Medium } from "../../boot/qemu.js";
+import type { Accel, Firmware, Medium } from "../../boot/qemu.js";
 import { OptionError } from "../../errors.js";
-import { Interrupted } from "./build.js";
-import type { Io } from "../run.js";
+import { Interrupted } from "../interrupted.js";
+import type { Io } from "../io.js";
 import { printable } from "../../text/terminal.js";
 
 /** Guest output for the terminal: lines kept, every control character escaped. */
@@ -35,8 +34,9 @@ export function bootCommand(io: Io): CommandModule<object, BootArgs> {
   return {
     command: "boot <iso>",
     describe: "boot an ISO in QEMU, report each milestone on the serial console, optionally log in and run commands",
-    builder: (y) =>
-      y
+    builder: async (y) => {
+      const { ACCELS, FIRMWARES, MEDIA } = await import("../../boot/qemu.js");
+      return y
         .positional("iso", { type: "string", describe: "the ISO image", demandOption: true })
         .option("arch", { type: "string", default: "x86_64", describe: "x86_64 or aarch64" })
         .option("firmware", { type: "string", describe: `${FIRMWARES.join(" | ")} (default: bios on x86_64, uefi on aarch64)` })
@@ -47,8 +47,10 @@ export function bootCommand(io: Io): CommandModule<object, BootArgs> {
         .option("login", { type: "string", describe: "log in on the serial console as USER:PASSWORD" })
         .option("run", { type: "string", array: true, describe: "command to run after logging in (repeatable); each must exit 0" })
         .option("console", { type: "boolean", default: false, describe: "copy the serial console to stderr" })
-        .option("json", { type: "boolean", default: false, describe: "print the result as JSON on stdout" }) as never,
+        .option("json", { type: "boolean", default: false, describe: "print the result as JSON on stdout" }) as never;
+    },
     handler: async (args) => {
+      const { boot } = await import("../../boot/boot.js");
       const firmware = args.firmware as Firmware | undefined;
       const login = args.login !== undefined ? parseLogin(args.login) : undefined;
       const controller = new AbortController();

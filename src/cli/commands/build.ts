@@ -1,15 +1,21 @@
 import type { CommandModule } from "yargs";
-import { build } from "../../build.js";
 import { OptionError } from "../../errors.js";
 import type { ProgressMode } from "../../progress/index.js";
-import type { Io } from "../run.js";
-import { parseOutputSpec } from "../../output-spec.js";
-import { cacheEntries } from "../../cache-spec.js";
+import type { Io } from "../io.js";
+import { Interrupted } from "../interrupted.js";
 import { printable } from "../../text/terminal.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
 
 interface BuildArgs extends BookArgs {
-  output: string;
+  /** Repeated -o gives several (yargs collects them). */
+  output?: string | string[] | undefined;
+  load: boolean;
+  push: boolean;
+  tag?: string[] | undefined;
+  "metadata-file"?: string | undefined;
+  "no-cache-filter"?: string[] | undefined;
+  platform?: string[] | undefined;
+  allow?: string[] | undefined;
   "report-dir"?: string | undefined;
   target?: string | undefined;
   builder?: string | undefined;
@@ -25,24 +31,23 @@ interface BuildArgs extends BookArgs {
 
 const PROGRESS: readonly ProgressMode[] = ["auto", "tty", "plain", "rawjson", "quiet"];
 
-/** Thrown when the user interrupts the build; the CLI exits 130. */
-export class Interrupted extends Error {
-  constructor(signal: string, what = "the build was cancelled on the daemon; nothing was written to the output directory") {
-    super(`interrupted (${signal}): ${what}`);
-    this.name = "Interrupted";
-  }
-}
-
 export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
   return {
     command: "build",
     describe: "generate the Dockerfile, build it with BuildKit and export the ISO and a build report",
     builder: (y) =>
       withBookOptions(y)
-        .option("output", { alias: "o", type: "string", default: "out", describe: "where the result goes, as buildx spells it: DIR, type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), or type=cacheonly (the cache only)" })
+        .option("output", { alias: "o", type: "string", describe: "where the result goes, as buildx spells it (repeatable): DIR (default out), type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), type=oci,dest=FILE (tar=false: dest=DIR), type=docker[,name=NAME][,dest=FILE], type=image,name=NAME[,push=true], type=cacheonly" })
+        .option("load", { type: "boolean", default: false, describe: "= -o type=docker: the image holding the ISO into the Docker Engine's image store" })
+        .option("push", { type: "boolean", default: false, describe: "= -o type=image,push=true: the image holding the ISO pushed to its registry (needs --tag or name=)" })
+        .option("tag", { alias: "t", type: "string", array: true, requiresArg: true, describe: "name of the image, oci and docker outputs (repeatable)" })
+        .option("metadata-file", { type: "string", describe: "write the build's result metadata (buildx's keys: buildx.build.ref, containerimage.digest, ...) as JSON to FILE" })
         .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json/.html (default: the output directory)" })
         .option("target", { type: "string", describe: "stage to build (default: iso)" })
-        .option("builder", { type: "string", describe: "BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDKIT_HOST, else the Docker Engine)" })
+        .option("builder", { type: "string", describe: "a buildx builder's name, or a BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDX_BUILDER, the current buildx builder, BUILDKIT_HOST, else the Docker Engine)" })
+        .option("platform", { type: "string", array: true, requiresArg: true, describe: "accepted when it is the platform of --arch (linux/amd64 for x86_64, linux/arm64 for aarch64)" })
+        .option("allow", { type: "string", array: true, requiresArg: true, describe: "entitlements the build may use: network.host, security.insecure" })
+        .option("no-cache-filter", { type: "string", array: true, requiresArg: true, describe: "build these stages without the cache (repeatable)" })
         .option("progress", { type: "string", default: process.env.BUILDKIT_PROGRESS || "auto", describe: `${PROGRESS.join(" | ")} | none (= quiet); default: BUILDKIT_PROGRESS, else auto` })
         .option("sources", { type: "string", describe: "directory holding the book's tarballs and patches (no downloads during the build)" })
         .option("no-verify-sources", { type: "boolean", default: false, describe: "do not check the --sources files against the book's MD5 sums before building" })
@@ -59,14 +64,22 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           nargs: 1,
           describe: "import a build cache (repeatable): IMAGE (a registry cache), type=registry,ref=IMAGE, type=local,src=DIR, or type=NAME,key=value,...",
         })
-        .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory" })
+        .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory, an existing output file or metadata file" })
         .option("root-password-file", { type: "string", describe: "file holding the root password (default password: lfs)" }) as never,
     handler: async (args) => {
       if (args.progress === "none") args.progress = "quiet"; // buildx's newer word for it
       if (!(PROGRESS as readonly string[]).includes(args.progress)) throw new OptionError("--progress", args.progress, [...PROGRESS, "none"]);
-      const output = parseOutputSpec(args.output);
+      // Loaded here, not at the top: the other commands start without BuildKit's client.
+      const [{ build }, { combineOutputs }, { cacheEntries }] = await Promise.all([
+        import("../../build.js"),
+        import("../../output-spec.js"),
+        import("../../cache-spec.js"),
+      ]);
       const cacheTo = cacheEntries("--cache-to", args["cache-to"]);
       const cacheFrom = cacheEntries("--cache-from", args["cache-from"]);
+      // No -o, --load or --push: the ISO into ./out, as before.
+      const given = args.output === undefined ? (args.load || args.push ? [] : ["out"]) : ([] as string[]).concat(args.output);
+      const outputs = combineOutputs(given, { load: args.load, push: args.push, ...(args.tag && { tags: args.tag }) });
       const controller = new AbortController();
       let interrupted: string | undefined;
       const onSignal = (sig: NodeJS.Signals) => {
@@ -78,7 +91,11 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
       try {
         const result = await build({
           ...toGenerateOptions(args),
-          output,
+          output: outputs,
+          ...(args["metadata-file"] !== undefined && { metadataFile: args["metadata-file"] }),
+          ...(args["no-cache-filter"] !== undefined && { noCacheFilter: args["no-cache-filter"] }),
+          ...(args.platform !== undefined && { platform: args.platform }),
+          ...(args.allow !== undefined && { allow: args.allow }),
           ...(args["report-dir"] !== undefined && { reportDir: args["report-dir"] }),
           ...(args.target !== undefined && { target: args.target }),
           ...(args.builder !== undefined && { builder: args.builder }),
@@ -93,8 +110,10 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           signal: controller.signal,
         });
         // With a tar on standard output, the names go to standard error: stdout is the archive.
-        const out = output.type === "tar" && output.dest === "-" ? io.stderr : io.stdout;
+        const out = outputs.some((o) => "dest" in o && o.dest === "-") ? io.stderr : io.stdout;
         for (const f of result.files) out.write(`${f}\n`);
+        for (const i of result.images) out.write(`${i}\n`);
+        if (result.metadataFile) out.write(`${result.metadataFile}\n`);
         if (result.reportFile) out.write(`${result.reportFile}\n`);
         if (result.htmlReportFile) out.write(`${result.htmlReportFile}\n`);
       } catch (err) {

@@ -1,9 +1,10 @@
 import { statfsSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { limitations } from "../../buildkit/capabilities.js";
-import { connect } from "../../buildkit/client.js";
+import { describeGcRule, gcVerdict } from "../../buildkit/gc-policy.js";
+import { FULL_BUILD_CACHE_BYTES } from "../../cache-estimate.js";
+import { OptionError } from "../../errors.js";
 import { archProfile, supportedArchs } from "../../arch/profiles.js";
-import type { Io } from "../run.js";
+import type { Io } from "../io.js";
 
 interface DoctorArgs {
   builder?: string | undefined;
@@ -17,7 +18,7 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
     describe: "check the BuildKit daemon: address, version, what it can build, platforms, cache use and free space",
     builder: (y) =>
       y
-        .option("builder", { type: "string", describe: "BuildKit address (default: BUILDKIT_HOST, else the Docker Engine)" })
+        .option("builder", { type: "string", describe: "a buildx builder's name, or a BuildKit address (default: BUILDX_BUILDER, the current buildx builder, BUILDKIT_HOST, else the Docker Engine)" })
         .option("json", { type: "boolean", default: false })
         .option("probe", {
           type: "boolean",
@@ -25,7 +26,12 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
           describe: "try the Dockerfile features lfs-docker needs (heredocs, named contexts) with two tiny builds that export nothing",
         }) as never,
     handler: async (args) => {
-      await using client = await connect(args.builder);
+      const { limitations, BuilderNotFoundError, describeBuilder, connectBuilder } = await import("../../buildkit/index.js");
+      await using client = await connectBuilder(args.builder).catch((err: unknown) => {
+        if (err instanceof BuilderNotFoundError) throw new OptionError(err.source, err.requested, err.available, "no such builder instance or docker context");
+        throw err;
+      });
+      const builder = client.builder!;
       const [workers, usage, caps] = await Promise.all([client.workers(), client.diskUsage(), client.capabilities()]);
       const features = args.probe ? await client.probeDockerfileFeatures() : undefined;
       const platforms = [...new Set(workers.flatMap((w) => w.platforms))];
@@ -47,7 +53,9 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
         : reported
           ? `unknown (the daemon reports ${reported})`
           : "unknown (the daemon does not say)";
+      const gc = workers.map((w) => ({ worker: w.id, rules: w.gcPolicy.map((r) => ({ ...r, text: describeGcRule(r) })), ...gcVerdict(w.gcPolicy, FULL_BUILD_CACHE_BYTES) }));
       const report = {
+        builder: { name: builder.name, driver: builder.driver, node: builder.node, source: builder.source },
         address: client.address,
         engine: caps.engineVersion ?? null,
         buildkit,
@@ -63,6 +71,8 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
         cannot,
         canBuildGeneratedDockerfiles: features ? features.heredocs === true : null,
         cacheBytes,
+        gcPolicy: gc,
+        fullBuildCacheEstimateBytes: FULL_BUILD_CACHE_BYTES,
         localFreeBytes: freeBytes,
         architectures: archs,
       };
@@ -74,7 +84,7 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
       const yes = (v: boolean | Error | undefined) => (v === undefined ? "not tried" : v instanceof Error ? `unknown (${v.message.split("\n")[0]})` : v ? "yes" : "no");
       io.stdout.write(
         [
-          `builder:    ${report.address}`,
+          `builder:    ${describeBuilder(builder)}${builder.buildx ? ` at ${report.address}` : ""}`,
           ...(caps.engineVersion ? [`engine:     Docker ${caps.engineVersion}`] : []),
           `buildkit:   ${report.buildkit}`,
           `platforms:  ${platforms.join(", ")}`,
@@ -86,10 +96,24 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
             ? [`verdict:    ${caps.label} cannot build lfs-docker's Dockerfiles; use Docker >= 23 (scripts/engine-setup.sh installs Docker 26)`]
             : []),
           `cache:      ${gib(cacheBytes)} in ${usage.length} records`,
+          ...gcLines(gc, workers.length > 1),
           `free here:  ${freeBytes === undefined ? "unknown" : gib(freeBytes)} (a whole LFS build needs tens of GiB on the daemon's disk)`,
           ...archs.map((a) => `${a.arch.padEnd(10)}  ${a.native ? "ok" : `the builder cannot run ${a.platform}: register QEMU user emulation (apt-get install qemu-user-static binfmt-support)`}`),
         ].join("\n") + "\n",
       );
     },
   };
+}
+
+/** The gc policy of each worker, then any warning (a whole build's cache is an estimate: see cache-estimate.ts). */
+function gcLines(gc: Array<{ worker: string; rules: Array<{ text: string }>; warning?: string; note?: string }>, several: boolean): string[] {
+  const lines: string[] = [];
+  for (const w of gc) {
+    const head = `gc policy:  ${several ? `${w.worker}: ` : ""}`;
+    const rules = w.rules.length > 0 ? w.rules.map((r) => r.text) : ["none reported by the daemon (Docker Engine: \"builder\": {\"gc\": ...} in daemon.json decides)"];
+    lines.push(...rules.map((r, i) => `${i === 0 ? head : " ".repeat(head.length)}${r}`));
+    if (w.warning) lines.push(`warning:    ${w.warning}`);
+    if (w.note) lines.push(`note:       ${w.note}`);
+  }
+  return lines;
 }

@@ -2,8 +2,7 @@ import type { CommandModule } from "yargs";
 import { OptionError } from "../../errors.js";
 import { readBounded, ReadRefused } from "../../fs/bounded-read.js";
 import { checkReplaceable, writeFileSafe, WriteRefused } from "../../fs/safe-write.js";
-import { generate } from "../../render/dockerfile.js";
-import type { Io } from "../run.js";
+import type { Io } from "../io.js";
 import { toGenerateOptions, withBookOptions, type BookArgs } from "./options.js";
 
 interface GenerateArgs extends BookArgs {
@@ -55,7 +54,8 @@ export function generateCommand(io: Io): CommandModule<object, GenerateArgs> {
         .option("output", { alias: "o", type: "string", default: "-", describe: "file to write, or - for standard output" })
         .option("force", { type: "boolean", default: false, describe: "replace an existing, different output file" })
         .example("$0 generate --arch x86_64 --init systemd -o Dockerfile", "write the systemd edition's Dockerfile") as never,
-    handler: (args) => {
+    handler: async (args) => {
+      const { generate } = await import("../../render/dockerfile.js");
       const text = generate(toGenerateOptions(args));
       if (args.output === "-") io.stdout.write(text);
       else writeOutput(args.output, text, args.force);

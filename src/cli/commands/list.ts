@@ -1,9 +1,7 @@
 import type { CommandModule } from "yargs";
-import { editionSections, editionSources, loadBook } from "../../book/load.js";
 import { EDITIONS, type Edition } from "../../book/types.js";
 import { OptionError } from "../../errors.js";
-import { availableReleases } from "../../book/load.js";
-import type { Io } from "../run.js";
+import type { Io } from "../io.js";
 
 interface ListArgs {
   what: string;
@@ -24,7 +22,8 @@ export function listCommand(io: Io): CommandModule<object, ListArgs> {
         .option("release", { type: "string", default: "12.3" })
         .option("init", { type: "string", default: "sysv", describe: EDITIONS.join(" | ") })
         .option("json", { type: "boolean", default: false, describe: "print JSON" }) as never,
-    handler: (args) => {
+    handler: async (args) => {
+      const { availableReleases, editionSections, editionSources, loadBook } = await import("../../book/load.js");
       if (!(WHATS as readonly string[]).includes(args.what)) throw new OptionError("list", args.what, WHATS);
       if (!(EDITIONS as readonly string[]).includes(args.init)) throw new OptionError("--init", args.init, EDITIONS);
       if (!availableReleases().includes(args.release)) throw new OptionError("--release", args.release, availableReleases());

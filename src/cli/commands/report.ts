@@ -3,10 +3,8 @@ import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readSyn
 import { basename, dirname, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { OptionError } from "../../errors.js";
-import { formatReport, type BuildReport } from "../../report/build-report.js";
-import { renderHtmlReport } from "../../report/html.js";
-import { parseBuildReport, ReportFormatError } from "../../report/parse.js";
-import type { Io } from "../run.js";
+import type { BuildReport } from "../../report/build-report.js";
+import type { Io } from "../io.js";
 
 interface ReportArgs {
   file: string;
@@ -23,7 +21,8 @@ const ACCEPTED = "a build-report.json written by `lfs-docker build`";
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
 
 /** Read and check a saved build-report.json; every failure is an OptionError naming the file. */
-export function readReportFile(file: string): BuildReport {
+export async function readReportFile(file: string): Promise<BuildReport> {
+  const { parseBuildReport, ReportFormatError } = await import("../../report/parse.js");
   let fd: number;
   try {
     // Non-blocking: a FIFO named here is refused below instead of waiting for a writer.
@@ -112,8 +111,12 @@ export function reportCommand(io: Io): CommandModule<object, ReportArgs> {
         .option("title", { type: "string", describe: "the page's title (default: LFS build report)" })
         .option("force", { type: "boolean", default: false, describe: "replace an existing --html file" })
         .example("$0 report out/build-report.json --html report.html", "print the report and write the page") as never,
-    handler: (args) => {
-      const report = readReportFile(args.file);
+    handler: async (args) => {
+      const [report, { renderHtmlReport }, { formatReport }] = await Promise.all([
+        readReportFile(args.file),
+        import("../../report/html.js"),
+        import("../../report/build-report.js"),
+      ]);
       if (args.html !== undefined) {
         if (args.html === "") throw new OptionError("--html", args.html, "a file path");
         writeNewFile(args.html, renderHtmlReport(report, args.title !== undefined ? { title: args.title } : {}), args.force);

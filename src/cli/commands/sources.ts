@@ -3,15 +3,11 @@ import { resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { EDITIONS } from "../../book/types.js";
 import { OptionError } from "../../errors.js";
-import { DEFAULT_JOBS, fetchSources } from "../../sources/fetch.js";
-import { lockPath, readLock } from "../../sources/lock.js";
-import { createFetchProgress, type ProgressOutput } from "../../sources/progress.js";
-import { selectSources, type SourceSelection } from "../../sources/select.js";
-import { SourcesError } from "../../sources/errors.js";
-import { formatBytes } from "../../sources/util.js";
-import { formatVerifyFailures, verifySources } from "../../sources/verify.js";
-import type { Io } from "../run.js";
-import { Interrupted } from "./build.js";
+import type { ProgressOutput } from "../../sources/progress.js";
+import type { SourceSelection } from "../../sources/select.js";
+import { formatBytes } from "../../text/bytes.js";
+import type { Io } from "../io.js";
+import { Interrupted } from "../interrupted.js";
 
 interface CommonArgs {
   dir: string;
@@ -33,6 +29,9 @@ interface ListArgs extends CommonArgs {
 }
 
 const DEFAULT_DIR = "sources";
+
+/** The sources library, loaded when a sources command runs (the other commands start without it). */
+const library = () => import("../../sources/index.js");
 
 function withCommon<T>(y: Argv<T>) {
   return y
@@ -64,15 +63,18 @@ function fetchCommand(io: Io): CommandModule<object, FetchArgs> {
   return {
     command: "fetch",
     describe: "download every tarball and patch of the book into --dir, verified (MD5 + SHA-256 lock), resuming partial files",
-    builder: (y) =>
-      withCommon(y)
+    builder: async (y) => {
+      const { DEFAULT_JOBS } = await library();
+      return withCommon(y)
         .option("mirror", { type: "string", array: true, describe: "base URL of a mirror holding the files flat (${mirror}/${file}); repeatable" })
         .option("mirror-first", { type: "boolean", default: false, describe: "try the mirrors before the book's own addresses" })
         .option("jobs", { alias: "j", type: "number", default: DEFAULT_JOBS, describe: "parallel transfers" })
         .option("retries", { type: "number", default: 3, describe: "further attempts at one address after a failure (exponential back-off)" })
         .example("$0 sources fetch --dir sources", "fetch the sysv edition's files into ./sources")
-        .example("$0 sources fetch --mirror https://mirror.example.org/lfs/12.3 --mirror-first", "prefer a mirror") as never,
+        .example("$0 sources fetch --mirror https://mirror.example.org/lfs/12.3 --mirror-first", "prefer a mirror") as never;
+    },
     handler: async (args) => {
+      const { createFetchProgress, fetchSources } = await library();
       for (const [flag, v] of [["--jobs", args.jobs], ["--retries", args.retries]] as const) {
         if (Number.isNaN(v)) throw new OptionError(flag, "not a number", "a whole number");
       }
@@ -119,6 +121,7 @@ function verifyCommand(io: Io): CommandModule<object, CommonArgs> {
     describe: "check a sources directory: every file there, matching the book's MD5 and the SHA-256 lock",
     builder: (y) => withCommon(y) as never,
     handler: async (args) => {
+      const { formatVerifyFailures, lockPath, readLock, selectSources, SourcesError, verifySources } = await library();
       const dir = resolve(args.dir);
       const files = selectSources(selection(args));
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new OptionError("--dir", args.dir, "an existing directory (fill it with `lfs-docker sources fetch`)");
@@ -142,6 +145,7 @@ function listCommand(io: Io): CommandModule<object, ListArgs> {
     describe: "the files of the book: name, version, file, URL, MD5 (and SHA-256 from the lock in --dir)",
     builder: (y) => withCommon(y).option("json", { type: "boolean", default: false, describe: "print JSON" }) as never,
     handler: async (args) => {
+      const { readLock, selectSources } = await library();
       const files = selectSources(selection(args));
       const lock = await readLock(resolve(args.dir));
       const rows = files.map((f) => {

@@ -1,0 +1,115 @@
+/**
+ * Which steps earlier builds finished on each builder, remembered between builds, so that a build can
+ * tell when a step it should have found in BuildKit's cache is built again: the cache was evicted (the
+ * builder's garbage collector keeps less than the build needs, or someone pruned it). Without this, a
+ * resumed build silently spends hours on sections it had already done.
+ *
+ * A step is known by an identity taken from the Dockerfile's text, as far as its result depends on
+ * it: the global ARGs, the target platform, its stage's instructions up to and including it (comments
+ * left out), and the identity of every stage it uses (FROM, COPY --from, RUN --mount from=), the
+ * `sources` stage excepted (each step names the files it mounts from it, and the stage's text varies
+ * with --until). A build in increments (--until) thus knows the steps of the increments before it.
+ *
+ * Kept in $XDG_CACHE_HOME/lfs-docker/finished-steps.json (default ~/.cache): a file that cannot be
+ * read is ignored, one that cannot be written is not an error: it is only a hint.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { dockerfileStepLines } from "./report/build-report.js";
+
+/** Most steps remembered per builder (the oldest are forgotten first); a whole book has about 300. */
+const MAX_STEPS = 20_000;
+
+const FROM = /^FROM (?:--platform=\S+ )?(\S+) AS (\S+)/;
+const USES = /(?:--from=|[\s,]from=)([A-Za-z0-9_.-]+)/g;
+
+const meaningful = (line: string) => line.trim() !== "" && !line.startsWith("#");
+
+/** Step key ("stage n", as the build plan has it) -> identity, for every RUN, COPY and ADD. */
+export function stepIdentities(dockerfile: string, platform: string): Map<string, string> {
+  const lines = dockerfile.split("\n");
+  const stages: Array<{ name: string; base: string; first: number; last: number }> = [];
+  for (const [i, line] of lines.entries()) {
+    const m = FROM.exec(line);
+    if (!m) continue;
+    if (stages.length) stages.at(-1)!.last = i - 1;
+    stages.push({ name: m[2]!, base: m[1]!, first: i, last: lines.length - 1 });
+  }
+  const header = lines.slice(0, stages[0]?.first ?? 0).filter(meaningful).join("\n");
+  const memo = new Map<string, string>();
+  const identityOf = (text: string, self: string, seen: Set<string>): string => {
+    const hash = createHash("sha256").update(`${platform}\n${header}\n${text}\n`);
+    const used = new Set([...text.matchAll(USES)].map((m) => m[1]!));
+    const base = stages.find((s) => s.name === self)?.base;
+    if (base !== undefined) used.add(base);
+    for (const name of [...used].sort()) {
+      if (name === self || name === "sources" || seen.has(name)) continue;
+      const stage = stages.find((s) => s.name === name);
+      if (!stage) continue; // an image, named in the text already
+      hash.update(`uses ${name} ${stageIdentity(stage.name, new Set([...seen, self]))}\n`);
+    }
+    return hash.digest("hex");
+  };
+  const stageIdentity = (name: string, seen: Set<string>): string => {
+    const known = memo.get(name);
+    if (known) return known;
+    const s = stages.find((x) => x.name === name)!;
+    const id = identityOf(lines.slice(s.first, s.last + 1).filter(meaningful).join("\n"), name, seen);
+    memo.set(name, id);
+    return id;
+  };
+  const out = new Map<string, string>();
+  for (const step of dockerfileStepLines(dockerfile)) {
+    // BuildKit loads a FROM's image for every build (never "cached"): not a step the cache keeps.
+    if (step.info.instruction === "FROM") continue;
+    const stage = [...stages].reverse().find((s) => s.first <= step.firstLine);
+    if (!stage) continue;
+    const text = lines.slice(stage.first, step.lastLine + 1).filter(meaningful).join("\n");
+    out.set(`${step.info.stage} ${step.info.step}`, identityOf(text, stage.name, new Set()));
+  }
+  return out;
+}
+
+type Memory = Record<string, Record<string, string>>;
+
+function file(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "lfs-docker", "finished-steps.json");
+}
+
+function read(env: NodeJS.ProcessEnv): Memory {
+  try {
+    const data = JSON.parse(readFileSync(file(env), "utf8")) as unknown;
+    return data && typeof data === "object" && !Array.isArray(data) ? (data as Memory) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The identities of the steps earlier builds finished on this builder. */
+export function finishedSteps(builder: string, env: NodeJS.ProcessEnv = process.env): Set<string> {
+  const memory = read(env);
+  const steps = Object.hasOwn(memory, builder) ? memory[builder] : undefined;
+  return new Set(steps && typeof steps === "object" ? Object.keys(steps) : []);
+}
+
+/** Remember that these steps finished (built or from the cache) on this builder. */
+export function rememberFinished(builder: string, identities: Iterable<string>, env: NodeJS.ProcessEnv = process.env): void {
+  const path = file(env);
+  const memory = read(env);
+  const now = new Date().toISOString();
+  const mine: Record<string, string> = Object.hasOwn(memory, builder) && typeof memory[builder] === "object" ? { ...memory[builder] } : {};
+  for (const id of identities) mine[id] = now;
+  const entries = Object.entries(mine);
+  memory[builder] = entries.length > MAX_STEPS ? Object.fromEntries(entries.sort((a, b) => a[1].localeCompare(b[1])).slice(-MAX_STEPS)) : mine;
+  try {
+    mkdirSync(join(path, ".."), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    // A new file (flag wx: never through a link planted under the temporary name), then renamed.
+    writeFileSync(tmp, JSON.stringify(memory) + "\n", { flag: "wx", mode: 0o644 });
+    renameSync(tmp, path);
+  } catch {
+    /* only a hint */
+  }
+}
