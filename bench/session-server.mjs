@@ -9,7 +9,7 @@
 // and hpack.ts); there this bench compares all three (`--servers own,http2,grpc-js`). It was
 // removed when the bench showed it no faster than node:http2 (README, Benchmarks).
 //
-//   npx tsc -p tsconfig.json && node bench/session-server.mjs [--size-mib 1024] [--runs 5]
+//   npm run build && node bench/session-server.mjs [--size-mib 1024] [--runs 5]
 //        [--only upload,export] [--servers http2,grpc-js] [--transport engine|raw]
 //
 // --transport raw takes the session through Control.Session on a connection of its own (a
