@@ -12,7 +12,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { wire } from '../wire/load.js';
 import { WriteAction, type WireContentInfo, type WireTimestamp, type WireWriteContentRequest } from '../wire/types.js';
 import { ContentStoreError, StoreCode, type BlobInfo, type Ingest, type IngestStatus, type OciContentStore } from './content-store.js';
-import { messageBytes, type Handler, type ServerCall } from './h2server.js';
+import { messageBytes, type Handler, type ServerCall } from './call.js';
 
 const debug = createDebug('lfs-docker:session');
 

@@ -1,12 +1,12 @@
 /**
  * Decoding of the session's hot messages straight from the parts they arrived in (see
- * GrpcMessage in ./h2server.ts): fsutil DATA packets and BytesMessages carry file content, which
+ * GrpcMessage in ./call.ts): fsutil DATA packets and BytesMessages carry file content, which
  * is handed on as slices of those parts, never copied into one buffer. Everything else (STAT,
  * REQ, FIN, ERR packets: small) goes through the protobuf decoder as before.
  */
 import { wire } from '../wire/load.js';
 import { PacketType, type WirePacket } from '../wire/types.js';
-import { messageBytes, type GrpcMessage } from './h2server.js';
+import { messageBytes, type GrpcMessage } from './call.js';
 
 /** A packet whose data may come in several slices (`dataParts`; `data` is then empty). */
 export type PartsPacket = WirePacket & { dataParts?: Buffer[] };

@@ -2,7 +2,8 @@
  * A BuildKit session: we open Control.Session, then the roles flip and the bytes of that stream
  * are an HTTP/2 connection on which the daemon is the gRPC client and we are the (h2c) server.
  * The outer stream is hand-framed on a connection of its own when the transport can dial one
- * (./rawstream.ts), else a grpc-js call; the inner connection is served by ./h2server.ts.
+ * (./rawstream.ts), else a grpc-js call; the inner connection is served by Node's own HTTP/2
+ * server (./http2-server.ts).
  *
  * Served: grpc.health.v1.Health (always; the daemon probes it), FileSync.DiffCopy (uploads of the
  * named local dirs), FileSend.DiffCopy (exports; `local` as fsutil packets, `tar` as byte
@@ -22,7 +23,9 @@ import createDebug from 'debug';
 import { wire } from '../wire/load.js';
 import type { WireBytesMessage, WirePacket } from '../wire/types.js';
 import { PRE_ENCODED, sendDir, type MaybeEncodedPacket, type SendStats } from './filesync.js';
-import { CallError, H2Connection, messageBytes, type GrpcMessage, type Handler, type ServerCall } from './h2server.js';
+import { CallError, messageBytes, type GrpcMessage, type Handler, type ServerCall, type SessionServer, type SessionServerOptions } from './call.js';
+import { serveHttp2 } from './http2-server.js';
+import { serveGrpcJs } from './grpcjs-server.js';
 import { decodeBytesMessageParts, decodePacket } from './packets.js';
 import { splitMetadataValues } from './patterns.js';
 import type { Peer } from './peer.js';
@@ -139,7 +142,7 @@ export class Session {
   readonly name: string;
   readonly sharedKey: string;
   private readonly handlers = new Map<string, Handler>();
-  private connection: H2Connection | undefined;
+  private connection: SessionServer | undefined;
   private call: grpc.ClientDuplexStream<WireBytesMessage, WireBytesMessage> | undefined;
   private rawCall: RawSessionCall | undefined;
   private engineSocket: Duplex | undefined;
@@ -344,11 +347,15 @@ export class Session {
   }
 
   private serve(duplex: Duplex): void {
-    this.connection = new H2Connection(duplex, {
+    const opts: SessionServerOptions = {
       handlers: this.handlers,
       onHandlerError: (path, err) => debug('session handler %s failed: %s', path, (err as Error).message),
-    });
-    debug('session %s opened, serving %o', this.id, this.served);
+    };
+    // LFS_DOCKER_SESSION_SERVER=grpc-js: for bench/session-server.mjs only (grpc-js drops
+    // metadata values that are not ASCII, and is slower: see the bench).
+    const grpcJs = process.env['LFS_DOCKER_SESSION_SERVER'] === 'grpc-js';
+    this.connection = grpcJs ? serveGrpcJs(duplex, opts) : serveHttp2(duplex, opts);
+    debug('session %s opened (%s server), serving %o', this.id, grpcJs ? 'grpc-js' : 'node:http2', this.served);
   }
 
   /**

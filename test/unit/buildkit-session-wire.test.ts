@@ -1,26 +1,28 @@
 /**
- * The session's own wire code without a daemon: HPACK against RFC 7541's examples, the HTTP/2 +
- * gRPC server against Node's HTTP/2 client (nghttp2: Huffman-coded headers, a dynamic table,
- * flow control), the hand-framed session stream, and the DATA packet fast paths.
+ * The session's wire code without a daemon: gRPC message framing from any chunking, the session's HTTP/2 servers against Node's HTTP/2 client (over a
+ * socket and over a plain JS Duplex, as with an outer Control.Session stream), the hand-framed
+ * session stream, and the DATA packet fast paths.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
 import { connect as netConnect, createServer, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { DATA_HEADROOM, encodeDataPacketInPlace } from '../../src/buildkit/session/filesync.js';
-import { H2Connection, messageBytes, type Handler, type ServerCall } from '../../src/buildkit/session/h2server.js';
-import { HpackDecoder, encodeHeaders, huffmanDecode, huffmanEncode } from '../../src/buildkit/session/hpack.js';
+import { CallError, GrpcMessageReader, encodeGrpcMessage, messageBytes, octetsToText, type GrpcMessage, type Handler, type ServerCall, type SessionServer } from '../../src/buildkit/session/call.js';
+import { serveHttp2 } from '../../src/buildkit/session/http2-server.js';
+import { serveGrpcJs } from '../../src/buildkit/session/grpcjs-server.js';
 import { decodeBytesMessageParts, decodePacket } from '../../src/buildkit/session/packets.js';
 import { BytesMessageReader, bytesMessageHeader } from '../../src/buildkit/session/rawstream.js';
 import { wire } from '../../src/buildkit/wire/load.js';
 import { PacketType } from '../../src/buildkit/wire/types.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+const u32be = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 
 /** Splits a buffer at random places (as a network would). */
 function splitRandomly(b: Buffer, maxPiece = 7): Buffer[] {
@@ -33,49 +35,33 @@ function splitRandomly(b: Buffer, maxPiece = 7): Buffer[] {
   return out;
 }
 
-describe('HPACK', () => {
-  it('decodes RFC 7541 C.4 (requests with Huffman coding, dynamic table)', () => {
-    const d = new HpackDecoder();
-    assert.deepEqual(d.decode(hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff')), [
-      [':method', 'GET'],
-      [':scheme', 'http'],
-      [':path', '/'],
-      [':authority', 'www.example.com'],
-    ]);
-    assert.deepEqual(d.decode(hex('8286 84be 5886 a8eb 1064 9cbf')), [
-      [':method', 'GET'],
-      [':scheme', 'http'],
-      [':path', '/'],
-      [':authority', 'www.example.com'],
-      ['cache-control', 'no-cache'],
-    ]);
-    assert.deepEqual(d.decode(hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf')), [
-      [':method', 'GET'],
-      [':scheme', 'https'],
-      [':path', '/index.html'],
-      [':authority', 'www.example.com'],
-      ['custom-key', 'custom-value'],
-    ]);
-  });
-
-  it('Huffman-codes RFC 7541 examples and any bytes', () => {
-    assert.equal(huffmanEncode(Buffer.from('www.example.com')).toString('hex'), 'f1e3c2e5f23a6ba0ab90f4ff');
-    assert.equal(huffmanDecode(hex('a8eb10649cbf')).toString(), 'no-cache');
-    for (let i = 0; i < 500; i++) {
-      const b = randomBytes(Math.floor(Math.random() * 50));
-      assert.deepEqual(huffmanDecode(huffmanEncode(b)), b);
+describe('gRPC message framing', () => {
+  it('splits messages from any chunking, as slices of the chunks', () => {
+    const msgs = [randomBytes(40_000), Buffer.alloc(0), randomBytes(3), randomBytes(70_000), Buffer.alloc(0)];
+    const framed = Buffer.concat(msgs.flatMap((m) => [Buffer.from([0, ...u32be(m.length)]), m]));
+    for (let round = 0; round < 20; round++) {
+      const got: GrpcMessage[] = [];
+      const r = new GrpcMessageReader((m) => got.push(m));
+      const pieces = splitRandomly(framed, 1 + round * 4999);
+      for (const piece of pieces) r.push(piece);
+      assert.equal(r.midMessage, false);
+      assert.deepEqual(got.map(messageBytes), msgs);
+      assert.ok(got.every((m) => m.parts.every((p) => p.buffer === framed.buffer)), 'messages are slices, not copies');
     }
-    assert.throws(() => huffmanDecode(hex('ff')), /padding/); // 8 bits of padding
+    const r = new GrpcMessageReader(() => {});
+    r.push(Buffer.from([0, 0, 0, 0, 9, 1, 2]));
+    assert.equal(r.midMessage, true);
   });
 
-  it('encodes headers our decoder (and any HPACK decoder) reads back', () => {
-    const h: Array<[string, string]> = [
-      [':status', '200'],
-      ['content-type', 'application/grpc'],
-      ['grpc-status', '5'],
-      ['grpc-message', 'no%20such thing'],
-    ];
-    assert.deepEqual(new HpackDecoder().decode(encodeHeaders(h)), h);
+  it('refuses compressed messages', () => {
+    const r = new GrpcMessageReader(() => {});
+    assert.throws(() => r.push(Buffer.from([1, 0, 0, 0, 1, 7])), (e: unknown) => e instanceof CallError && e.code === 13 && /compressed/.test(e.message));
+  });
+
+  it('percent-encodes grpc-message and reads header octets as UTF-8 text', () => {
+    assert.equal(encodeGrpcMessage('no such thing: 100% ü\n'), 'no such thing: 100%25 %C3%BC%0A');
+    assert.equal(octetsToText(Buffer.from('x ü', 'utf8').toString('latin1')), 'x ü');
+    assert.equal(octetsToText('\xff plain latin1'), '\xff plain latin1'); // not UTF-8: kept as is
   });
 });
 
@@ -139,13 +125,47 @@ describe('DATA packets without copies', () => {
   });
 });
 
-/** An H2Connection on one end of a unix socket, Node's HTTP/2 client on the other. */
-async function serve(handlers: Record<string, Handler>): Promise<{ client: http2.ClientHttp2Session; close(): Promise<void> }> {
+/** A session server under test: how to start it, and on what (a socket, or a plain JS Duplex). */
+interface ServerCase {
+  name: string;
+  start: (io: Duplex, opts: { handlers: Map<string, Handler> }) => SessionServer;
+  /** Serve on a JS Duplex wrapping the socket (as an outer Control.Session stream gives). */
+  jsDuplex?: boolean;
+  /** Keeps non-ASCII metadata values (grpc-js drops them). */
+  utf8Metadata: boolean;
+}
+const SERVERS: ServerCase[] = [
+  { name: 'node:http2', start: serveHttp2, utf8Metadata: true },
+  { name: 'node:http2 on a JS Duplex', start: serveHttp2, jsDuplex: true, utf8Metadata: true },
+  { name: 'grpc-js', start: serveGrpcJs, utf8Metadata: false },
+];
+
+/** The socket's bytes as a Duplex that is not a socket. */
+function plainDuplex(sock: Socket): Duplex {
+  const d = new Duplex({
+    read: () => sock.resume(),
+    write: (chunk: Buffer, _enc, cb) => sock.write(chunk, cb),
+    final: (cb) => sock.end(cb),
+    destroy: (err, cb) => {
+      sock.destroy();
+      cb(err);
+    },
+  });
+  sock.on('data', (c: Buffer) => {
+    if (!d.push(c)) sock.pause();
+  });
+  sock.on('end', () => d.push(null));
+  sock.on('close', () => d.destroy());
+  return d;
+}
+
+/** A session server on one end of a unix socket, Node's HTTP/2 client on the other. */
+async function serve(kind: ServerCase, handlers: Record<string, Handler>): Promise<{ client: http2.ClientHttp2Session; close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'h2s-'));
   const path = join(dir, 's.sock');
-  const conns: H2Connection[] = [];
+  const conns: SessionServer[] = [];
   const server = createServer((sock: Socket) => {
-    conns.push(new H2Connection(sock, { handlers: new Map(Object.entries(handlers)) }));
+    conns.push(kind.start(kind.jsDuplex ? plainDuplex(sock) : sock, { handlers: new Map(Object.entries(handlers)) }));
   });
   await new Promise<void>((r) => server.listen(path, r));
   const client = http2.connect('http://localhost', { createConnection: () => netConnect(path) });
@@ -203,11 +223,11 @@ function call(
   });
 }
 
-describe('the session HTTP/2 server against Node HTTP/2 client', () => {
+for (const kind of SERVERS) describe(`the session server (${kind.name}) against Node's HTTP/2 client`, () => {
   let s: Awaited<ReturnType<typeof serve>>;
   const seen: ServerCall[] = [];
   before(async () => {
-    s = await serve({
+    s = await serve(kind, {
       '/t.S/Echo': async (c) => {
         seen.push(c);
         for await (const m of c.messages) await c.send(messageBytes(m));
@@ -237,15 +257,17 @@ describe('the session HTTP/2 server against Node HTTP/2 client', () => {
   after(async () => s.close());
 
   it('serves unary and streaming calls with metadata', async () => {
+    // Node's client sends strings as latin1 octets: UTF-8 text goes as its bytes.
+    const nonAscii = kind.utf8Metadata ? Buffer.from('x ü', 'utf8').toString('latin1') : 'x u';
     const r = await call(s.client, '/t.S/Echo', [Buffer.from('a'), Buffer.alloc(0), Buffer.from('ccc')], {
       'dir-name': 'context',
-      followpaths: ['Dockerfile', 'x ü'],
+      followpaths: ['Dockerfile', nonAscii],
     });
     assert.equal(r.status, 0);
     assert.deepEqual(r.messages.map((m) => m.toString()), ['a', '', 'ccc']);
     const c = seen.at(-1)!;
     assert.deepEqual(c.metadata.get('dir-name'), ['context']);
-    assert.deepEqual(c.metadata.get('followpaths')?.join(', ').split(', '), ['Dockerfile', 'x ü']);
+    assert.deepEqual(c.metadata.get('followpaths')?.join(', ').split(', '), ['Dockerfile', kind.utf8Metadata ? 'x ü' : 'x u']);
     // Same headers again: now from the dynamic table.
     await call(s.client, '/t.S/Echo', [Buffer.from('x')], { 'dir-name': 'context' });
     assert.deepEqual(seen.at(-1)!.metadata.get('dir-name'), ['context']);
