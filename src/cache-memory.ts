@@ -14,9 +14,7 @@
  * read is ignored, one that cannot be written is not an error: it is only a hint.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import { readHintFile, writeHintFile } from "./fs/hint-file.js";
 import { dockerfileStepLines } from "./report/build-report.js";
 
 /** Most steps remembered per builder (the oldest are forgotten first); a whole book has about 300. */
@@ -74,18 +72,8 @@ export function stepIdentities(dockerfile: string, platform: string): Map<string
 
 type Memory = Record<string, Record<string, string>>;
 
-function file(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "lfs-docker", "finished-steps.json");
-}
-
-function read(env: NodeJS.ProcessEnv): Memory {
-  try {
-    const data = JSON.parse(readFileSync(file(env), "utf8")) as unknown;
-    return data && typeof data === "object" && !Array.isArray(data) ? (data as Memory) : {};
-  } catch {
-    return {};
-  }
-}
+const FILE = "finished-steps.json";
+const read = (env: NodeJS.ProcessEnv) => readHintFile<Memory>(FILE, env) as Memory;
 
 /** The identities of the steps earlier builds finished on this builder. */
 export function finishedSteps(builder: string, env: NodeJS.ProcessEnv = process.env): Set<string> {
@@ -96,20 +84,11 @@ export function finishedSteps(builder: string, env: NodeJS.ProcessEnv = process.
 
 /** Remember that these steps finished (built or from the cache) on this builder. */
 export function rememberFinished(builder: string, identities: Iterable<string>, env: NodeJS.ProcessEnv = process.env): void {
-  const path = file(env);
   const memory = read(env);
   const now = new Date().toISOString();
   const mine: Record<string, string> = Object.hasOwn(memory, builder) && typeof memory[builder] === "object" ? { ...memory[builder] } : {};
   for (const id of identities) mine[id] = now;
   const entries = Object.entries(mine);
   memory[builder] = entries.length > MAX_STEPS ? Object.fromEntries(entries.sort((a, b) => a[1].localeCompare(b[1])).slice(-MAX_STEPS)) : mine;
-  try {
-    mkdirSync(join(path, ".."), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    // A new file (flag wx: never through a link planted under the temporary name), then renamed.
-    writeFileSync(tmp, JSON.stringify(memory) + "\n", { flag: "wx", mode: 0o644 });
-    renameSync(tmp, path);
-  } catch {
-    /* only a hint */
-  }
+  writeHintFile(FILE, memory, env);
 }
