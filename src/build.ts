@@ -19,14 +19,13 @@ import { readBounded } from "./fs/bounded-read.js";
 import { fileKind, sweepSafeWriteTemps, writeFileSafe } from "./fs/safe-write.js";
 import { makeOwnedDir, sweepLeftovers, TEMP_NAME, type Leftover } from "./fs/owned-dir.js";
 import { resolveOptions, type GenerateOptions } from "./options.js";
-import { editionSections, editionSources, loadBookDir } from "./book/load.js";
+import { loadBookDir } from "./book/load.js";
 import type { SourceFile } from "./book/types.js";
 import { assertSourcesVerified } from "./sources/verify.js";
 import { createProgressDisplay, type ProgressMode } from "./progress/index.js";
-import { generate } from "./render/dockerfile.js";
 import { buildReport, formatReport, type BuildOutcome, type BuildReport } from "./report/build-report.js";
 import { renderHtmlReport } from "./report/html.js";
-import { buildPlan, describeStep, type BuildPlan } from "./build-plan.js";
+import { buildModel, describeStep, sourcesUsed, type BuildModel, type BuildPlan } from "./build-plan.js";
 import { EvictionWatch } from "./eviction-watch.js";
 import { gcVerdict } from "./buildkit/gc-policy.js";
 import { BuildKitError, DaemonLostError, SolveError } from "./buildkit/errors.js";
@@ -142,11 +141,7 @@ function checkDir(option: string, dir: string): void {
 /** The source files the generated Dockerfile mounts: those of the sections it has (up to `until`). */
 export function buildSources(options: GenerateOptions): SourceFile[] {
   const o = resolveOptions(options);
-  const book = loadBookDir(o.bookDir);
-  const all = editionSections(book, o.init);
-  const end = o.until === undefined ? all.length : all.findIndex((s) => s.number === o.until) + 1;
-  const used = new Set(all.slice(0, end).flatMap((s) => (s.script ? [s.script.header.unpack, ...s.script.header.uses] : [])));
-  return editionSources(book, o.init).filter((f) => used.has(f.file));
+  return sourcesUsed(loadBookDir(o.bookDir), o);
 }
 
 /** The build's outputs, as buildx combines -o, --load, --push and --tag. */
@@ -182,14 +177,14 @@ function checkAllow(allow: string[] | undefined): string[] {
   return [...new Set(allow ?? [])];
 }
 
-/** The stage names of a Dockerfile (`FROM … AS name`). */
+/** The stage names of a Dockerfile's text (`FROM … AS name`); a build has them in its model's map. */
 export function dockerfileStages(dockerfile: string): string[] {
   return [...dockerfile.matchAll(/^FROM\s+(?:--platform=\S+\s+)?\S+\s+AS\s+(\S+)\s*$/gim)].map((m) => m[1]!);
 }
 
-function checkNoCacheFilter(filter: string[] | undefined, dockerfile: string): string[] | undefined {
+function checkNoCacheFilter(filter: string[] | undefined, model: BuildModel): string[] | undefined {
   if (!filter?.length) return undefined;
-  const stages = dockerfileStages(dockerfile);
+  const stages = model.layout.stages.map((s) => s.name);
   for (const f of filter) if (!stages.includes(f)) throw new OptionError("--no-cache-filter", f, stages, "not a stage of the generated Dockerfile");
   return [...new Set(filter)];
 }
@@ -219,11 +214,11 @@ function cacheOptions(options: BuildOptions): { cacheExports: CacheEntry[]; cach
   return { cacheExports, cacheImports: cacheEntries("--cache-from", options.cacheFrom) };
 }
 
-async function checkInputs(options: BuildOptions): Promise<void> {
+async function checkInputs(options: BuildOptions, model: BuildModel): Promise<void> {
   if (options.sources !== undefined) {
     checkDir("--sources", options.sources);
     // The named context replaces the stage that checks the book's MD5 sums: check here instead.
-    if (options.verifySources !== false) await assertSourcesVerified(options.sources, buildSources(options), options.signal ? { signal: options.signal } : {});
+    if (options.verifySources !== false) await assertSourcesVerified(options.sources, model.sources, options.signal ? { signal: options.signal } : {});
   }
   if (options.rootPasswordFile !== undefined) {
     // A regular file of a few bytes: a FIFO or /dev/zero would hang or fill the session's memory.
@@ -253,17 +248,19 @@ function engineFor(builder: ResolvedBuilder) {
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  const dockerfile = generate(options); // checks every generate option before anything is written or sent
+  // The options resolved once (every generate option checked before anything is written or sent),
+  // the Dockerfile and the map of its steps: what everything below reads.
+  const model = buildModel(options);
+  const { dockerfile, options: resolved } = model;
   const cache = cacheOptions(options);
-  const resolved = resolveOptions(options);
   const outputs = buildOutputs(options);
   const output = outputDir(outputs);
   const reportDir = options.reportDir !== undefined ? resolve(options.reportDir) : output;
   checkPlatform(options.platform, resolved.arch.platform);
   const entitlements = checkAllow(options.allow);
-  const noCacheFilter = checkNoCacheFilter(options.noCacheFilter, dockerfile);
+  const noCacheFilter = checkNoCacheFilter(options.noCacheFilter, model);
   const metadataFile = checkMetadataFile(options.metadataFile, options.force === true);
-  await checkInputs(options);
+  await checkInputs(options, model);
   const builder = findBuilder(options.builder, resolved.arch.platform);
   for (const dir of [output, reportDir]) if (dir !== undefined) mkdirSync(dir, { recursive: true });
   const exportPlan = planExports(outputs, {
@@ -274,10 +271,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   });
   await removeLeftovers(options, outputs, output, reportDir);
 
-  const plan = buildPlan(options, dockerfile);
   const builderKey = builder.source === "default" ? "docker" : builder.name;
-  const timeLeft = new TimeLeft(plan.steps, options.sbuSeconds ?? rememberedSbu(builderKey));
-  const onSection = sectionEvents(plan, timeLeft, (e) => options.onSection?.(e));
+  const timeLeft = new TimeLeft(model.steps, options.sbuSeconds ?? rememberedSbu(builderKey));
+  const onSection = sectionEvents(model, timeLeft, (e) => options.onSection?.(e));
   // The export goes into a fresh directory inside `output`, marked as this process's (so that what a
   // killed build leaves is found and removed by the next one); its files are moved into place only
   // when the build succeeded, and never over the user's files unless forced.
@@ -291,9 +287,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.rootPasswordFile) secrets.root_password = { file: resolve(options.rootPasswordFile) };
   // Less a few seconds: the daemon's clock may differ a little from ours.
   const solveStarted = new Date(Date.now() - 10_000);
-  const report = () => buildReport(dockerfile, [...vertices.values()], plan.sbuSection, solveStarted, plan.bookSbu);
+  const report = () => buildReport(model.steps, [...vertices.values()], model.sbuSection, solveStarted, model.bookSbu);
   const title = `LFS ${resolved.release} ${resolved.init} ${resolved.arch.name}: build report`;
-  const evictions = new EvictionWatch(plan, dockerfile, resolved.arch.platform, builderKey, (m) => options.onWarning?.(m), options.noCache === true);
+  const evictions = new EvictionWatch(model, dockerfile, resolved.arch.platform, builderKey, (m) => options.onWarning?.(m), options.noCache === true);
   try {
     await using client = await connectBuilder(builder);
     evictions.keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
@@ -337,9 +333,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   } catch (caught) {
     exportPlan.abort();
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true }); // before the free space is measured
-    const err = caught instanceof DaemonLostError ? daemonLost(caught, plan, vertices) : (diskFull(caught, output ?? fileOutputDirs(outputs)[0]) ?? caught);
+    const err = caught instanceof DaemonLostError ? daemonLost(caught, model, vertices) : (diskFull(caught, output ?? fileOutputDirs(outputs)[0]) ?? caught);
     // The report of a failed or cancelled build is the one most needed: written all the same.
-    const r = { ...report(), outcome: failureOutcome(err, plan, options.signal?.aborted === true) };
+    const r = { ...report(), outcome: failureOutcome(err, model, options.signal?.aborted === true) };
     try {
       writeReport(reportDir, r, title);
     } catch {

@@ -4,8 +4,8 @@
  * builder's garbage collector keeps less than the build needs, or someone pruned it). Without this, a
  * resumed build silently spends hours on sections it had already done.
  *
- * A step is known by an identity taken from the Dockerfile's text, as far as its result depends on
- * it: the global ARGs, the target platform, its stage's instructions up to and including it (comments
+ * A step is known by an identity taken from the Dockerfile's text (where each stage and step is in
+ * it: the map the generator emitted with it), as far as its result depends on it: the global ARGs, the target platform, its stage's instructions up to and including it (comments
  * left out), and the identity of every stage it uses (FROM, COPY --from, RUN --mount from=), the
  * `sources` stage excepted (each step names the files it mounts from it, and the stage's text varies
  * with --until). A build in increments (--until) thus knows the steps of the increments before it.
@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { readHintFile, writeHintFile } from "./fs/hint-file.js";
 import { dockerfileStepLines } from "./report/build-report.js";
+import type { DockerfileStage, StepMap } from "./render/step-map.js";
 
 /** Most steps remembered per builder (the oldest are forgotten first); a whole book has about 300. */
 const MAX_STEPS = 20_000;
@@ -25,17 +26,33 @@ const USES = /(?:--from=|[\s,]from=)([A-Za-z0-9_.-]+)/g;
 
 const meaningful = (line: string) => line.trim() !== "" && !line.startsWith("#");
 
-/** Step key ("stage n", as the build plan has it) -> identity, for every RUN, COPY and ADD. */
-export function stepIdentities(dockerfile: string, platform: string): Map<string, string> {
+/** Where the stages and steps of a Dockerfile are, read from its text (for a text lfs-docker did not render). */
+export function parsedLayout(dockerfile: string): StepMap {
   const lines = dockerfile.split("\n");
-  const stages: Array<{ name: string; base: string; first: number; last: number }> = [];
+  const stages: DockerfileStage[] = [];
   for (const [i, line] of lines.entries()) {
     const m = FROM.exec(line);
     if (!m) continue;
-    if (stages.length) stages.at(-1)!.last = i - 1;
-    stages.push({ name: m[2]!, base: m[1]!, first: i, last: lines.length - 1 });
+    if (stages.length) stages.at(-1)!.lastLine = i - 1;
+    stages.push({ name: m[2]!, base: m[1]!, firstLine: i, lastLine: lines.length - 1, steps: 0 });
   }
-  const header = lines.slice(0, stages[0]?.first ?? 0).filter(meaningful).join("\n");
+  const steps = dockerfileStepLines(dockerfile).map((s) => ({ ...s.info, firstLine: s.firstLine, lastLine: s.lastLine }));
+  for (const s of steps) {
+    const stage = stages.find((x) => x.name === s.stage);
+    if (stage) stage.steps++;
+  }
+  return { stages, steps };
+}
+
+/**
+ * Step key ("stage n", as the build plan has it) -> identity, for every RUN, COPY and ADD. `layout`
+ * is where the stages and steps are: the map the generator emitted with the Dockerfile (a build's
+ * BuildModel.layout), else read from the text.
+ */
+export function stepIdentities(dockerfile: string, platform: string, layout: StepMap = parsedLayout(dockerfile)): Map<string, string> {
+  const lines = dockerfile.split("\n");
+  const stages = layout.stages;
+  const header = lines.slice(0, stages[0]?.firstLine ?? 0).filter(meaningful).join("\n");
   const memo = new Map<string, string>();
   const identityOf = (text: string, self: string, seen: Set<string>): string => {
     const hash = createHash("sha256").update(`${platform}\n${header}\n${text}\n`);
@@ -54,18 +71,18 @@ export function stepIdentities(dockerfile: string, platform: string): Map<string
     const known = memo.get(name);
     if (known) return known;
     const s = stages.find((x) => x.name === name)!;
-    const id = identityOf(lines.slice(s.first, s.last + 1).filter(meaningful).join("\n"), name, seen);
+    const id = identityOf(lines.slice(s.firstLine, s.lastLine + 1).filter(meaningful).join("\n"), name, seen);
     memo.set(name, id);
     return id;
   };
   const out = new Map<string, string>();
-  for (const step of dockerfileStepLines(dockerfile)) {
+  for (const step of layout.steps) {
     // BuildKit loads a FROM's image for every build (never "cached"): not a step the cache keeps.
-    if (step.info.instruction === "FROM") continue;
-    const stage = [...stages].reverse().find((s) => s.first <= step.firstLine);
+    if (step.instruction === "FROM") continue;
+    const stage = stages.find((s) => s.name === step.stage);
     if (!stage) continue;
-    const text = lines.slice(stage.first, step.lastLine + 1).filter(meaningful).join("\n");
-    out.set(`${step.info.stage} ${step.info.step}`, identityOf(text, stage.name, new Set()));
+    const text = lines.slice(stage.firstLine, step.lastLine + 1).filter(meaningful).join("\n");
+    out.set(`${step.stage} ${step.step}`, identityOf(text, stage.name, new Set()));
   }
   return out;
 }

@@ -32,7 +32,7 @@ export class EvictionWatch {
     /** Where the memory lives ($XDG_CACHE_HOME). */
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.identities = stepIdentities(dockerfile, platform);
+    this.identities = stepIdentities(dockerfile, platform, plan.layout);
     this.earlier = noCache ? new Set() : finishedSteps(builder, env);
   }
 

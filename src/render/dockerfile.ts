@@ -6,6 +6,7 @@ import { resolveOptions, type GenerateOptions, type ResolvedOptions } from "../o
 import { compile, createEngine, loadTemplate, type TemplateEngine } from "./engine.js";
 import { version } from "../version.js";
 import { dockerfileProblem } from "../text/dockerfile-value.js";
+import { takeStepMap, type StepMap } from "./step-map.js";
 
 /** Where each stage mounts the book's sources: $LFS/sources on the host, /sources in the chroot. */
 const SOURCES_DIR: Record<StageName, string> = { host: "/mnt/lfs/sources", toolchain: "/sources", kernel: "/sources", system: "/sources" };
@@ -119,7 +120,11 @@ export interface DockerfileModel {
 /** Everything the Dockerfile template needs, computed from the options (pure). */
 export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngine = createEngine()): DockerfileModel {
   const o = resolveOptions(options);
-  const book = loadBookDir(o.bookDir);
+  return resolvedDockerfileModel(o, loadBookDir(o.bookDir), hb);
+}
+
+/** dockerfileModel, from options already resolved and their book loaded. */
+export function resolvedDockerfileModel(o: ResolvedOptions, book: Book, hb: TemplateEngine = createEngine()): DockerfileModel {
   const all = editionSections(book, o.init);
   let end = all.length;
   if (o.until !== undefined) {
@@ -167,10 +172,18 @@ export function dockerfileModel(options: GenerateOptions = {}, hb: TemplateEngin
  * options and the same stages/ and templates/ give the same bytes).
  */
 export function generate(options: GenerateOptions = {}, hb: TemplateEngine = createEngine()): string {
-  const model = dockerfileModel(options, hb);
+  return renderDockerfile(dockerfileModel(options, hb), hb).text;
+}
+
+/**
+ * The Dockerfile of a model, and the map from each of its steps to its stage, its number as
+ * BuildKit counts it and its book section (see step-map.ts): what generate() prints, and what a
+ * build's report, progress and time left read.
+ */
+export function renderDockerfile(model: DockerfileModel, hb: TemplateEngine = createEngine()): { text: string; map: StepMap } {
   const o = model.options;
   const stage = (name: StageName) => model.stages.find((s) => s.name === name);
-  const text = loadTemplate(hb, "Dockerfile.hbs")({
+  const marked = loadTemplate(hb, "Dockerfile.hbs")({
     version,
     o,
     book: model.book,
@@ -188,7 +201,8 @@ export function generate(options: GenerateOptions = {}, hb: TemplateEngine = cre
     full: o.until === undefined,
     jobs: o.jobs ?? "",
   });
-  return text.replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "") + "\n";
+  // The marks sit inside lines, never between two line breaks: the blank lines fold as without them.
+  return takeStepMap(marked.replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "") + "\n");
 }
 
 /** The ISO 9660 volume identifier: at most 32 of A-Z, 0-9 and _ (ECMA-119 d-characters). */

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type HandlebarsModule from "handlebars";
 import { templatesDir } from "../paths.js";
+import { registerStepHelpers } from "./step-map.js";
 
 type Handlebars = typeof HandlebarsModule;
 
@@ -87,6 +88,8 @@ export function createEngine(precompiled: PrecompiledTemplates | null = builtTem
   hb.registerHelper("systemd", flag("systemd"));
   hb.registerHelper("tests", flag("tests"));
   hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  // The Dockerfile's stages and counted steps, for the map from each step to its book section.
+  registerStepHelpers(hb);
   /** Prefix every line of a text with `# ` (for explanations printed in the Dockerfile). */
   hb.registerHelper("comment", (text: string, indent?: unknown) => {
     const pad = typeof indent === "string" ? indent : "";

@@ -1,25 +1,15 @@
 /**
  * The build report: how long each book section took, from BuildKit's own vertex timestamps, cached
  * or not, with the total and SBUs (1 SBU = the time of 5.2 binutils pass 1, as the book defines it).
- * Pure functions: the Dockerfile text and the vertices in, the report out.
+ * Pure functions: the Dockerfile's steps (the map the generator emitted beside it, see
+ * render/step-map.ts) and the vertices in, the report out.
  */
 
 import { printable } from "../text/terminal.js";
+import { stepKey } from "../progress/model.js";
+import type { StepInfo } from "../render/step-map.js";
 
-/**
- * What a counted step of a stage is: BuildKit names steps `[stage k/n]`, counting RUN, COPY, ADD, and
- * FROM only when the stage starts from an image (a stage that starts from scratch or from another
- * stage has nothing to load: its first RUN or COPY is step 1).
- */
-export interface StepInfo {
-  stage: string;
-  step: number;
-  /** Book section number, when the step carries out a section. */
-  section?: string;
-  title: string;
-  /** The step's instruction: FROM, RUN, COPY or ADD. */
-  instruction: string;
-}
+export type { StepInfo } from "../render/step-map.js";
 
 export interface ReportVertex {
   name: string;
@@ -74,7 +64,11 @@ export interface StepLines {
   lastLine: number;
 }
 
-/** Map every counted step of the Dockerfile to its stage, index and book section. */
+/**
+ * Every counted step of a Dockerfile's text with its stage, index and book section, read from the
+ * text. build() does not need it: the generator emits the map beside the Dockerfile (render/step-map.ts);
+ * this is for a Dockerfile given as text (one edited by hand), and the tests' check of that map.
+ */
 export function dockerfileSteps(dockerfile: string): StepInfo[] {
   return dockerfileStepLines(dockerfile).map((s) => s.info);
 }
@@ -144,17 +138,21 @@ const times = (v: ReportVertex) => ({
   ...(v.completed && { completedAt: v.completed.toISOString() }),
 });
 
-const STEP_NAME = /^\[(?:\S+\/\S+ )?([^\s\]]+) +(\d+)\/\d+\]/;
+/** The fields of a step the report keeps, in their order in build-report.json. */
+const stepInfo = (s: StepInfo): StepInfo => ({ stage: s.stage, step: s.step, title: s.title, instruction: s.instruction, ...(s.section !== undefined && { section: s.section }) });
 
-/** Join the vertices of a solve with the Dockerfile's steps. */
+/**
+ * Join the vertices of a solve with the Dockerfile's steps: the map the generator emitted beside it
+ * (BuildModel.steps), or the Dockerfile's text, read for its steps (dockerfileSteps).
+ */
 export function buildReport(
-  dockerfile: string,
+  dockerfile: string | readonly StepInfo[],
   vertices: readonly ReportVertex[],
   sbuSection: string | null = "5.2",
   since?: Date,
   bookSbu: ReadonlyMap<string, number> = new Map(),
 ): BuildReport {
-  const list = dockerfileSteps(dockerfile);
+  const list = typeof dockerfile === "string" ? dockerfileSteps(dockerfile) : dockerfile.map(stepInfo);
   const steps = new Map(list.map((s) => [`${s.stage} ${s.step}`, s]));
   const position = new Map(list.map((s, i) => [`${s.stage} ${s.step}`, i]));
   // One row per step: BuildKit may report a step under more than one vertex (the same name, e.g. a
@@ -163,11 +161,9 @@ export function buildReport(
   for (const v of vertices) {
     // "[host  5/26] RUN ...": BuildKit pads the step number to the width of the count; in a
     // multi-platform build the stage's platform comes first ("[linux/amd64->arm64 host  5/26]").
-    const m = STEP_NAME.exec(v.name);
-    if (!m) continue;
-    const key = `${m[1]} ${m[2]}`;
-    const step = steps.get(key);
-    if (!step) continue;
+    const key = stepKey(v.name);
+    const step = key === undefined ? undefined : steps.get(key);
+    if (key === undefined || !step) continue;
     const figure = step.section === undefined ? undefined : bookSbu.get(step.section);
     const row: ReportRow = { ...step, vertex: v.name, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null, ...(figure !== undefined && { bookSbu: figure }), ...times(v) };
     const seen = byStep.get(key);
