@@ -77,6 +77,6 @@ export function requireLegacyEngine(): string {
     );
   }
   const version = r.stdout.trim();
-  if (!version.startsWith("20.10.")) throw new Error(`the engine at ${LEGACY_DOCKER_HOST} is Docker ${version}, not 20.10`);
+  if (!semver.satisfies(semver.coerce(version, { loose: true }) ?? "0.0.0", "20.10.x")) throw new Error(`the engine at ${LEGACY_DOCKER_HOST} is Docker ${version}, not 20.10`);
   return version;
 }
