@@ -307,7 +307,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       exports: [...(exportDir === undefined ? [] : [{ type: "local", dest: exportDir } as ExportSpec]), ...exportPlan.exports],
       ...(entitlements.length > 0 && { entitlements }),
       secrets,
-      progress: createProgressDisplay(options.progress ?? "auto", { timeLeft }),
+      progress: createProgressDisplay(options.progress ?? "auto", { timeLeft, steps: model.steps }),
       ...(options.signal && { signal: options.signal }),
       onEvent: (e) => {
         if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest, e.vertex);

@@ -7,6 +7,7 @@ import type { ProgressDisplay } from './model.js';
 import { PlainDisplay, type Output } from './plain.js';
 import { TtyDisplay, type TtyOutput } from './tty.js';
 import type { TimeLeft } from './estimate.js';
+import type { StepInfo } from '../render/step-map.js';
 
 export { errorSummary, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
 export { PlainDisplay, type Output } from './plain.js';
@@ -43,6 +44,8 @@ export class QuietDisplay implements ProgressDisplay {
 export interface CreateDisplayOptions {
   /** The build's time-left estimate (steps with the book's SBU figures): the displays then show it. */
   timeLeft?: TimeLeft;
+  /** The build's steps (the map the generator emitted, BuildModel.steps): each section's step is shown by its number and title. */
+  steps?: readonly StepInfo[];
   /** Where to draw (default process.stderr, like docker). */
   stream?: (Output & TtyOutput & { isTTY?: boolean }) | NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
@@ -65,7 +68,10 @@ export function createProgressDisplay(mode: ProgressMode = 'auto', opts: CreateD
   const env = opts.env ?? process.env;
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
   const display = createDisplay(mode, stream, env, noColor);
-  if (opts.timeLeft && (display instanceof PlainDisplay || display instanceof TtyDisplay)) display.model.timeLeft = opts.timeLeft;
+  if (display instanceof PlainDisplay || display instanceof TtyDisplay) {
+    if (opts.timeLeft) display.model.timeLeft = opts.timeLeft;
+    if (opts.steps) display.model.steps = new Map(opts.steps.map((s) => [`${s.stage} ${s.step}`, s]));
+  }
   return display;
 }
 

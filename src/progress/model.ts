@@ -2,9 +2,10 @@
  * The state progress displays render from: vertexes numbered in order of appearance (`#N`, as
  * docker prints them), their sub-statuses and log lines. Pure logic.
  */
-import { stepName } from './step-name.js';
+import { sectionStepName, stepName } from './step-name.js';
 import { TimeLeft } from './estimate.js';
 import type { SolveStatus, VertexInfo, VertexStatusInfo } from '../buildkit/status.js';
+import type { StepInfo } from '../render/step-map.js';
 
 export interface ProgressDisplay {
   update(status: SolveStatus): void;
@@ -41,12 +42,22 @@ export class ProgressModel {
   /** Set when the display knows the build's plan (the book's SBU figures): the time left. */
   timeLeft: TimeLeft | undefined;
 
+  /** Set when the display knows the build's steps (`stage k` -> step, the generator's map): a section's step is named by it. */
+  steps: ReadonlyMap<string, StepInfo> | undefined;
+
+  /** What is shown for a vertex: its section from the map, else its name (see step-name.ts). */
+  private titleOf(name: string): string {
+    const key = this.steps && stepKey(name);
+    const step = key === undefined ? undefined : this.steps?.get(key);
+    return step?.section !== undefined ? sectionStepName(name, { section: step.section, title: step.title }) : stepName(name);
+  }
+
   constructor(private readonly maxLogLines = 200) {}
 
   private get(digest: string, v?: VertexInfo): VertexView {
     let vv = this.vertexes.get(digest);
     if (!vv) {
-      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, title: stepName(v?.name ?? digest), cached: false, statuses: new Map(), logs: [], logTotal: 0, partialLog: '' };
+      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, title: this.titleOf(v?.name ?? digest), cached: false, statuses: new Map(), logs: [], logTotal: 0, partialLog: '' };
       this.vertexes.set(digest, vv);
       this.order.push(vv);
     }
@@ -59,7 +70,7 @@ export class ProgressModel {
       const vv = this.get(v.digest, v);
       if (v.name && v.name !== vv.name) {
         vv.name = v.name;
-        vv.title = stepName(v.name);
+        vv.title = this.titleOf(v.name);
       }
       if (v.started) vv.started = v.started;
       if (v.completed) vv.completed = v.completed;

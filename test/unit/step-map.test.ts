@@ -14,6 +14,7 @@ import { generate } from "../../src/render/dockerfile.js";
 import { takeStepMap, type DockerfileStep } from "../../src/render/step-map.js";
 import { buildReport, dockerfileStepLines } from "../../src/report/build-report.js";
 import { packageRoot } from "../../src/paths.js";
+import { ProgressModel } from "../../src/progress/model.js";
 import type { GenerateOptions } from "../../src/options.js";
 
 const MINI = join(packageRoot(), "test", "books", "mini");
@@ -137,4 +138,30 @@ test("marks: a stage from an image counts its FROM; a step is numbered in its st
     [`${stage("a", "scratch")}\x01{}\x02RUN ${stage("b", "a")}\x03`, /starts inside the step at line 1/],
   ];
   for (const [text, error] of broken) assert.throws(() => takeStepMap(text), error, JSON.stringify(text));
+});
+
+test("progress names a section's step from the map: as BuildKit's name read for its heredoc said, and also when the name says nothing", () => {
+  const model = buildModel({});
+  const display = new ProgressModel();
+  display.steps = new Map(model.steps.map((s) => [`${s.stage} ${s.step}`, s]));
+  const plain = new ProgressModel();
+  const n = (stage: string) => model.layout.stages.find((s) => s.name === stage)!.steps;
+  const sections = model.steps.filter((s) => s.section !== undefined);
+  assert.ok(sections.length > 100, String(sections.length));
+  let i = 0;
+  for (const s of sections) {
+    // The name BuildKit gives a heredoc RUN: its instruction line and the script's first line.
+    const label = `[${s.stage} ${String(s.step).padStart(String(n(s.stage)).length)}/${n(s.stage)}]`;
+    const named = { digest: `d${i++}`, name: `${label} RUN --network=none <<'END_OF_SECTION' (# ${s.section}. ${s.title}...)`, inputs: [], cached: true };
+    const bare = { digest: `d${i++}`, name: `${label} RUN --network=none`, inputs: [], cached: true };
+    display.apply({ vertexes: [named, bare], statuses: [], logs: [], warnings: [] });
+    plain.apply({ vertexes: [named], statuses: [], logs: [], warnings: [] });
+    const want = `[${s.stage} ${s.step}/${n(s.stage)}] ${s.section} ${s.title}`;
+    assert.equal(display.vertexes.get(named.digest)!.title, want);
+    assert.equal(plain.vertexes.get(named.digest)!.title, want, "what the name alone gives");
+    assert.equal(display.vertexes.get(bare.digest)!.title, want);
+  }
+  // A step of no section keeps its name (here, the ISO builder's script comment).
+  display.apply({ vertexes: [{ digest: "x", name: "[iso-builder 2/8] RUN <<'END_OF_SECTION' (# lfs-docker: the ISO tools...)", inputs: [], cached: true }], statuses: [], logs: [], warnings: [] });
+  assert.equal(display.vertexes.get("x")!.title, "[iso-builder 2/8] lfs-docker: the ISO tools");
 });
