@@ -1,23 +1,15 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { SourceFile } from "../../src/book/types.js";
 import { run } from "../../src/cli/run.js";
 import { LOCK_FILE, readLock, writeLock } from "../../src/sources/lock.js";
 import { fixtureSources, sha256, startMirror } from "../helpers/http-mirror.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
-const tmp = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `lfs-docker-sources-cli-${tag}-`));
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs("lfs-docker-sources-cli-");
 
 /** Run the CLI in this process with captured streams. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

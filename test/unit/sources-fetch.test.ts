@@ -1,7 +1,6 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OptionError } from "../../src/errors.js";
 import { fetchSources, type FetchOptions } from "../../src/sources/fetch.js";
@@ -10,16 +9,9 @@ import { fsError, SourcesError } from "../../src/sources/errors.js";
 import { selectSources } from "../../src/sources/select.js";
 import type { FetchEvent } from "../../src/sources/types.js";
 import { closedPort, fixtureSources, sha256, startMirror, type Mirror } from "../helpers/http-mirror.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
-const tmp = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `lfs-docker-sources-${tag}-`));
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs("lfs-docker-sources-");
 /** Quick retries for tests. */
 const FAST: Partial<FetchOptions> = { retries: 3, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 5000 };
 
