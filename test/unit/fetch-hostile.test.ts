@@ -6,7 +6,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
@@ -22,7 +21,6 @@ import { tempDirs } from "../helpers/scratch.js";
 
 const tmp = tempDirs("fetch-hostile-");
 const FAST: Partial<FetchOptions> = { retries: 0, backoffMs: 5, maxBackoffMs: 10, timeoutMs: 5000 };
-const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 
 async function listen(server: http.Server | net.Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -80,8 +80,8 @@ test("sources fetch / verify / list through the CLI, with exit codes", async () 
     r = await cli("sources", "verify", "--book", book, "--dir", dir);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^lfs-docker: 2 of 3 files in .* failed verification:\n/);
-    assert.match(r.stderr, /\n  pkg0-1\.0\.tar\.xz: missing\n/);
-    assert.match(r.stderr, /\n  pkg1-1\.1\.tar\.xz: matches the book's MD5 but its SHA-256 [0-9a-f]{64} is not the f{64} recorded in/);
+    assert.match(r.stderr, /\n {2}pkg0-1\.0\.tar\.xz: missing\n/);
+    assert.match(r.stderr, /\n {2}pkg1-1\.1\.tar\.xz: matches the book's MD5 but its SHA-256 [0-9a-f]{64} is not the f{64} recorded in/);
     assert.equal(r.stdout, "");
 
     // fetch refuses the file the lock does not know, and fetches the missing one.

@@ -1,4 +1,4 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -287,13 +287,13 @@ test("a file matching the MD5 but not the lock's SHA-256 is refused, downloaded 
     await writeLock(dir, forged);
 
     // Already there: refused and moved away from its final name.
-    let err = await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /pkg0-1\.0\.tar\.xz matches the book's MD5 but its SHA-256 .* is not the 0{64} recorded in .*lfs-docker-sources\.lock\.json: refused/);
+    await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /pkg0-1\.0\.tar\.xz matches the book's MD5 but its SHA-256 .* is not the 0{64} recorded in .*lfs-docker-sources\.lock\.json: refused/);
     assert.ok(!existsSync(join(dir, a.file)));
     assert.ok(existsSync(join(dir, `${a.file}.refused`)));
 
     // Downloaded: refused, deleted, never under its final name.
     const before = server.requests.length;
-    err = await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /SHA-256 .* is not the 0{64}/);
+    const err = await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /SHA-256 .* is not the 0{64}/);
     assert.equal(server.requests.length, before + 1);
     assert.equal(err.file, a.file);
     assert.ok(!existsSync(join(dir, a.file)));
@@ -366,7 +366,7 @@ test("a directory that cannot be written is a clear error naming it", async () =
   assert.ok(err.cause instanceof Error);
   err = await rejectsWith(fetchSources({ ...FAST, dir: "/proc/lfs-docker-sources-test", files: sources }), "E_SOURCES_DIR", /\/proc\/lfs-docker-sources-test/);
   assert.ok(err.cause instanceof Error);
-  err = await rejectsWith(fetchSources({ ...FAST, dir: join(base, "a-file"), files: sources }), "E_SOURCES_DIR", /not a directory/);
+  await rejectsWith(fetchSources({ ...FAST, dir: join(base, "a-file"), files: sources }), "E_SOURCES_DIR", /not a directory/);
 });
 
 test("aborting keeps the partial file as .part and rejects with E_SOURCES_ABORTED", async () => {
