@@ -71,7 +71,10 @@ export function registerStepHelpers(hb: Pick<typeof HandlebarsModule, "registerH
   });
   hb.registerHelper("step", function (this: unknown, options: HandlebarsModule.HelperOptions) {
     const hash = options.hash as Record<string, unknown>;
-    const mark: StepMark = { ...(hash.section !== undefined && { section: String(hash.section) }), ...(hash.title !== undefined && { title: String(hash.title) }) };
+    const mark: StepMark = {
+      ...(hash.section !== undefined && { section: String(hash.section) }),
+      ...(hash.title !== undefined && { title: String(hash.title) }),
+    };
     return `${START}${JSON.stringify(mark)}${STOP}${options.fn(this)}${END}`;
   });
 }
@@ -132,7 +135,15 @@ export function takeStepMap(marked: string): { text: string; map: StepMap } {
     const first = lines[f.firstLine]!;
     const instruction = first.split(" ")[0]!;
     const title = f.title ?? (instruction === "FROM" ? first : first.slice(0, 80));
-    return { stage: f.stage, step: ++stage.steps, title, instruction, ...(f.section !== undefined && { section: f.section }), firstLine: f.firstLine, lastLine: f.lastLine };
+    return {
+      stage: f.stage,
+      step: ++stage.steps,
+      title,
+      instruction,
+      ...(f.section !== undefined && { section: f.section }),
+      firstLine: f.firstLine,
+      lastLine: f.lastLine,
+    };
   });
   return { text, map: { stages, steps } };
 }

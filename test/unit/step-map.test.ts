@@ -52,11 +52,19 @@ test("every RUN of every generated Dockerfile has exactly one step in the map, n
     assert.doesNotMatch(model.dockerfile, /[\x01-\x03]/, "no mark is left in the text");
     const runs = runLines(model.dockerfile);
     const mapped = model.layout.steps.filter((s) => s.instruction === "RUN");
-    assert.deepEqual(mapped.map((s) => s.firstLine), runs, `${name(o)}: the RUN lines`);
+    assert.deepEqual(
+      mapped.map((s) => s.firstLine),
+      runs,
+      `${name(o)}: the RUN lines`,
+    );
     // [stage k/n]: k from 1 to n in each stage, n the stage's count.
     for (const stage of model.layout.stages) {
       const ks = model.layout.steps.filter((s) => s.stage === stage.name).map((s) => s.step);
-      assert.deepEqual(ks, Array.from({ length: stage.steps }, (_, i) => i + 1), `${name(o)} ${stage.name}`);
+      assert.deepEqual(
+        ks,
+        Array.from({ length: stage.steps }, (_, i) => i + 1),
+        `${name(o)} ${stage.name}`,
+      );
     }
     // Each section of the edition that is a RUN (up to --until) is one step, with its number and title.
     const all = editionSections(model.book, model.options.init);
@@ -76,14 +84,22 @@ test("the map the generator emits is what the Dockerfile's text says, stage by s
     const model = buildModel(o);
     const parsed = dockerfileStepLines(model.dockerfile);
     const strip = (s: DockerfileStep) => ({ ...s, lastLine: 0 });
-    assert.deepEqual(model.layout.steps.map(strip), parsed.map((p) => strip({ ...p.info, firstLine: p.firstLine, lastLine: p.lastLine })), name(o));
+    assert.deepEqual(
+      model.layout.steps.map(strip),
+      parsed.map((p) => strip({ ...p.info, firstLine: p.firstLine, lastLine: p.lastLine })),
+      name(o),
+    );
     for (const [i, s] of model.layout.steps.entries()) {
       // The text's reading ends a COPY <<'END_OF_FILE' /path at its first line: the map at its heredoc's end.
       if (s.title.startsWith("COPY <<")) assert.ok(s.lastLine > parsed[i]!.lastLine, `${name(o)} ${s.stage} ${s.step}`);
       else assert.equal(s.lastLine, parsed[i]!.lastLine, `${name(o)} ${s.stage} ${s.step}`);
     }
     const froms = model.dockerfile.split("\n").flatMap((l, i) => (l.startsWith("FROM ") ? [i] : []));
-    assert.deepEqual(model.layout.stages.map((s) => s.firstLine), froms, `${name(o)}: each stage starts at its FROM`);
+    assert.deepEqual(
+      model.layout.stages.map((s) => s.firstLine),
+      froms,
+      `${name(o)}: each stage starts at its FROM`,
+    );
   }
 });
 
@@ -110,7 +126,14 @@ test("the build model: one resolution of the options gives the Dockerfile, its p
   const edited = generate(o).replace(/^ARG JOBS=.*$/m, "$&\nCOPY x /x");
   assert.notDeepEqual(buildPlan(o, edited).steps, model.steps);
   // The report from the map is the report from the text.
-  const vertices = model.steps.filter((s) => s.instruction !== "FROM").map((s, i) => ({ name: `[${s.stage} ${String(s.step).padStart(2)}/${s.step + 1}] ${s.instruction} x`, cached: i % 2 === 0, started: new Date(i * 1000), completed: new Date(i * 1000 + 500) }));
+  const vertices = model.steps
+    .filter((s) => s.instruction !== "FROM")
+    .map((s, i) => ({
+      name: `[${s.stage} ${String(s.step).padStart(2)}/${s.step + 1}] ${s.instruction} x`,
+      cached: i % 2 === 0,
+      started: new Date(i * 1000),
+      completed: new Date(i * 1000 + 500),
+    }));
   const fromMap = buildReport(model.steps, vertices, model.sbuSection, undefined, model.bookSbu);
   assert.equal(JSON.stringify(fromMap), JSON.stringify(buildReport(model.dockerfile, vertices, model.sbuSection, undefined, model.bookSbu)));
   assert.equal(fromMap.rows.length, vertices.length);
@@ -130,7 +153,13 @@ test("marks: a stage from an image counts its FROM; a step is numbered in its st
       ["b", 1, "COPY", undefined, "COPY --from=a / /", 6, 6],
     ],
   );
-  assert.deepEqual(map.stages.map((s) => [s.name, s.base, s.firstLine, s.lastLine, s.steps]), [["a", "${IMG}", 1, 4], ["b", "a", 5, 7, 1]].map((r) => (r.length === 4 ? [...r, 2] : r)));
+  assert.deepEqual(
+    map.stages.map((s) => [s.name, s.base, s.firstLine, s.lastLine, s.steps]),
+    [
+      ["a", "${IMG}", 1, 4],
+      ["b", "a", 5, 7, 1],
+    ].map((r) => (r.length === 4 ? [...r, 2] : r)),
+  );
   const broken: Array<[string, RegExp]> = [
     ["RUN x\x03", /a step ends that never started/],
     [`${stage("a", "scratch")}FROM scratch AS a\n${"\x01{}\x02"}RUN x`, /never ends/],
@@ -162,6 +191,11 @@ test("progress names a section's step from the map: as BuildKit's name read for 
     assert.equal(display.vertexes.get(bare.digest)!.title, want);
   }
   // A step of no section keeps its name (here, the ISO builder's script comment).
-  display.apply({ vertexes: [{ digest: "x", name: "[iso-builder 2/8] RUN <<'END_OF_SECTION' (# lfs-docker: the ISO tools...)", inputs: [], cached: true }], statuses: [], logs: [], warnings: [] });
+  display.apply({
+    vertexes: [{ digest: "x", name: "[iso-builder 2/8] RUN <<'END_OF_SECTION' (# lfs-docker: the ISO tools...)", inputs: [], cached: true }],
+    statuses: [],
+    logs: [],
+    warnings: [],
+  });
   assert.equal(display.vertexes.get("x")!.title, "[iso-builder 2/8] lfs-docker: the ISO tools");
 });
