@@ -13,7 +13,7 @@ import type { PlannedStep } from "./progress/estimate.js";
 import { dockerfileSteps } from "./report/build-report.js";
 import { stepKey } from "./progress/model.js";
 import { renderDockerfile, resolvedDockerfileModel } from "./render/dockerfile.js";
-import type { TemplateEngine } from "./render/engine.js";
+import { createEngine, type TemplateEngine } from "./render/engine.js";
 import type { StepInfo, StepMap } from "./render/step-map.js";
 
 export interface BuildPlan {
@@ -63,7 +63,7 @@ function planOf(book: Book, o: ResolvedOptions, steps: readonly StepInfo[]): Bui
 }
 
 /** The model of a build: the options resolved (and checked) once, everything else from them. */
-export function buildModel(options: GenerateOptions, hb?: TemplateEngine): BuildModel {
+export function buildModel(options: GenerateOptions, hb: TemplateEngine = createEngine()): BuildModel {
   const o = resolveOptions(options);
   const book = loadBookDir(o.bookDir);
   const { text, map } = renderDockerfile(resolvedDockerfileModel(o, book, hb), hb);
