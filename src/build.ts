@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statf
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { buildxBuildRef, describeBuilder, resolveBuilder, BuilderNotFoundError, type ResolvedBuilder } from "./buildkit/builders.js";
-import { connectBuilder, currentEngine, dockerForEndpoint } from "./buildkit/connect-builder.js";
+import { builderEngine, connectBuilder } from "./buildkit/connect-builder.js";
 import { dockerConfigCredentials } from "./buildkit/auth.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/types.js";
@@ -39,6 +39,9 @@ import { combineOutputs, type OutputSpec } from "./output-spec.js";
 import { planExports, type ExportPlan } from "./exports/plan.js";
 import { writeMetadataFile } from "./exports/metadata.js";
 import { archProfile, supportedArchs } from "./arch/profiles.js";
+import { planNodes, type NodePlan } from "./node-plan.js";
+import { stageGraph } from "./stage-graph.js";
+import { announce, checkStageRegistry, nodeBuilders, nodeProgress, runHandoffs, takenContexts, type SharedSolve } from "./build-nodes.js";
 
 /** Largest root password file accepted. */
 const MAX_PASSWORD_FILE = 4096;
@@ -69,6 +72,13 @@ export interface BuildOptions extends GenerateOptions {
    * builder of `docker buildx use`, then BUILDKIT_HOST, then the engine of the current docker context.
    */
   builder?: string;
+  /**
+   * With a builder whose nodes have different platforms (`docker buildx create --append --platform
+   * ...`): the registry repository (no tag) where a node pushes the stages it built for another
+   * (`registry.example:5000/lfs-stages`); every node must reach it. See node-plan.ts. Needed only
+   * when the build is split: the target's platform is not the first node's.
+   */
+  stageRegistry?: string;
   /** buildx's --platform: accepted when it names the platform of `arch` (linux/amd64, linux/arm64). */
   platform?: string | string[];
   /** buildx's --allow: entitlements the build may use (network.host, security.insecure). */
@@ -247,9 +257,21 @@ function findBuilder(builder: string | undefined, platform: string): ResolvedBui
   }
 }
 
-/** The Docker Engine that pushes (its own BuildKit's images) or loads (images built elsewhere). */
-function engineFor(builder: ResolvedBuilder) {
-  return builder.address.startsWith("docker://") && builder.dockerEndpoint ? dockerForEndpoint(builder.dockerEndpoint) : currentEngine();
+
+/**
+ * The split of the build across the builder's nodes, when they have different platforms and the
+ * target's is not the first node's (node-plan.ts); checked before anything is built.
+ */
+function splitPlan(options: BuildOptions, builder: ResolvedBuilder, dockerfile: string, platform: string, cacheTo: boolean): { plan: NodePlan; nodes: Map<string, ResolvedBuilder>; registry: string } | undefined {
+  if (!builder.nodes) return undefined;
+  const plan = planNodes(builder.name, builder.nodes, stageGraph(dockerfile), platform, options.target);
+  if (!plan) return undefined;
+  const where = plan.solves.map((s) => `${s.runs.join(", ") || s.stage} on ${s.node}`).join("; ");
+  if (options.stageRegistry === undefined) {
+    throw new OptionError("--stage-registry", "none", "a registry repository every node of the builder reaches, such as registry.example:5000/lfs-stages", `builder ${JSON.stringify(builder.name)} splits this build across its nodes (${where}); the stages one node hands to another go through a registry`);
+  }
+  if (cacheTo) throw new OptionError("--cache-to", "with a build split across nodes", "a build on one node", `builder ${JSON.stringify(builder.name)} splits this build (${where}); exporting the cache of a split build is not supported yet`);
+  return { plan, nodes: nodeBuilders(plan, builder), registry: checkStageRegistry(options.stageRegistry) };
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -264,11 +286,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const noCacheFilter = checkNoCacheFilter(options.noCacheFilter, dockerfile);
   const metadataFile = checkMetadataFile(options.metadataFile, options.force === true);
   await checkInputs(options);
-  const builder = findBuilder(options.builder, resolved.arch.platform);
+  const found = findBuilder(options.builder, resolved.arch.platform);
+  const split = splitPlan(options, found, dockerfile, resolved.arch.platform, cache.cacheExports.length > 0);
+  // The node that builds the target and exports it: the one of its platform (split: the plan's last solve's).
+  const builder = split ? split.nodes.get(split.plan.solves.at(-1)!.node)! : found;
   for (const dir of [output, reportDir]) if (dir !== undefined) mkdirSync(dir, { recursive: true });
   const exportPlan = planExports(outputs, {
     dockerEngine: builder.address.startsWith("docker://"),
-    engine: () => engineFor(builder),
+    engine: () => builderEngine(builder),
     credentials: dockerConfigCredentials(),
     force: options.force === true,
   });
@@ -293,34 +318,52 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const solveStarted = new Date(Date.now() - 10_000);
   const report = () => buildReport(dockerfile, [...vertices.values()], plan.sbuSection, solveStarted, plan.bookSbu);
   const title = `LFS ${resolved.release} ${resolved.init} ${resolved.arch.name}: build report`;
-  const evictions = new EvictionWatch(plan, dockerfile, resolved.arch.platform, builderKey, (m) => options.onWarning?.(m), options.noCache === true);
+  // What a builder's cache held is remembered per node when the build is split across nodes.
+  const nodeKeys = split ? [...split.nodes.keys()] : [undefined];
+  const evictions = new Map(nodeKeys.map((n) => [n, new EvictionWatch(plan, dockerfile, resolved.arch.platform, n === undefined ? builderKey : `${builderKey}/${n}`, (m) => options.onWarning?.(m), options.noCache === true)]));
+  const onBuildEvent = (node: string | undefined) => (e: BuildEvent) => {
+    if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest + (node ?? ""), e.vertex);
+    else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest + (node ?? ""))) vertices.set(e.vertex.digest + (node ?? ""), e.vertex);
+    onSection(e);
+    evictions.get(node)?.onEvent(e);
+    options.onEvent?.(e);
+  };
+  const display = createProgressDisplay(options.progress ?? "auto", { timeLeft });
+  const shared: SharedSolve = {
+    context,
+    ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
+    ...(options.noCache ? { noCache: true } : noCacheFilter && { noCache: noCacheFilter }),
+    cacheImports: cache.cacheImports,
+    ...(options.onWarning && { onWarning: options.onWarning }),
+    ...(entitlements.length > 0 && { entitlements }),
+    secrets,
+    ...(options.signal && { signal: options.signal }),
+  };
   try {
+    let taken: Record<string, string> = {};
+    if (split) {
+      const last = split.plan.solves.at(-1)!;
+      const pushed = await runHandoffs({ ...split, dockerfile, platform: resolved.arch.platform, shared, display, onEvent: onBuildEvent });
+      taken = takenContexts(last, pushed);
+      announce(display, split.plan, last, resolved.arch.platform, "start", new Date());
+    }
     await using client = await connectBuilder(builder);
-    evictions.keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
+    const keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
+    for (const w of evictions.values()) w.keepBytes = keepBytes;
+    const finalNode = split ? builder.node : undefined;
     const result = await client.solve({
-      context,
+      ...shared,
       dockerfileText: dockerfile,
       ...(options.target !== undefined && { target: options.target }),
       // The target's platform: the stages with no platform of their own (toolchain, system) run on
       // it; host and iso-builder say --platform=$BUILDPLATFORM.
       platforms: [resolved.arch.platform],
-      ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
-      ...(options.noCache ? { noCache: true } : noCacheFilter && { noCache: noCacheFilter }),
-      ...cache,
-      ...(options.onWarning && { onWarning: options.onWarning }),
+      ...((options.sources !== undefined || split) && { namedContexts: { ...shared.namedContexts, ...taken } }),
+      cacheExports: cache.cacheExports,
       exports: [...(exportDir === undefined ? [] : [{ type: "local", dest: exportDir } as ExportSpec]), ...exportPlan.exports],
-      ...(entitlements.length > 0 && { entitlements }),
-      secrets,
-      progress: createProgressDisplay(options.progress ?? "auto", { timeLeft }),
-      ...(options.signal && { signal: options.signal }),
-      onEvent: (e) => {
-        if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest, e.vertex);
-        else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest)) vertices.set(e.vertex.digest, e.vertex);
-        onSection(e);
-        evictions.onEvent(e);
-        options.onEvent?.(e);
-      },
+      ...(finalNode === undefined ? { progress: display, onEvent: onBuildEvent(undefined) } : nodeProgress(finalNode, display, onBuildEvent(finalNode))),
     });
+    if (split) await display.done();
     const files = output !== undefined && exportDir !== undefined ? moveIntoPlace(exportDir, output, options.force === true) : [];
     const finished = await exportPlan.finish(result.exporterResponse);
     if (metadataFile) writeMetadataFile(metadataFile, { exporterResponse: result.exporterResponse, buildRef: buildxBuildRef(builder, result.ref), extra: finished.metadata });
@@ -335,6 +378,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...writeReport(reportDir, r, title),
     };
   } catch (caught) {
+    if (split) await Promise.resolve(display.done(caught)).catch(() => {});
     exportPlan.abort();
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true }); // before the free space is measured
     const err = caught instanceof DaemonLostError ? daemonLost(caught, plan, vertices) : (diskFull(caught, output ?? fileOutputDirs(outputs)[0]) ?? caught);
@@ -347,7 +391,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     throw err;
   } finally {
-    evictions.finish();
+    for (const w of evictions.values()) w.finish();
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
     rmSync(context, { recursive: true, force: true });
   }

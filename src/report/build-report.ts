@@ -144,7 +144,7 @@ const times = (v: ReportVertex) => ({
   ...(v.completed && { completedAt: v.completed.toISOString() }),
 });
 
-const STEP_NAME = /^\[(?:\S+\/\S+ )?([^\s\]]+) +(\d+)\/\d+\]/;
+const STEP_NAME = /^\[(?:\S+ )?(?:\S+\/\S+ )?([^\s\]]+) +(\d+)\/\d+\]/;
 
 /** Join the vertices of a solve with the Dockerfile's steps. */
 export function buildReport(
