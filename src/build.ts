@@ -264,7 +264,7 @@ function findBuilder(builder: string | undefined, platform: string): ResolvedBui
  */
 function splitPlan(options: BuildOptions, builder: ResolvedBuilder, dockerfile: string, platform: string, cacheTo: boolean): { plan: NodePlan; nodes: Map<string, ResolvedBuilder>; registry: string } | undefined {
   if (!builder.nodes) return undefined;
-  const plan = planNodes(builder.name, builder.nodes, stageGraph(dockerfile), platform, options.target);
+  const plan = planNodes(builder.name, builder.nodes, stageGraph(dockerfile), platform, options.target, options.sources !== undefined ? ["sources"] : []);
   if (!plan) return undefined;
   const where = plan.solves.map((s) => `${s.runs.join(", ") || s.stage} on ${s.node}`).join("; ");
   if (options.stageRegistry === undefined) {

@@ -84,14 +84,17 @@ function nodesDiffer(nodes: readonly PlanNode[]): boolean {
 
 /**
  * The split of a build of `target` (default: the last stage) for `platform` on a builder's nodes, or
- * undefined when it runs on one node as before. Errors (OptionError) before anything is built.
+ * undefined when it runs on one node as before; `contexts`: the stages replaced by named contexts.
+ * Errors (OptionError) before anything is built.
  */
-export function planNodes(builder: string, nodes: readonly PlanNode[], stages: readonly Stage[], platform: string, target?: string): NodePlan | undefined {
+export function planNodes(builder: string, nodes: readonly PlanNode[], graph: readonly Stage[], platform: string, target?: string, contexts: readonly string[] = []): NodePlan | undefined {
   if (!nodesDiffer(nodes)) return undefined;
+  // A stage given as a named context (`sources`) is not built: each node takes the context itself.
+  const stages = graph.map((s) => (contexts.includes(s.name) ? { ...s, runs: false, refs: [] } : s));
   const byName = new Map(stages.map((s) => [s.name, s]));
   const final = target ?? stages[stages.length - 1]?.name;
   if (final === undefined || !byName.has(final)) return undefined;
-  const targetStages = reachable(byName, final).filter((s) => s.runs && s.platform === "target").map((s) => s.name);
+  const targetStages = stages.filter((s) => s.runs && s.platform === "target" && reachable(byName, final).includes(s)).map((s) => s.name);
   const buildNode = nodes[0]!.name;
   const targetNode = targetStages.length === 0 ? buildNode : targetNodeOf(builder, nodes, platform, targetStages).name;
   if (targetNode === buildNode) return undefined;
@@ -104,6 +107,7 @@ export function planNodes(builder: string, nodes: readonly PlanNode[], stages: r
     if (solves.has(stage)) return;
     const node = nodeOf(stage) ?? buildNode;
     const { runs, takes } = walk(byName, stage, node, nodeOf, readers);
+    runs.sort((a, b) => stages.findIndex((s) => s.name === a) - stages.findIndex((s) => s.name === b));
     solves.set(stage, { node, stage, target: stage, runs, takes });
     for (const t of takes) plan(t);
     order.push(stage);

@@ -107,8 +107,14 @@ export function stageGraph(dockerfile: string): Stage[] {
   }
   const names = new Set(stages.map((s) => s.name));
   for (const { stage, refs } of raw) {
-    const base = names.has(stage.base) ? [{ stage: stage.base, kind: "from" as const }] : [];
-    stage.refs = [...base, ...refs].filter((r) => names.has(r.stage));
+    const base: StageRef[] = names.has(stage.base) ? [{ stage: stage.base, kind: "from" }] : [];
+    const seen = new Set<string>();
+    stage.refs = [...base, ...refs].filter((r) => {
+      const key = `${r.stage} ${r.kind} ${r.paths?.join(" ") ?? ""}`;
+      if (!names.has(r.stage) || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     // A stage FROM another stage, with no platform of its own, runs where that one does.
     if (base.length > 0 && stage.platform === "target") stage.platform = stages.find((s) => s.name === stage.base)!.platform;
   }
