@@ -88,9 +88,12 @@ export function announce(display: ProgressDisplay, plan: NodePlan, solve: NodeSo
   display.update({ vertexes: [{ digest, name, inputs: [], cached: false, started: at, ...(event === "done" && { completed: new Date() }) }], statuses: [], logs: [], warnings: [] });
 }
 
-/** The named contexts of the stages a solve takes, from the handovers' pushed images. */
-export function takenContexts(solve: NodeSolve, pushed: ReadonlyMap<string, string>): Record<string, string> {
-  return Object.fromEntries(solve.takes.map((t) => [t, `docker-image://${pushed.get(t)!}`]));
+/**
+ * The named contexts of a solve: the stages it takes, from the handovers' pushed images, and the
+ * stages it does not use as the build's (empty) context directory.
+ */
+export function takenContexts(solve: NodeSolve, pushed: ReadonlyMap<string, string>, empty: string): Record<string, string> {
+  return Object.fromEntries([...solve.unused.map((u) => [u, empty]), ...solve.takes.map((t) => [t, `docker-image://${pushed.get(t)!}`])]);
 }
 
 /**
@@ -142,7 +145,7 @@ async function handoff(run: NodeRun, solve: NodeSolve, pushed: ReadonlyMap<strin
     dockerfileText: run.dockerfile + run.plan.appended,
     target: solve.target,
     platforms: [run.platform],
-    namedContexts: { ...run.shared.namedContexts, ...takenContexts(solve, pushed) },
+    namedContexts: { ...run.shared.namedContexts, ...takenContexts(solve, pushed, run.shared.context) },
     exports: exportPlan.exports,
     signal,
     ...nodeProgress(solve.node, run.display, run.onEvent(solve.node)),

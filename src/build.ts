@@ -341,11 +341,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   };
   try {
     let taken: Record<string, string> = {};
+    const finalStart = new Date();
     if (split) {
       const last = split.plan.solves.at(-1)!;
       const pushed = await runHandoffs({ ...split, dockerfile, platform: resolved.arch.platform, shared, display, onEvent: onBuildEvent });
-      taken = takenContexts(last, pushed);
-      announce(display, split.plan, last, resolved.arch.platform, "start", new Date());
+      taken = takenContexts(last, pushed, context);
+      announce(display, split.plan, last, resolved.arch.platform, "start", finalStart);
     }
     await using client = await connectBuilder(builder);
     const keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
@@ -363,7 +364,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       exports: [...(exportDir === undefined ? [] : [{ type: "local", dest: exportDir } as ExportSpec]), ...exportPlan.exports],
       ...(finalNode === undefined ? { progress: display, onEvent: onBuildEvent(undefined) } : nodeProgress(finalNode, display, onBuildEvent(finalNode))),
     });
-    if (split) await display.done();
+    if (split) {
+      announce(display, split.plan, split.plan.solves.at(-1)!, resolved.arch.platform, "done", finalStart);
+      await display.done();
+    }
     const files = output !== undefined && exportDir !== undefined ? moveIntoPlace(exportDir, output, options.force === true) : [];
     const finished = await exportPlan.finish(result.exporterResponse);
     if (metadataFile) writeMetadataFile(metadataFile, { exporterResponse: result.exporterResponse, buildRef: buildxBuildRef(builder, result.ref), extra: finished.metadata });

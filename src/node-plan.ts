@@ -38,6 +38,12 @@ export interface NodeSolve {
   runs: string[];
   /** The stages other nodes built that this solve takes as named contexts. */
   takes: string[];
+  /**
+   * Stages the Dockerfile frontend sees as needed, through the stages it takes, that it neither
+   * builds nor reads (host's sources-verify, behind the sources): the frontend would still look their
+   * base images up, which the node may not have. They are given as empty named contexts.
+   */
+  unused: string[];
 }
 
 export interface NodePlan {
@@ -92,6 +98,7 @@ export function planNodes(builder: string, nodes: readonly PlanNode[], graph: re
   // A stage given as a named context (`sources`) is not built: each node takes the context itself.
   const stages = graph.map((s) => (contexts.includes(s.name) ? { ...s, runs: false, refs: [] } : s));
   const byName = new Map(stages.map((s) => [s.name, s]));
+  const original = new Map(graph.map((s) => [s.name, s]));
   const final = target ?? stages[stages.length - 1]?.name;
   if (final === undefined || !byName.has(final)) return undefined;
   const targetStages = stages.filter((s) => s.runs && s.platform === "target" && reachable(byName, final).includes(s)).map((s) => s.name);
@@ -106,9 +113,11 @@ export function planNodes(builder: string, nodes: readonly PlanNode[], graph: re
   const plan = (stage: string): void => {
     if (solves.has(stage)) return;
     const node = nodeOf(stage) ?? buildNode;
-    const { runs, takes } = walk(byName, stage, node, nodeOf, readers);
+    const { runs, takes, seen } = walk(byName, stage, node, nodeOf, readers);
     runs.sort((a, b) => stages.findIndex((s) => s.name === a) - stages.findIndex((s) => s.name === b));
-    solves.set(stage, { node, stage, target: stage, runs, takes });
+    const images = (s: Stage) => s.base !== "scratch" && !byName.has(s.base);
+    const unused = reachable(original, stage).filter((s) => !seen.has(s.name) && !takes.includes(s.name) && !contexts.includes(s.name) && images(s)).map((s) => s.name);
+    solves.set(stage, { node, stage, target: stage, runs, takes, unused });
     for (const t of takes) plan(t);
     order.push(stage);
   };
@@ -157,7 +166,7 @@ function nodeAssigner(byName: Map<string, Stage>, buildNode: string, targetNode:
 }
 
 /** What a solve of `stage` on `node` builds, and the stages it must take from other nodes. */
-function walk(byName: Map<string, Stage>, stage: string, node: string, nodeOf: (s: string) => string | undefined, readers: Map<string, Array<Stage["refs"][number]>>): { runs: string[]; takes: string[] } {
+function walk(byName: Map<string, Stage>, stage: string, node: string, nodeOf: (s: string) => string | undefined, readers: Map<string, Array<Stage["refs"][number]>>): { runs: string[]; takes: string[]; seen: Set<string> } {
   const runs: string[] = [];
   const takes: string[] = [];
   const seen = new Set<string>();
@@ -176,7 +185,7 @@ function walk(byName: Map<string, Stage>, stage: string, node: string, nodeOf: (
     }
   };
   visit(stage);
-  return { runs, takes };
+  return { runs, takes, seen };
 }
 
 /** Paths a handover can be limited to: every reader copies plain absolute paths from it. */

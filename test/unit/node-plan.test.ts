@@ -107,6 +107,11 @@ describe("planNodes: which stage on which node", () => {
     it(t.what, () => assert.deepEqual(lines(t.nodes, t.df ?? AARCH64, t.platform, t.target, t.contexts), t.want));
   }
 
+  it("stages the frontend would look up behind a stage taken from another node, and that the solve does not use, are named as unused", () => {
+    const plan = planNodes("multi", [AMD, ARM], stageGraph(AARCH64), "linux/arm64", undefined, ["sources"])!;
+    assert.deepEqual(plan.solves.map((s) => `${s.stage}: ${s.unused.join(",")}`), ["host: sources-verify", "kernel: sources-verify", "system: sources-verify", "iso: host,sources-verify"]);
+  });
+
   it("hands over only the paths the other node copies, through stages appended to the Dockerfile; whole stages otherwise", () => {
     const plan = planNodes("multi", [AMD, ARM], stageGraph(AARCH64), "linux/arm64", undefined, ["sources"])!;
     assert.equal(plan.appended, "\nFROM scratch AS lfs-docker-handoff-host\nCOPY --from=host /mnt/lfs/ /mnt/lfs/\n\nFROM scratch AS lfs-docker-handoff-kernel\nCOPY --from=kernel /lfs-kernel/ /lfs-kernel/\n");
