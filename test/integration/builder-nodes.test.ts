@@ -19,7 +19,8 @@
  * its output and its report which node built what, and the ISO must boot on QEMU virt (UEFI) with the
  * system's programs and the cross-compiled kernel. The main engine's part is the same build as
  * e2e-boot's aarch64 test (same options and sources), so each takes the other's cache there; the
- * second engine is new every run.
+ * second engine is new every run. LFS_NODES_NO_CACHE=1 builds with --no-cache: the test's cold time,
+ * measured without emptying the machine engine's cache.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -45,6 +46,8 @@ const OPTIONS: GenerateOptions = { book: BOOK, arch: "aarch64", hostImage: TEST_
 const GENERATE_FLAGS = ["--book", BOOK, "--arch", "aarch64", "--host-image", TEST_CROSS_IMAGE, "--iso-image", TEST_ISO_IMAGE, "--hostname", "e2ehost", "--codename", "lfs-docker-e2e"];
 const BUILDER = `lfs-nodes-${process.pid}`;
 const AMD = "amd64-node";
+/** LFS_NODES_NO_CACHE=1: build with --no-cache, to measure the test cold without emptying the engine's cache. */
+const NO_CACHE = process.env.LFS_NODES_NO_CACHE === "1";
 const ARM = "arm64-node";
 
 let work: string;
@@ -139,9 +142,10 @@ test("an aarch64 build split by platform across two nodes: host and kernel on am
   const out = join(work, "out");
   const repo = `${registry!.host}/lfs-stages`;
   const r = await timed("split build (CLI)", () =>
-    runCli(["build", ...GENERATE_FLAGS, "--builder", BUILDER, "--stage-registry", repo, "--sources", sources, "--root-password-file", passwordFile, "-o", out, "--progress", "plain"], env),
+    runCli(["build", ...GENERATE_FLAGS, "--builder", BUILDER, "--stage-registry", repo, "--sources", sources, "--root-password-file", passwordFile, "-o", out, "--progress", "plain", ...(NO_CACHE ? ["--no-cache"] : [])], env),
   );
   assert.equal(r.code, 0, `${r.stderr.slice(-6000)}\n${engine!.log().slice(-2000)}`);
+  for (const line of r.stderr.split("\n").filter((l) => /^#\d+ \[\S+\] /.test(l))) console.log(`# ${line}`);
   // The plain output says which node builds what, and names every step with its node.
   assert.match(r.stderr, new RegExp(`\\[${ARM}\\] toolchain, system for linux/arm64, taking host from ${AMD}, kernel from ${AMD}, handing system over`));
   assert.match(r.stderr, new RegExp(`\\[${AMD}\\] host for linux/arm64, handing host \\(/mnt/lfs/\\) over`));
@@ -154,6 +158,7 @@ test("an aarch64 build split by platform across two nodes: host and kernel on am
   assert.deepEqual(nodeOf("system"), [ARM]);
   for (const stage of ["host", "kernel", "iso-builder"]) assert.deepEqual(nodeOf(stage).filter((n) => n !== AMD), [], `${stage} ran on ${AMD} only`);
   assert.ok(report.rows.some((row) => row.section === "7.1" && !row.cached), "7.1 ran (the arm64 node is new: nothing cached there)");
+  if (NO_CACHE) assert.ok(report.rows.some((row) => row.section === "10.1" && !row.cached && row.vertex.startsWith(`[${AMD} `)), "--no-cache: the kernel was built on the amd64 node");
   measured.push(`steps run on ${AMD}: ${report.rows.filter((row) => !row.cached && row.vertex.startsWith(`[${AMD} `)).length}, on ${ARM}: ${report.rows.filter((row) => !row.cached && row.vertex.startsWith(`[${ARM} `)).length}`);
 
   // The arm64 node built the target's stages and nothing of the build machine's: it never had the
