@@ -36,7 +36,7 @@ export interface NodeRun {
   shared: SharedSolve;
   display: ProgressDisplay;
   /** The build's event handler for a node's events. */
-  onEvent: (node: string) => (e: BuildEvent) => void;
+  onEvent: (node: string | undefined) => (e: BuildEvent) => void;
 }
 
 /** --stage-registry: a repository, without tag or digest. */
@@ -156,4 +156,24 @@ async function handoff(run: NodeRun, solve: NodeSolve, pushed: ReadonlyMap<strin
   if (dockerEngine) await builderEngine(builder).getImage(name).remove().catch(() => undefined); // the engine's own copy: the registry's is the one used
   announce(run.display, run.plan, solve, run.platform, "done", started);
   return `${name}@${digest}`;
+}
+
+/**
+ * A split build up to its last solve (the build's own target, with its outputs): the handovers run;
+ * what the last solve takes as named contexts, its progress and events named with its node, and its
+ * end (its line in the display done, the display ended).
+ */
+export async function upToLastSolve(run: NodeRun): Promise<{ namedContexts: Record<string, string>; solve: Pick<SolveOptions, "progress" | "onEvent">; done(): Promise<void> }> {
+  const pushed = await runHandoffs(run);
+  const last = run.plan.solves.at(-1)!;
+  const started = new Date();
+  announce(run.display, run.plan, last, run.platform, "start", started);
+  return {
+    namedContexts: takenContexts(last, pushed, run.shared.context),
+    solve: nodeProgress(last.node, run.display, run.onEvent(last.node)),
+    async done() {
+      announce(run.display, run.plan, last, run.platform, "done", started);
+      await run.display.done();
+    },
+  };
 }

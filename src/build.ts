@@ -41,7 +41,7 @@ import { writeMetadataFile } from "./exports/metadata.js";
 import { archProfile, supportedArchs } from "./arch/profiles.js";
 import { planNodes, type NodePlan } from "./node-plan.js";
 import { stageGraph } from "./stage-graph.js";
-import { announce, checkStageRegistry, nodeBuilders, nodeProgress, runHandoffs, takenContexts, type SharedSolve } from "./build-nodes.js";
+import { checkStageRegistry, nodeBuilders, upToLastSolve, type SharedSolve } from "./build-nodes.js";
 
 /** Largest root password file accepted. */
 const MAX_PASSWORD_FILE = 4096;
@@ -274,6 +274,20 @@ function splitPlan(options: BuildOptions, builder: ResolvedBuilder, dockerfile: 
   return { plan, nodes: nodeBuilders(plan, builder), registry: checkStageRegistry(options.stageRegistry) };
 }
 
+/** What every solve of the build shares: the context, sources, cache imports, secrets, ... */
+function sharedSolve(options: BuildOptions, context: string, secrets: Record<string, SecretSource>, noCacheFilter: string[] | undefined, cacheImports: CacheEntry[], entitlements: string[]): SharedSolve {
+  return {
+    context,
+    ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
+    ...(options.noCache ? { noCache: true } : noCacheFilter && { noCache: noCacheFilter }),
+    cacheImports,
+    ...(options.onWarning && { onWarning: options.onWarning }),
+    ...(entitlements.length > 0 && { entitlements }),
+    secrets,
+    ...(options.signal && { signal: options.signal }),
+  };
+}
+
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const dockerfile = generate(options); // checks every generate option before anything is written or sent
   const cache = cacheOptions(options);
@@ -329,29 +343,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     options.onEvent?.(e);
   };
   const display = createProgressDisplay(options.progress ?? "auto", { timeLeft });
-  const shared: SharedSolve = {
-    context,
-    ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
-    ...(options.noCache ? { noCache: true } : noCacheFilter && { noCache: noCacheFilter }),
-    cacheImports: cache.cacheImports,
-    ...(options.onWarning && { onWarning: options.onWarning }),
-    ...(entitlements.length > 0 && { entitlements }),
-    secrets,
-    ...(options.signal && { signal: options.signal }),
-  };
+  const shared = sharedSolve(options, context, secrets, noCacheFilter, cache.cacheImports, entitlements);
   try {
-    let taken: Record<string, string> = {};
-    const finalStart = new Date();
-    if (split) {
-      const last = split.plan.solves.at(-1)!;
-      const pushed = await runHandoffs({ ...split, dockerfile, platform: resolved.arch.platform, shared, display, onEvent: onBuildEvent });
-      taken = takenContexts(last, pushed, context);
-      announce(display, split.plan, last, resolved.arch.platform, "start", finalStart);
-    }
+    // A split build: the other nodes' parts first; the last solve takes what they pushed.
+    const last = split ? await upToLastSolve({ ...split, dockerfile, platform: resolved.arch.platform, shared, display, onEvent: onBuildEvent }) : undefined;
     await using client = await connectBuilder(builder);
     const keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
     for (const w of evictions.values()) w.keepBytes = keepBytes;
-    const finalNode = split ? builder.node : undefined;
     const result = await client.solve({
       ...shared,
       dockerfileText: dockerfile,
@@ -359,15 +357,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // The target's platform: the stages with no platform of their own (toolchain, system) run on
       // it; host and iso-builder say --platform=$BUILDPLATFORM.
       platforms: [resolved.arch.platform],
-      ...((options.sources !== undefined || split) && { namedContexts: { ...shared.namedContexts, ...taken } }),
+      ...(last && { namedContexts: { ...shared.namedContexts, ...last.namedContexts } }),
       cacheExports: cache.cacheExports,
       exports: [...(exportDir === undefined ? [] : [{ type: "local", dest: exportDir } as ExportSpec]), ...exportPlan.exports],
-      ...(finalNode === undefined ? { progress: display, onEvent: onBuildEvent(undefined) } : nodeProgress(finalNode, display, onBuildEvent(finalNode))),
+      ...(last ? last.solve : { progress: display, onEvent: onBuildEvent(undefined) }),
     });
-    if (split) {
-      announce(display, split.plan, split.plan.solves.at(-1)!, resolved.arch.platform, "done", finalStart);
-      await display.done();
-    }
+    await last?.done();
     const files = output !== undefined && exportDir !== undefined ? moveIntoPlace(exportDir, output, options.force === true) : [];
     const finished = await exportPlan.finish(result.exporterResponse);
     if (metadataFile) writeMetadataFile(metadataFile, { exporterResponse: result.exporterResponse, buildRef: buildxBuildRef(builder, result.ref), extra: finished.metadata });
