@@ -36,6 +36,7 @@ import { prepareTestBookSources } from "../helpers/debian-sources.js";
 import { startDockerRegistry, type DockerRegistry } from "../helpers/docker-registry.js";
 import { requireEngine, requireImage, run, TEST_ISO_IMAGE } from "../helpers/engine.js";
 import { forwardIntoNetns, type NetnsForward } from "../helpers/netns-forward.js";
+import { measuredLines } from "../helpers/scratch.js";
 import { startSecondEngine, type SecondEngine } from "../helpers/second-engine.js";
 
 const TEST_CROSS_IMAGE = process.env.LFS_CROSS_IMAGE ?? "lfs-docker/cross:bookworm";
@@ -55,7 +56,7 @@ let engine: SecondEngine | undefined;
 let registry: DockerRegistry | undefined;
 let relay: NetnsForward | undefined;
 let env: NodeJS.ProcessEnv;
-const measured: string[] = [];
+const measured = measuredLines();
 
 async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {
   const t0 = Date.now();
@@ -112,7 +113,6 @@ after(async () => {
   await registry?.stop();
   await engine?.dispose();
   if (work) rmSync(work, { recursive: true, force: true });
-  if (measured.length) console.log(`measured:\n  ${measured.join("\n  ")}`);
 });
 
 test("bad input is refused before anything is built: no --stage-registry, no node for the target's platform", async () => {
