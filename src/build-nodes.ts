@@ -43,7 +43,11 @@ export interface NodeRun {
 export function checkStageRegistry(value: string): string {
   const last = value.slice(value.lastIndexOf("/") + 1);
   if (!isImageReference(value) || last.includes(":") || value.includes("@")) {
-    throw new OptionError("--stage-registry", value, "a registry repository every node reaches, without tag or digest, such as registry.example:5000/lfs-stages");
+    throw new OptionError(
+      "--stage-registry",
+      value,
+      "a registry repository every node reaches, without tag or digest, such as registry.example:5000/lfs-stages",
+    );
   }
   return value;
 }
@@ -71,7 +75,8 @@ export function nodeProgress(node: string, display: ProgressDisplay, onEvent: (e
       done: () => {}, // the build's display ends with the build
     },
     onEvent: (e) => {
-      if (e.type === "vertex-started" || e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") onEvent({ ...e, vertex: vertexWithNode(e.vertex, node) });
+      if (e.type === "vertex-started" || e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error")
+        onEvent({ ...e, vertex: vertexWithNode(e.vertex, node) });
       else if (e.type === "log") onEvent({ ...e, name: withNode(e.name, node) });
       else onEvent({ ...e, vertexName: withNode(e.vertexName, node) });
     },
@@ -85,7 +90,12 @@ export function announce(display: ProgressDisplay, plan: NodePlan, solve: NodeSo
   const to = solve.handoff ? `, handing ${solve.stage}${solve.handoff.paths ? ` (${solve.handoff.paths.join(" ")})` : ""} over` : "";
   const name = `[${solve.node}] ${what} for ${platform}${from.length ? `, taking ${from.join(", ")}` : ""}${to}`;
   const digest = `sha256:${createHash("sha256").update(`lfs-docker node ${solve.node} ${solve.target}`).digest("hex")}`;
-  display.update({ vertexes: [{ digest, name, inputs: [], cached: false, started: at, ...(event === "done" && { completed: new Date() }) }], statuses: [], logs: [], warnings: [] });
+  display.update({
+    vertexes: [{ digest, name, inputs: [], cached: false, started: at, ...(event === "done" && { completed: new Date() }) }],
+    statuses: [],
+    logs: [],
+    warnings: [],
+  });
 }
 
 /**
@@ -136,7 +146,12 @@ async function handoff(run: NodeRun, solve: NodeSolve, pushed: ReadonlyMap<strin
   const builder = run.nodes.get(solve.node)!;
   const name = handoffName(run, solve);
   const dockerEngine = builder.address.startsWith("docker://");
-  const exportPlan = planExports([{ type: "image", name, push: true }], { dockerEngine, engine: () => builderEngine(builder), credentials: dockerConfigCredentials(), force: false });
+  const exportPlan = planExports([{ type: "image", name, push: true }], {
+    dockerEngine,
+    engine: () => builderEngine(builder),
+    credentials: dockerConfigCredentials(),
+    force: false,
+  });
   const started = new Date();
   announce(run.display, run.plan, solve, run.platform, "start", started);
   await using client = await connectBuilder(builder);
@@ -152,8 +167,18 @@ async function handoff(run: NodeRun, solve: NodeSolve, pushed: ReadonlyMap<strin
   });
   const finished = await exportPlan.finish(result.exporterResponse);
   const digest = /@(sha256:[0-9a-f]{64})$/.exec(finished.images[0] ?? "")?.[1] ?? result.exporterResponse["containerimage.digest"];
-  if (!digest) throw new OptionError("--stage-registry", run.registry, "a registry the builder's nodes push to", `node ${solve.node} pushed ${name} but reported no digest for it`);
-  if (dockerEngine) await builderEngine(builder).getImage(name).remove().catch(() => undefined); // the engine's own copy: the registry's is the one used
+  if (!digest)
+    throw new OptionError(
+      "--stage-registry",
+      run.registry,
+      "a registry the builder's nodes push to",
+      `node ${solve.node} pushed ${name} but reported no digest for it`,
+    );
+  if (dockerEngine)
+    await builderEngine(builder)
+      .getImage(name)
+      .remove()
+      .catch(() => undefined); // the engine's own copy: the registry's is the one used
   announce(run.display, run.plan, solve, run.platform, "done", started);
   return `${name}@${digest}`;
 }
@@ -163,7 +188,9 @@ async function handoff(run: NodeRun, solve: NodeSolve, pushed: ReadonlyMap<strin
  * what the last solve takes as named contexts, its progress and events named with its node, and its
  * end (its line in the display done, the display ended).
  */
-export async function upToLastSolve(run: NodeRun): Promise<{ namedContexts: Record<string, string>; solve: Pick<SolveOptions, "progress" | "onEvent">; done(): Promise<void> }> {
+export async function upToLastSolve(
+  run: NodeRun,
+): Promise<{ namedContexts: Record<string, string>; solve: Pick<SolveOptions, "progress" | "onEvent">; done(): Promise<void> }> {
   const pushed = await runHandoffs(run);
   const last = run.plan.solves.at(-1)!;
   const started = new Date();

@@ -93,7 +93,14 @@ function nodesDiffer(nodes: readonly PlanNode[]): boolean {
  * undefined when it runs on one node as before; `contexts`: the stages replaced by named contexts.
  * Errors (OptionError) before anything is built.
  */
-export function planNodes(builder: string, nodes: readonly PlanNode[], graph: readonly Stage[], platform: string, target?: string, contexts: readonly string[] = []): NodePlan | undefined {
+export function planNodes(
+  builder: string,
+  nodes: readonly PlanNode[],
+  graph: readonly Stage[],
+  platform: string,
+  target?: string,
+  contexts: readonly string[] = [],
+): NodePlan | undefined {
   if (!nodesDiffer(nodes)) return undefined;
   // A stage given as a named context (`sources`) is not built: each node takes the context itself.
   const stages = graph.map((s) => (contexts.includes(s.name) ? { ...s, runs: false, refs: [] } : s));
@@ -116,7 +123,9 @@ export function planNodes(builder: string, nodes: readonly PlanNode[], graph: re
     const { runs, takes, seen } = walk(byName, stage, node, nodeOf, readers);
     runs.sort((a, b) => stages.findIndex((s) => s.name === a) - stages.findIndex((s) => s.name === b));
     const images = (s: Stage) => s.base !== "scratch" && !byName.has(s.base);
-    const unused = reachable(original, stage).filter((s) => !seen.has(s.name) && !takes.includes(s.name) && !contexts.includes(s.name) && images(s)).map((s) => s.name);
+    const unused = reachable(original, stage)
+      .filter((s) => !seen.has(s.name) && !takes.includes(s.name) && !contexts.includes(s.name) && images(s))
+      .map((s) => s.name);
     solves.set(stage, { node, stage, target: stage, runs, takes, unused });
     for (const t of takes) plan(t);
     order.push(stage);
@@ -129,7 +138,13 @@ export function planNodes(builder: string, nodes: readonly PlanNode[], graph: re
     const paths = copiedPaths(readers.get(stage) ?? []);
     if (paths) {
       solve.target = `${HANDOFF_PREFIX}${stage}`;
-      if (byName.has(solve.target)) throw new OptionError("--builder", builder, `a Dockerfile with no stage named ${solve.target}`, "lfs-docker names the stage it appends to hand a stage's files to another node so");
+      if (byName.has(solve.target))
+        throw new OptionError(
+          "--builder",
+          builder,
+          `a Dockerfile with no stage named ${solve.target}`,
+          "lfs-docker names the stage it appends to hand a stage's files to another node so",
+        );
       appended += `\nFROM scratch AS ${solve.target}\n${paths.map((p) => `COPY --from=${stage} ${p} ${copyDest(p)}\n`).join("")}`;
     }
     solve.handoff = paths ? { paths } : {};
@@ -166,7 +181,13 @@ function nodeAssigner(byName: Map<string, Stage>, buildNode: string, targetNode:
 }
 
 /** What a solve of `stage` on `node` builds, and the stages it must take from other nodes. */
-function walk(byName: Map<string, Stage>, stage: string, node: string, nodeOf: (s: string) => string | undefined, readers: Map<string, Array<Stage["refs"][number]>>): { runs: string[]; takes: string[]; seen: Set<string> } {
+function walk(
+  byName: Map<string, Stage>,
+  stage: string,
+  node: string,
+  nodeOf: (s: string) => string | undefined,
+  readers: Map<string, Array<Stage["refs"][number]>>,
+): { runs: string[]; takes: string[]; seen: Set<string> } {
   const runs: string[] = [];
   const takes: string[] = [];
   const seen = new Set<string>();

@@ -86,7 +86,13 @@ export function stageGraph(dockerfile: string): Stage[] {
       const { flags, words } = flagsAndWords(args);
       const platform = flags.find(([k]) => k === "platform")?.[1];
       const name = words[1]?.toUpperCase() === "AS" ? words[2]! : `#${stages.length}`;
-      const stage: Stage = { name, base: words[0] ?? "", platform: platform === "$BUILDPLATFORM" || platform === "${BUILDPLATFORM}" ? "build" : "target", runs: false, refs: [] };
+      const stage: Stage = {
+        name,
+        base: words[0] ?? "",
+        platform: platform === "$BUILDPLATFORM" || platform === "${BUILDPLATFORM}" ? "build" : "target",
+        runs: false,
+        refs: [],
+      };
       stages.push(stage);
       raw.push({ stage, refs: [] });
       continue;

@@ -43,7 +43,9 @@ export async function forwardIntoNetns(pid: number, port: number): Promise<Netns
     t.on("error", () => c.destroy());
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(sock, resolve));
-  const child: ChildProcess = spawn("nsenter", [`--net=/proc/${pid}/ns/net`, process.execPath, "-e", RELAY, sock, String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("nsenter", [`--net=/proc/${pid}/ns/net`, process.execPath, "-e", RELAY, sock, String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the relay into the namespace of pid ${pid} did not start: ${output}`)), 15_000);

@@ -43,8 +43,27 @@ const TEST_CROSS_IMAGE = process.env.LFS_CROSS_IMAGE ?? "lfs-docker/cross:bookwo
 const BOOK = join(packageRoot(), "test", "books", "mini");
 const PASSWORD = "e2e-Secret:1";
 /** The options of e2e-boot's aarch64 build: the main engine's cache serves both. */
-const OPTIONS: GenerateOptions = { book: BOOK, arch: "aarch64", hostImage: TEST_CROSS_IMAGE, isoImage: TEST_ISO_IMAGE, config: { hostname: "e2ehost", codename: "lfs-docker-e2e" } };
-const GENERATE_FLAGS = ["--book", BOOK, "--arch", "aarch64", "--host-image", TEST_CROSS_IMAGE, "--iso-image", TEST_ISO_IMAGE, "--hostname", "e2ehost", "--codename", "lfs-docker-e2e"];
+const OPTIONS: GenerateOptions = {
+  book: BOOK,
+  arch: "aarch64",
+  hostImage: TEST_CROSS_IMAGE,
+  isoImage: TEST_ISO_IMAGE,
+  config: { hostname: "e2ehost", codename: "lfs-docker-e2e" },
+};
+const GENERATE_FLAGS = [
+  "--book",
+  BOOK,
+  "--arch",
+  "aarch64",
+  "--host-image",
+  TEST_CROSS_IMAGE,
+  "--iso-image",
+  TEST_ISO_IMAGE,
+  "--hostname",
+  "e2ehost",
+  "--codename",
+  "lfs-docker-e2e",
+];
 const BUILDER = `lfs-nodes-${process.pid}`;
 const AMD = "amd64-node";
 /** LFS_NODES_NO_CACHE=1: build with --no-cache, to measure the test cold without emptying the engine's cache. */
@@ -74,7 +93,14 @@ function writeBuilder(dockerConfig: string, name: string, nodes: Array<{ name: s
   const group = {
     Name: name,
     Driver: "docker",
-    Nodes: nodes.map((n) => ({ Name: n.name, Endpoint: n.context, Platforms: [{ architecture: n.arch, os: "linux" }], DriverOpts: null, Flags: null, Files: null })),
+    Nodes: nodes.map((n) => ({
+      Name: n.name,
+      Endpoint: n.context,
+      Platforms: [{ architecture: n.arch, os: "linux" }],
+      DriverOpts: null,
+      Flags: null,
+      Files: null,
+    })),
     Dynamic: false,
   };
   writeFileSync(join(dir, name.toLowerCase()), JSON.stringify(group));
@@ -94,7 +120,10 @@ before(async () => {
   engine = await timed("second engine up", () => startSecondEngine("nodes"));
   registry = await timed("registry up", () => startDockerRegistry());
   relay = await forwardIntoNetns(engine.pid!, Number(registry.host.split(":")[1]));
-  for (const [ctx, host] of [["lfs-nodes-amd64", "unix:///var/run/docker.sock"], ["lfs-nodes-arm64", engine.host]] as const) {
+  for (const [ctx, host] of [
+    ["lfs-nodes-amd64", "unix:///var/run/docker.sock"],
+    ["lfs-nodes-arm64", engine.host],
+  ] as const) {
     const r = await run("docker", ["context", "create", ctx, "--docker", `host=${host}`], { env });
     assert.equal(r.code, 0, r.stderr);
   }
@@ -118,16 +147,29 @@ after(async () => {
 test("bad input is refused before anything is built: no --stage-registry, no node for the target's platform", async () => {
   const noRegistry = await runCli(["build", ...GENERATE_FLAGS, "--builder", BUILDER, "-o", join(work, "never")], env);
   assert.equal(noRegistry.code, 2, noRegistry.stderr);
-  assert.match(noRegistry.stderr, new RegExp(`invalid --stage-registry "none" \\(builder "${BUILDER}" splits this build across its nodes \\(sources-verify, host on ${AMD}; .*toolchain, system on ${ARM}; iso-builder on ${AMD}\\)`));
+  assert.match(
+    noRegistry.stderr,
+    new RegExp(
+      `invalid --stage-registry "none" \\(builder "${BUILDER}" splits this build across its nodes \\(sources-verify, host on ${AMD}; .*toolchain, system on ${ARM}; iso-builder on ${AMD}\\)`,
+    ),
+  );
   // From the library: an OptionError naming the builder, its nodes and platforms, and what is needed.
   const saved = process.env.DOCKER_CONFIG;
   process.env.DOCKER_CONFIG = env.DOCKER_CONFIG;
   try {
-    await assert.rejects(build({ ...OPTIONS, builder: `${BUILDER}-riscv`, stageRegistry: `${registry!.host}/lfs-stages`, output: join(work, "never") }), (err: unknown) => {
-      assert.ok(err instanceof OptionError, String(err));
-      assert.match(err.message, new RegExp(`its nodes ${AMD} \\(linux/amd64\\), riscv64-node \\(linux/riscv64\\) have different platforms and none is linux/arm64, which the stages toolchain, system run on`));
-      return true;
-    });
+    await assert.rejects(
+      build({ ...OPTIONS, builder: `${BUILDER}-riscv`, stageRegistry: `${registry!.host}/lfs-stages`, output: join(work, "never") }),
+      (err: unknown) => {
+        assert.ok(err instanceof OptionError, String(err));
+        assert.match(
+          err.message,
+          new RegExp(
+            `its nodes ${AMD} \\(linux/amd64\\), riscv64-node \\(linux/riscv64\\) have different platforms and none is linux/arm64, which the stages toolchain, system run on`,
+          ),
+        );
+        return true;
+      },
+    );
   } finally {
     if (saved === undefined) delete process.env.DOCKER_CONFIG;
     else process.env.DOCKER_CONFIG = saved;
@@ -135,63 +177,108 @@ test("bad input is refused before anything is built: no --stage-registry, no nod
   assert.equal(readFileSync("/proc/self/mounts", "utf8").includes(join(work, "never")), false);
 });
 
-test("an aarch64 build split by platform across two nodes: host and kernel on amd64, toolchain and system on arm64; the ISO boots", { timeout: 40 * 60_000 }, async () => {
-  const sources = await prepareTestBookSources();
-  const passwordFile = join(work, "root-password");
-  writeFileSync(passwordFile, PASSWORD);
-  const out = join(work, "out");
-  const repo = `${registry!.host}/lfs-stages`;
-  const r = await timed("split build (CLI)", () =>
-    runCli(["build", ...GENERATE_FLAGS, "--builder", BUILDER, "--stage-registry", repo, "--sources", sources, "--root-password-file", passwordFile, "-o", out, "--progress", "plain", ...(NO_CACHE ? ["--no-cache"] : [])], env),
-  );
-  assert.equal(r.code, 0, `${r.stderr.slice(-6000)}\n${engine!.log().slice(-2000)}`);
-  for (const line of r.stderr.split("\n").filter((l) => /^#\d+ \[\S+\] /.test(l))) console.log(`# ${line}`);
-  // The plain output says which node builds what, and names every step with its node.
-  assert.match(r.stderr, new RegExp(`\\[${ARM}\\] toolchain, system for linux/arm64, taking host from ${AMD}, kernel from ${AMD}, handing system over`));
-  assert.match(r.stderr, new RegExp(`\\[${AMD}\\] host for linux/arm64, handing host \\(/mnt/lfs/\\) over`));
-  assert.match(r.stderr, new RegExp(`\\[${AMD}\\] host, kernel for linux/arm64, handing kernel \\(/lfs-kernel/\\) over`));
-  assert.match(r.stderr, new RegExp(`\\[${AMD}\\] iso-builder for linux/arm64, taking system from ${ARM}`));
-  const report = JSON.parse(readFileSync(join(out, "build-report.json"), "utf8")) as { rows: Array<{ stage: string; section?: string; vertex: string; cached: boolean; seconds: number | null }> };
-  const nodeOf = (stage: string) => [...new Set(report.rows.filter((row) => row.stage === stage).map((row) => /^\[(\S+) /.exec(row.vertex)![1]))];
-  for (const row of report.rows) console.log(`# ${row.vertex.slice(0, 70)}: ${row.cached ? "cached" : `${row.seconds?.toFixed(1)} s`}`);
-  assert.deepEqual(nodeOf("toolchain"), [ARM]);
-  assert.deepEqual(nodeOf("system"), [ARM]);
-  for (const stage of ["host", "kernel", "iso-builder"]) assert.deepEqual(nodeOf(stage).filter((n) => n !== AMD), [], `${stage} ran on ${AMD} only`);
-  assert.ok(report.rows.some((row) => row.section === "7.1" && !row.cached), "7.1 ran (the arm64 node is new: nothing cached there)");
-  if (NO_CACHE) assert.ok(report.rows.some((row) => row.section === "10.1" && !row.cached && row.vertex.startsWith(`[${AMD} `)), "--no-cache: the kernel was built on the amd64 node");
-  measured.push(`steps run on ${AMD}: ${report.rows.filter((row) => !row.cached && row.vertex.startsWith(`[${AMD} `)).length}, on ${ARM}: ${report.rows.filter((row) => !row.cached && row.vertex.startsWith(`[${ARM} `)).length}`);
+test(
+  "an aarch64 build split by platform across two nodes: host and kernel on amd64, toolchain and system on arm64; the ISO boots",
+  { timeout: 40 * 60_000 },
+  async () => {
+    const sources = await prepareTestBookSources();
+    const passwordFile = join(work, "root-password");
+    writeFileSync(passwordFile, PASSWORD);
+    const out = join(work, "out");
+    const repo = `${registry!.host}/lfs-stages`;
+    const r = await timed("split build (CLI)", () =>
+      runCli(
+        [
+          "build",
+          ...GENERATE_FLAGS,
+          "--builder",
+          BUILDER,
+          "--stage-registry",
+          repo,
+          "--sources",
+          sources,
+          "--root-password-file",
+          passwordFile,
+          "-o",
+          out,
+          "--progress",
+          "plain",
+          ...(NO_CACHE ? ["--no-cache"] : []),
+        ],
+        env,
+      ),
+    );
+    assert.equal(r.code, 0, `${r.stderr.slice(-6000)}\n${engine!.log().slice(-2000)}`);
+    for (const line of r.stderr.split("\n").filter((l) => /^#\d+ \[\S+\] /.test(l))) console.log(`# ${line}`);
+    // The plain output says which node builds what, and names every step with its node.
+    assert.match(r.stderr, new RegExp(`\\[${ARM}\\] toolchain, system for linux/arm64, taking host from ${AMD}, kernel from ${AMD}, handing system over`));
+    assert.match(r.stderr, new RegExp(`\\[${AMD}\\] host for linux/arm64, handing host \\(/mnt/lfs/\\) over`));
+    assert.match(r.stderr, new RegExp(`\\[${AMD}\\] host, kernel for linux/arm64, handing kernel \\(/lfs-kernel/\\) over`));
+    assert.match(r.stderr, new RegExp(`\\[${AMD}\\] iso-builder for linux/arm64, taking system from ${ARM}`));
+    const report = JSON.parse(readFileSync(join(out, "build-report.json"), "utf8")) as {
+      rows: Array<{ stage: string; section?: string; vertex: string; cached: boolean; seconds: number | null }>;
+    };
+    const nodeOf = (stage: string) => [...new Set(report.rows.filter((row) => row.stage === stage).map((row) => /^\[(\S+) /.exec(row.vertex)![1]))];
+    for (const row of report.rows) console.log(`# ${row.vertex.slice(0, 70)}: ${row.cached ? "cached" : `${row.seconds?.toFixed(1)} s`}`);
+    assert.deepEqual(nodeOf("toolchain"), [ARM]);
+    assert.deepEqual(nodeOf("system"), [ARM]);
+    for (const stage of ["host", "kernel", "iso-builder"])
+      assert.deepEqual(
+        nodeOf(stage).filter((n) => n !== AMD),
+        [],
+        `${stage} ran on ${AMD} only`,
+      );
+    assert.ok(
+      report.rows.some((row) => row.section === "7.1" && !row.cached),
+      "7.1 ran (the arm64 node is new: nothing cached there)",
+    );
+    if (NO_CACHE)
+      assert.ok(
+        report.rows.some((row) => row.section === "10.1" && !row.cached && row.vertex.startsWith(`[${AMD} `)),
+        "--no-cache: the kernel was built on the amd64 node",
+      );
+    measured.push(
+      `steps run on ${AMD}: ${report.rows.filter((row) => !row.cached && row.vertex.startsWith(`[${AMD} `)).length}, on ${ARM}: ${report.rows.filter((row) => !row.cached && row.vertex.startsWith(`[${ARM} `)).length}`,
+    );
 
-  // The arm64 node built the target's stages and nothing of the build machine's: it never had the
-  // host stage's base image, and its build cache holds no host or kernel step.
-  const images = await engine!.docker(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]);
-  assert.doesNotMatch(images.stdout, /lfs-docker\/cross/);
-  {
-    await using armClient = await connect(engine!.address);
-    const records = (await armClient.diskUsage()).map((u) => u.description ?? "");
-    assert.ok(records.some((d) => /\[toolchain \d/.test(d)), records.join("\n"));
-    assert.ok(!records.some((d) => /\[(host|kernel|iso-builder) \d/.test(d)), records.join("\n"));
-  }
-  // The registry holds the three stages handed over; neither engine keeps a copy under that name.
-  for (const stage of ["host", "kernel", "system"]) {
-    const tags = (await (await fetch(`http://${registry!.host}/v2/lfs-stages/tags/list`)).json()) as { tags: string[] };
-    assert.ok(tags.tags.some((t) => t.startsWith(`${stage}-`)), `${stage}: ${tags.tags.join(", ")}`);
-  }
-  for (const ls of [await run("docker", ["image", "ls", "-q", repo]), await engine!.docker(["image", "ls", "-q", repo])]) assert.equal(ls.stdout.trim(), "");
+    // The arm64 node built the target's stages and nothing of the build machine's: it never had the
+    // host stage's base image, and its build cache holds no host or kernel step.
+    const images = await engine!.docker(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert.doesNotMatch(images.stdout, /lfs-docker\/cross/);
+    {
+      await using armClient = await connect(engine!.address);
+      const records = (await armClient.diskUsage()).map((u) => u.description ?? "");
+      assert.ok(
+        records.some((d) => /\[toolchain \d/.test(d)),
+        records.join("\n"),
+      );
+      assert.ok(!records.some((d) => /\[(host|kernel|iso-builder) \d/.test(d)), records.join("\n"));
+    }
+    // The registry holds the three stages handed over; neither engine keeps a copy under that name.
+    for (const stage of ["host", "kernel", "system"]) {
+      const tags = (await (await fetch(`http://${registry!.host}/v2/lfs-stages/tags/list`)).json()) as { tags: string[] };
+      assert.ok(
+        tags.tags.some((t) => t.startsWith(`${stage}-`)),
+        `${stage}: ${tags.tags.join(", ")}`,
+      );
+    }
+    for (const ls of [await run("docker", ["image", "ls", "-q", repo]), await engine!.docker(["image", "ls", "-q", repo])]) assert.equal(ls.stdout.trim(), "");
 
-  const iso = join(out, "lfs-test-sysv-aarch64.iso");
-  const result = await timed("boot (aarch64, UEFI)", () =>
-    boot({
-      iso,
-      arch: "aarch64",
-      timeout: 600,
-      login: { user: "root", password: PASSWORD },
-      commands: ["uname -m", "cat /etc/lfs-docker-toolchain-machine", "grep CONFIG_CC_VERSION_TEXT /boot/config-6.12.107-test", "hostname"],
-    }),
-  );
-  const [uname, toolchainMachine, cc, hostname] = result.commands;
-  assert.deepEqual(uname!.output, ["aarch64"]);
-  assert.deepEqual(toolchainMachine!.output, ["aarch64"], "chapter 7 ran on the arm64 node");
-  assert.match(cc!.output.join("\n"), /CONFIG_CC_VERSION_TEXT="aarch64-linux-gnu-gcc/, "the kernel was cross-compiled on the amd64 node");
-  assert.deepEqual(hostname!.output, ["e2ehost"]);
-  assert.ok(generate(OPTIONS).includes("FROM scratch AS toolchain"));
-});
+    const iso = join(out, "lfs-test-sysv-aarch64.iso");
+    const result = await timed("boot (aarch64, UEFI)", () =>
+      boot({
+        iso,
+        arch: "aarch64",
+        timeout: 600,
+        login: { user: "root", password: PASSWORD },
+        commands: ["uname -m", "cat /etc/lfs-docker-toolchain-machine", "grep CONFIG_CC_VERSION_TEXT /boot/config-6.12.107-test", "hostname"],
+      }),
+    );
+    const [uname, toolchainMachine, cc, hostname] = result.commands;
+    assert.deepEqual(uname!.output, ["aarch64"]);
+    assert.deepEqual(toolchainMachine!.output, ["aarch64"], "chapter 7 ran on the arm64 node");
+    assert.match(cc!.output.join("\n"), /CONFIG_CC_VERSION_TEXT="aarch64-linux-gnu-gcc/, "the kernel was cross-compiled on the amd64 node");
+    assert.deepEqual(hostname!.output, ["e2ehost"]);
+    assert.ok(generate(OPTIONS).includes("FROM scratch AS toolchain"));
+  },
+);

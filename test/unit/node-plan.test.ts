@@ -38,7 +38,10 @@ describe("stageGraph", () => {
       const s = g.find((x) => x.name === name)!;
       return `${s.platform} ${s.runs ? "runs" : "-"} ${s.refs.map((r) => `${r.kind}:${r.stage}${r.paths ? `(${r.paths.join(" ")})` : ""}`).join(" ")}`;
     };
-    assert.deepEqual(g.map((s) => s.name), ["sources-download", "sources-verify", "sources", "host", "toolchain", "kernel", "system", "iso-builder", "iso"]);
+    assert.deepEqual(
+      g.map((s) => s.name),
+      ["sources-download", "sources-verify", "sources", "host", "toolchain", "kernel", "system", "iso-builder", "iso"],
+    );
     assert.equal(row("host"), "build runs mount:sources");
     assert.equal(row("toolchain"), "target runs copy:host(/mnt/lfs/) mount:sources");
     assert.equal(row("kernel"), "build runs from:host mount:sources", "FROM host: the build platform, as host");
@@ -63,10 +66,23 @@ describe("stageGraph", () => {
       "\tEND",
       "COPY --from=a --chown=1:1 /p /q /dest/",
     ].join("\n");
-    assert.deepEqual(instructions(df), ["FROM scratch AS a", "RUN <<'EOF'", "FROM --platform=$BUILDPLATFORM img AS d", "RUN --network=none --mount=type=bind,from=a,source=/f,target=/g true", "COPY <<-END /etc/x", "COPY --from=a --chown=1:1 /p /q /dest/"]);
+    assert.deepEqual(instructions(df), [
+      "FROM scratch AS a",
+      "RUN <<'EOF'",
+      "FROM --platform=$BUILDPLATFORM img AS d",
+      "RUN --network=none --mount=type=bind,from=a,source=/f,target=/g true",
+      "COPY <<-END /etc/x",
+      "COPY --from=a --chown=1:1 /p /q /dest/",
+    ]);
     const g = stageGraph(df);
-    assert.deepEqual(g.map((s) => s.name), ["a", "d"]);
-    assert.deepEqual(g[1]!.refs, [{ stage: "a", kind: "mount" }, { stage: "a", kind: "copy", paths: ["/p", "/q"] }]);
+    assert.deepEqual(
+      g.map((s) => s.name),
+      ["a", "d"],
+    );
+    assert.deepEqual(g[1]!.refs, [
+      { stage: "a", kind: "mount" },
+      { stage: "a", kind: "copy", paths: ["/p", "/q"] },
+    ]);
     assert.equal(g[1]!.platform, "build");
   });
 });
@@ -95,11 +111,41 @@ describe("planNodes: which stage on which node", () => {
       nodes: [AMD, ARM],
       platform: "linux/arm64",
       contexts: ["sources"],
-      want: ["amd: lfs-docker-handoff-host (host)", "amd: lfs-docker-handoff-kernel (host,kernel)", "arm: system (toolchain,system) <- host,kernel", "amd: iso (iso-builder) <- system"],
+      want: [
+        "amd: lfs-docker-handoff-host (host)",
+        "amd: lfs-docker-handoff-kernel (host,kernel)",
+        "arm: system (toolchain,system) <- host,kernel",
+        "amd: iso (iso-builder) <- system",
+      ],
     },
-    { what: "linux/arm64/v8 is linux/arm64", nodes: [AMD, ARM_V8], platform: "linux/arm64", contexts: ["sources"], want: ["amd: lfs-docker-handoff-host (host)", "amd: lfs-docker-handoff-kernel (host,kernel)", "armv8: system (toolchain,system) <- host,kernel", "amd: iso (iso-builder) <- system"] },
-    { what: "a node with no platforms listed takes the target when none lists it", nodes: [AMD, RISCV, ANY], platform: "linux/arm64", target: "toolchain", contexts: ["sources"], want: ["amd: lfs-docker-handoff-host (host)", "any: toolchain (toolchain) <- host"] },
-    { what: "--target toolchain: the build ends on the arm64 node", nodes: [AMD, ARM], platform: "linux/arm64", target: "toolchain", contexts: ["sources"], want: ["amd: lfs-docker-handoff-host (host)", "arm: toolchain (toolchain) <- host"] },
+    {
+      what: "linux/arm64/v8 is linux/arm64",
+      nodes: [AMD, ARM_V8],
+      platform: "linux/arm64",
+      contexts: ["sources"],
+      want: [
+        "amd: lfs-docker-handoff-host (host)",
+        "amd: lfs-docker-handoff-kernel (host,kernel)",
+        "armv8: system (toolchain,system) <- host,kernel",
+        "amd: iso (iso-builder) <- system",
+      ],
+    },
+    {
+      what: "a node with no platforms listed takes the target when none lists it",
+      nodes: [AMD, RISCV, ANY],
+      platform: "linux/arm64",
+      target: "toolchain",
+      contexts: ["sources"],
+      want: ["amd: lfs-docker-handoff-host (host)", "any: toolchain (toolchain) <- host"],
+    },
+    {
+      what: "--target toolchain: the build ends on the arm64 node",
+      nodes: [AMD, ARM],
+      platform: "linux/arm64",
+      target: "toolchain",
+      contexts: ["sources"],
+      want: ["amd: lfs-docker-handoff-host (host)", "arm: toolchain (toolchain) <- host"],
+    },
     { what: "--target host: nothing runs on the target's platform, not split", nodes: [AMD, ARM], platform: "linux/arm64", target: "host", want: undefined },
     { what: "--target kernel: not split", nodes: [AMD, ARM], platform: "linux/arm64", target: "kernel", want: undefined },
   ];
@@ -109,13 +155,23 @@ describe("planNodes: which stage on which node", () => {
 
   it("stages the frontend would look up behind a stage taken from another node, and that the solve does not use, are named as unused", () => {
     const plan = planNodes("multi", [AMD, ARM], stageGraph(AARCH64), "linux/arm64", undefined, ["sources"])!;
-    assert.deepEqual(plan.solves.map((s) => `${s.stage}: ${s.unused.join(",")}`), ["host: sources-verify", "kernel: sources-verify", "system: sources-verify", "iso: host,sources-verify"]);
+    assert.deepEqual(
+      plan.solves.map((s) => `${s.stage}: ${s.unused.join(",")}`),
+      ["host: sources-verify", "kernel: sources-verify", "system: sources-verify", "iso: host,sources-verify"],
+    );
   });
 
   it("hands over only the paths the other node copies, through stages appended to the Dockerfile; whole stages otherwise", () => {
     const plan = planNodes("multi", [AMD, ARM], stageGraph(AARCH64), "linux/arm64", undefined, ["sources"])!;
-    assert.equal(plan.appended, "\nFROM scratch AS lfs-docker-handoff-host\nCOPY --from=host /mnt/lfs/ /mnt/lfs/\n\nFROM scratch AS lfs-docker-handoff-kernel\nCOPY --from=kernel /lfs-kernel/ /lfs-kernel/\n");
-    assert.deepEqual(plan.solves.map((s) => s.handoff), [{ paths: ["/mnt/lfs/"] }, { paths: ["/lfs-kernel/"] }, {}, undefined], "system is mounted whole by iso-builder");
+    assert.equal(
+      plan.appended,
+      "\nFROM scratch AS lfs-docker-handoff-host\nCOPY --from=host /mnt/lfs/ /mnt/lfs/\n\nFROM scratch AS lfs-docker-handoff-kernel\nCOPY --from=kernel /lfs-kernel/ /lfs-kernel/\n",
+    );
+    assert.deepEqual(
+      plan.solves.map((s) => s.handoff),
+      [{ paths: ["/mnt/lfs/"] }, { paths: ["/lfs-kernel/"] }, {}, undefined],
+      "system is mounted whole by iso-builder",
+    );
     // The appended stages change nothing of the stages before them.
     assert.deepEqual(stageGraph(AARCH64 + plan.appended).slice(0, -2), stageGraph(AARCH64));
   });
@@ -128,7 +184,10 @@ describe("planNodes: which stage on which node", () => {
     assert.deepEqual(handoff("COPY --from=a $LFS/ /"), {});
     assert.deepEqual(handoff("COPY --from=a rel /"), {});
     assert.deepEqual(handoff("RUN --mount=type=bind,from=a,target=/a true"), {});
-    assert.equal(planNodes("m", [AMD, ARM], stageGraph(df("COPY --from=a /x/*.so /lib/")), "linux/arm64")!.appended, "\nFROM scratch AS lfs-docker-handoff-a\nCOPY --from=a /x/*.so /x/\n");
+    assert.equal(
+      planNodes("m", [AMD, ARM], stageGraph(df("COPY --from=a /x/*.so /lib/")), "linux/arm64")!.appended,
+      "\nFROM scratch AS lfs-docker-handoff-a\nCOPY --from=a /x/*.so /x/\n",
+    );
   });
 });
 
@@ -155,7 +214,11 @@ describe("planNodes: errors before anything is built", () => {
   it("--stage-registry: a repository without tag or digest", () => {
     for (const ok of ["127.0.0.1:5000/lfs-stages", "registry.example/team/lfs", "lfs"]) assert.equal(checkStageRegistry(ok), ok);
     for (const bad of ["127.0.0.1:5000/lfs:v1", "reg/lfs@sha256:" + "0".repeat(64), "Reg/Upper", "", "a b", "x\n"]) {
-      assert.throws(() => checkStageRegistry(bad), (err: unknown) => err instanceof OptionError && /accepted: a registry repository every node reaches, without tag or digest/.test(err.message), bad);
+      assert.throws(
+        () => checkStageRegistry(bad),
+        (err: unknown) => err instanceof OptionError && /accepted: a registry repository every node reaches, without tag or digest/.test(err.message),
+        bad,
+      );
     }
   });
 
