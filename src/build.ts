@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statf
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { buildxBuildRef, resolveBuilder, BuilderNotFoundError, type ResolvedBuilder } from "./buildkit/builders.js";
-import { connectBuilder, currentEngine, dockerForEndpoint } from "./buildkit/connect-builder.js";
+import { builderEngine, connectBuilder } from "./buildkit/connect-builder.js";
 import { dockerConfigCredentials } from "./buildkit/auth.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
 import type { SecretSource } from "./buildkit/types.js";
@@ -38,6 +38,9 @@ import { combineOutputs, type OutputSpec } from "./output-spec.js";
 import { planExports } from "./exports/plan.js";
 import { writeMetadataFile } from "./exports/metadata.js";
 import { archProfile, supportedArchs } from "./arch/profiles.js";
+import { planNodes, type NodePlan } from "./node-plan.js";
+import { stageGraph } from "./stage-graph.js";
+import { checkStageRegistry, nodeBuilders, upToLastSolve, type SharedSolve } from "./build-nodes.js";
 
 /** Largest root password file accepted. */
 const MAX_PASSWORD_FILE = 4096;
@@ -68,6 +71,13 @@ export interface BuildOptions extends GenerateOptions {
    * builder of `docker buildx use`, then BUILDKIT_HOST, then the engine of the current docker context.
    */
   builder?: string;
+  /**
+   * With a builder whose nodes have different platforms (`docker buildx create --append --platform
+   * ...`): the registry repository (no tag) where a node pushes the stages it built for another
+   * (`registry.example:5000/lfs-stages`); every node must reach it. See node-plan.ts. Needed only
+   * when the build is split: the target's platform is not the first node's.
+   */
+  stageRegistry?: string;
   /** buildx's --platform: accepted when it names the platform of `arch` (linux/amd64, linux/arm64). */
   platform?: string | string[];
   /** buildx's --allow: entitlements the build may use (network.host, security.insecure). */
@@ -242,9 +252,35 @@ function findBuilder(builder: string | undefined, platform: string): ResolvedBui
   }
 }
 
-/** The Docker Engine that pushes (its own BuildKit's images) or loads (images built elsewhere). */
-function engineFor(builder: ResolvedBuilder) {
-  return builder.address.startsWith("docker://") && builder.dockerEndpoint ? dockerForEndpoint(builder.dockerEndpoint) : currentEngine();
+
+/**
+ * The split of the build across the builder's nodes, when they have different platforms and the
+ * target's is not the first node's (node-plan.ts); checked before anything is built.
+ */
+function splitPlan(options: BuildOptions, builder: ResolvedBuilder, dockerfile: string, platform: string, cacheTo: boolean): { plan: NodePlan; nodes: Map<string, ResolvedBuilder>; registry: string } | undefined {
+  if (!builder.nodes) return undefined;
+  const plan = planNodes(builder.name, builder.nodes, stageGraph(dockerfile), platform, options.target, options.sources !== undefined ? ["sources"] : []);
+  if (!plan) return undefined;
+  const where = plan.solves.map((s) => `${s.runs.join(", ") || s.stage} on ${s.node}`).join("; ");
+  if (options.stageRegistry === undefined) {
+    throw new OptionError("--stage-registry", "none", "a registry repository every node of the builder reaches, such as registry.example:5000/lfs-stages", `builder ${JSON.stringify(builder.name)} splits this build across its nodes (${where}); the stages one node hands to another go through a registry`);
+  }
+  if (cacheTo) throw new OptionError("--cache-to", "with a build split across nodes", "a build on one node", `builder ${JSON.stringify(builder.name)} splits this build (${where}); exporting the cache of a split build is not supported yet`);
+  return { plan, nodes: nodeBuilders(plan, builder), registry: checkStageRegistry(options.stageRegistry) };
+}
+
+/** What every solve of the build shares: the context, sources, cache imports, secrets, ... */
+function sharedSolve(options: BuildOptions, context: string, secrets: Record<string, SecretSource>, noCacheFilter: string[] | undefined, cacheImports: CacheEntry[], entitlements: string[]): SharedSolve {
+  return {
+    context,
+    ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
+    ...(options.noCache ? { noCache: true } : noCacheFilter && { noCache: noCacheFilter }),
+    cacheImports,
+    ...(options.onWarning && { onWarning: options.onWarning }),
+    ...(entitlements.length > 0 && { entitlements }),
+    secrets,
+    ...(options.signal && { signal: options.signal }),
+  };
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
@@ -261,11 +297,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const noCacheFilter = checkNoCacheFilter(options.noCacheFilter, model);
   const metadataFile = checkMetadataFile(options.metadataFile, options.force === true);
   await checkInputs(options, model);
-  const builder = findBuilder(options.builder, resolved.arch.platform);
+  const found = findBuilder(options.builder, resolved.arch.platform);
+  const split = splitPlan(options, found, dockerfile, resolved.arch.platform, cache.cacheExports.length > 0);
+  // The node that builds the target and exports it: the one of its platform (split: the plan's last solve's).
+  const builder = split ? split.nodes.get(split.plan.solves.at(-1)!.node)! : found;
   for (const dir of [output, reportDir]) if (dir !== undefined) mkdirSync(dir, { recursive: true });
   const exportPlan = planExports(outputs, {
     dockerEngine: builder.address.startsWith("docker://"),
-    engine: () => engineFor(builder),
+    engine: () => builderEngine(builder),
     credentials: dockerConfigCredentials(),
     force: options.force === true,
   });
@@ -289,34 +328,37 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const solveStarted = new Date(Date.now() - 10_000);
   const report = () => buildReport(model.steps, [...vertices.values()], model.sbuSection, solveStarted, model.bookSbu);
   const title = `LFS ${resolved.release} ${resolved.init} ${resolved.arch.name}: build report`;
-  const evictions = new EvictionWatch(model, dockerfile, resolved.arch.platform, builderKey, (m) => options.onWarning?.(m), options.noCache === true);
+  // What a builder's cache held is remembered per node when the build is split across nodes.
+  const nodeKeys = split ? [...split.nodes.keys()] : [undefined];
+  const evictions = new Map(nodeKeys.map((n) => [n, new EvictionWatch(model, dockerfile, resolved.arch.platform, n === undefined ? builderKey : `${builderKey}/${n}`, (m) => options.onWarning?.(m), options.noCache === true)]));
+  const onBuildEvent = (node: string | undefined) => (e: BuildEvent) => {
+    if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest + (node ?? ""), e.vertex);
+    else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest + (node ?? ""))) vertices.set(e.vertex.digest + (node ?? ""), e.vertex);
+    onSection(e);
+    evictions.get(node)?.onEvent(e);
+    options.onEvent?.(e);
+  };
+  const display = createProgressDisplay(options.progress ?? "auto", { timeLeft, steps: model.steps });
+  const shared = sharedSolve(options, context, secrets, noCacheFilter, cache.cacheImports, entitlements);
   try {
+    // A split build: the other nodes' parts first; the last solve takes what they pushed.
+    const last = split ? await upToLastSolve({ ...split, dockerfile, platform: resolved.arch.platform, shared, display, onEvent: onBuildEvent }) : undefined;
     await using client = await connectBuilder(builder);
-    evictions.keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
+    const keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
+    for (const w of evictions.values()) w.keepBytes = keepBytes;
     const result = await client.solve({
-      context,
+      ...shared,
       dockerfileText: dockerfile,
       ...(options.target !== undefined && { target: options.target }),
       // The target's platform: the stages with no platform of their own (toolchain, system) run on
       // it; host and iso-builder say --platform=$BUILDPLATFORM.
       platforms: [resolved.arch.platform],
-      ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
-      ...(options.noCache ? { noCache: true } : noCacheFilter && { noCache: noCacheFilter }),
-      ...cache,
-      ...(options.onWarning && { onWarning: options.onWarning }),
+      ...(last && { namedContexts: { ...shared.namedContexts, ...last.namedContexts } }),
+      cacheExports: cache.cacheExports,
       exports: [...(exportDir === undefined ? [] : [{ type: "local", dest: exportDir } as ExportSpec]), ...exportPlan.exports],
-      ...(entitlements.length > 0 && { entitlements }),
-      secrets,
-      progress: createProgressDisplay(options.progress ?? "auto", { timeLeft, steps: model.steps }),
-      ...(options.signal && { signal: options.signal }),
-      onEvent: (e) => {
-        if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest, e.vertex);
-        else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest)) vertices.set(e.vertex.digest, e.vertex);
-        onSection(e);
-        evictions.onEvent(e);
-        options.onEvent?.(e);
-      },
+      ...(last ? last.solve : { progress: display, onEvent: onBuildEvent(undefined) }),
     });
+    await last?.done();
     const files = output !== undefined && exportDir !== undefined ? moveIntoPlace(exportDir, output, options.force === true) : [];
     const finished = await exportPlan.finish(result.exporterResponse);
     if (metadataFile) writeMetadataFile(metadataFile, { exporterResponse: result.exporterResponse, buildRef: buildxBuildRef(builder, result.ref), extra: finished.metadata });
@@ -331,6 +373,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...writeReport(reportDir, r, title),
     };
   } catch (caught) {
+    if (split) await Promise.resolve(display.done(caught)).catch(() => {});
     exportPlan.abort();
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true }); // before the free space is measured
     const err = caught instanceof DaemonLostError ? daemonLost(caught, model, vertices) : (diskFull(caught, output ?? fileOutputDirs(outputs)[0]) ?? caught);
@@ -343,7 +386,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     throw err;
   } finally {
-    evictions.finish();
+    for (const w of evictions.values()) w.finish();
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
     rmSync(context, { recursive: true, force: true });
   }

@@ -48,6 +48,11 @@ export interface ResolvedBuilder {
   source: BuilderSource;
   /** True when name and node are buildx's (they then make `buildx.build.ref`). */
   buildx: boolean;
+  /**
+   * Every node of a buildx builder instance, with the platforms the builder lists for it (`linux/arm64`;
+   * empty: its daemon's), in buildx's order: what a build split by platform is planned on.
+   */
+  nodes?: Array<{ name: string; platforms: string[] }>;
 }
 
 export interface ResolveBuilderOptions extends DockerEnv {
@@ -55,6 +60,8 @@ export interface ResolveBuilderOptions extends DockerEnv {
   builder?: string;
   /** The platform being built (`linux/amd64`): picks the node of a builder with several. */
   platform?: string;
+  /** The node of that name, whatever the platform (a build split across a builder's nodes). */
+  node?: string;
 }
 
 /** No builder of that name: the message lists the builders there are. */
@@ -136,9 +143,10 @@ function fromInstance(ng: BuildxNodeGroup, source: BuilderSource, o: ResolveBuil
     throw unsupported(ng, `driver ${JSON.stringify(ng.Driver)} is not supported (supported: ${DRIVERS.join(', ')})`);
   }
   if (ng.Dynamic) throw unsupported(ng, 'dynamic node groups are not supported');
-  const node = pickNode(ng.Nodes, o.platform);
-  if (!node) throw unsupported(ng, 'it has no nodes');
-  const base = { name: ng.Name, node: node.Name, source, buildx: true };
+  const node = o.node !== undefined ? ng.Nodes.find((n) => n.Name === o.node) : pickNode(ng.Nodes, o.platform);
+  if (!node) throw unsupported(ng, o.node !== undefined ? `it has no node ${JSON.stringify(o.node)}` : 'it has no nodes');
+  const nodes = ng.Nodes.map((n) => ({ name: n.Name, platforms: nodePlatforms(n) }));
+  const base = { name: ng.Name, node: node.Name, source, buildx: true, nodes };
   if (ng.Driver === 'docker') {
     const endpoint = nodeDockerEndpoint(ng, node, o);
     return { ...base, driver: 'docker', address: engineAddress(endpoint, ng), dockerEndpoint: endpoint };
@@ -148,6 +156,11 @@ function fromInstance(ng: BuildxNodeGroup, source: BuilderSource, o: ResolveBuil
     return { ...base, driver: 'docker-container', address: `docker-container://buildx_buildkit_${node.Name}`, dockerEndpoint: endpoint };
   }
   return { ...base, driver: 'remote', ...remoteNode(ng, node, o) };
+}
+
+/** A node's platforms as the builder lists them: `os/architecture[/variant]`. */
+export function nodePlatforms(n: BuildxNode): string[] {
+  return (n.Platforms ?? []).map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
 }
 
 /** The node for the platform: the first that lists it, else the first that lists none, else the first. */

@@ -75,3 +75,8 @@ export function currentEngine(o: DockerEnv = {}): Docker {
   if (!endpoint) throw new BuildKitError('INVALID_OPTIONS', `the current docker context ${JSON.stringify(currentContextName(o))} does not exist`);
   return dockerForEndpoint(endpoint, o.env ?? process.env);
 }
+
+/** The Docker Engine that pushes (its own BuildKit's images) or loads (images built elsewhere) for a builder. */
+export function builderEngine(builder: ResolvedBuilder): Docker {
+  return builder.address.startsWith('docker://') && builder.dockerEndpoint ? dockerForEndpoint(builder.dockerEndpoint) : currentEngine();
+}

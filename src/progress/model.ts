@@ -134,7 +134,7 @@ export function errorSummary(model: ProgressModel, error: unknown, tail = 10): s
   return lines;
 }
 
-const STEP_KEY = /^\[(?:\S+\/\S+ )?([^\s\]]+) +0*(\d+)\/\d+\]/;
+const STEP_KEY = /^\[(?:\S+ )?(?:\S+\/\S+ )?([^\s\]]+) +0*(\d+)\/\d+\]/;
 
 /** "[host  5/27] ..." -> "host 5"; "[linux/amd64 host 05/27] ..." -> "host 5"; else undefined. */
 export function stepKey(name: string): string | undefined {

@@ -19,6 +19,7 @@ interface BuildArgs extends BookArgs {
   "report-dir"?: string | undefined;
   target?: string | undefined;
   builder?: string | undefined;
+  "stage-registry"?: string | undefined;
   progress: string;
   sources?: string | undefined;
   "no-cache": boolean;
@@ -45,6 +46,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
         .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json/.html (default: the output directory)" })
         .option("target", { type: "string", describe: "stage to build (default: iso)" })
         .option("builder", { type: "string", describe: "a buildx builder's name, or a BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDX_BUILDER, the current buildx builder, BUILDKIT_HOST, else the Docker Engine)" })
+        .option("stage-registry", { type: "string", describe: "with a builder whose nodes have different platforms: the registry repository (no tag) where a node pushes the stages it built for another, e.g. registry.example:5000/lfs-stages" })
         .option("platform", { type: "string", array: true, requiresArg: true, describe: "accepted when it is the platform of --arch (linux/amd64 for x86_64, linux/arm64 for aarch64)" })
         .option("allow", { type: "string", array: true, requiresArg: true, describe: "entitlements the build may use: network.host, security.insecure" })
         .option("no-cache-filter", { type: "string", array: true, requiresArg: true, describe: "build these stages without the cache (repeatable)" })
@@ -99,6 +101,7 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           ...(args["report-dir"] !== undefined && { reportDir: args["report-dir"] }),
           ...(args.target !== undefined && { target: args.target }),
           ...(args.builder !== undefined && { builder: args.builder }),
+          ...(args["stage-registry"] !== undefined && { stageRegistry: args["stage-registry"] }),
           progress: args.progress as ProgressMode,
           ...(args.sources !== undefined && { sources: args.sources, verifySources: !args["no-verify-sources"] }),
           noCache: args["no-cache"],
