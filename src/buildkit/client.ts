@@ -18,7 +18,7 @@ import {
   type EngineInfo,
 } from './capabilities.js';
 import type { ResolvedBuilder } from './builders.js';
-import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
+import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers/index.js';
 import { cacheExportUnsupported, exportsNeedingStore } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
 import { runSolve } from './solve.js';
