@@ -21,14 +21,19 @@ import { join } from 'node:path';
 
 import createDebug from 'debug';
 
+import { LfsDockerError } from '../../errors.js';
 import { PacketType, type WirePacket, type WireStat } from '../wire/types.js';
 import { kindOfGoMode, posixPermFromGoMode, GoMode } from './fsmode.js';
 import { Outbox, type Peer } from './peer.js';
 
 const debug = createDebug('lfs-docker:session');
 
-export class UnsafeExportError extends Error {
+/** The daemon sent an export that would write outside its directory or through a link: refused. */
+export class UnsafeExportError extends LfsDockerError {
   override readonly name = 'UnsafeExportError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_EXPORT_UNSAFE', message, options);
+  }
 }
 
 export interface ReceiveOptions {
