@@ -13,14 +13,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { option } from './lib.mjs';
 
 const { build } = await import(new URL('../dist/src/index.js', import.meta.url).href);
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
+const opt = option;
 const sources = opt('sources');
 if (!sources) {
   console.error('usage: node bench/aarch64-cross-vs-emulated.mjs --sources DIR [--host-image IMG] [--host-image-arm64 IMG]');

@@ -16,35 +16,21 @@
 // it made (big local-source and COPY records created since it started, not in use) after each
 // upload run and at the end, and nothing else.
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { option, timeit, median, makeBigDir, recordsMadeFrom } from './lib.mjs';
 
 const { connect } = await import(new URL('../dist/src/buildkit/index.js', import.meta.url).href);
 const run = promisify(execFile);
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
+const opt = option;
 const SIZE_MIB = Number(opt('size-mib', 1024));
 const RUNS = Number(opt('runs', 3));
 const ONLY = new Set(String(opt('only', 'noop,upload,export')).split(','));
 const TOOL = String(opt('tool', 'both'));
-
-async function timeit(fn) {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function ours(opts) {
   const client = await connect();
@@ -57,20 +43,6 @@ async function ours(opts) {
 
 async function buildx(argv) {
   await run('docker', ['buildx', 'build', '--progress=quiet', ...argv], { maxBuffer: 64 * 1024 * 1024 });
-}
-
-async function makeBigDir(dir, mib) {
-  await mkdir(dir, { recursive: true });
-  const fileMiB = 16;
-  const chunk = randomBytes(1024 * 1024);
-  for (let i = 0; i < Math.ceil(mib / fileMiB); i++) {
-    const fh = await open(join(dir, `blob-${String(i).padStart(4, '0')}.bin`), 'w');
-    for (let j = 0; j < fileMiB; j++) {
-      chunk.writeUInt32LE(i * 1000 + j, 0); // distinct content per MiB
-      await fh.write(chunk);
-    }
-    await fh.close();
-  }
 }
 
 /** Runs `a` (ours) and `b` (buildx) RUNS times each, alternating which goes first. */
@@ -90,34 +62,18 @@ async function alternate(name, a, b) {
 
 const base = await mkdtemp(join(tmpdir(), 'bk-bench-'));
 const rows = [];
-const started = new Date(Date.now() - 1000);
-const before = new Set((await withClient((c) => c.diskUsage())).map((r) => r.id));
-
-async function withClient(fn) {
-  const client = await connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
+const removeMine = await recordsMadeFrom(connect);
 
 /**
  * Removes the big cache records this bench made (see the header): the uploads' local-source
  * records after each run, the COPY result (shared by all runs) only at the end.
  */
 async function cleanUp(final = false) {
-  await withClient(async (c) => {
-    const ours = (await c.diskUsage()).filter(
-      (r) =>
-        !before.has(r.id) &&
-        !r.inUse &&
-        r.createdAt >= started &&
-        r.size >= SIZE_MIB * 1024 * 1024 * 0.9 &&
-        (r.description === 'local source for context' || (final && r.description === '[1/1] COPY . /ctx/')),
-    );
-    for (const r of ours) await c.prune({ filters: [`id==${r.id}`], all: true });
-  });
+  await removeMine(
+    (r, last) =>
+      r.size >= SIZE_MIB * 1024 * 1024 * 0.9 && (r.description === 'local source for context' || (last && r.description === '[1/1] COPY . /ctx/')),
+    final,
+  );
 }
 try {
   if (ONLY.has('noop')) {

@@ -14,12 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { option, quantile } from './lib.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
+const opt = option;
 const RUNS = Number(opt('runs', 21));
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs ${opt('runs')}: a whole number of rounds, at least 1`);
 
@@ -45,12 +42,6 @@ function time(c) {
   return ms;
 }
 
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
-};
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), load average before: ${load()}`);

@@ -25,29 +25,21 @@
 // Every upload leaves a ~1 GiB local-source record in the engine's build cache; the bench removes
 // the records it made (named after its own context, created since it started, not in use; the
 // engine may report their size as 0) after each upload and at the end, and nothing else.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { option, median, makeBigDir, recordsMadeFrom } from './lib.mjs';
 
 const { connect } = await import(new URL('../dist/src/buildkit/index.js', import.meta.url).href);
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
+const opt = option;
 const SIZE_MIB = Number(opt('size-mib', 1024));
 const RUNS = Number(opt('runs', 5));
 const ONLY = new Set(String(opt('only', 'upload,export')).split(','));
 const SERVERS = String(opt('servers', 'http2,grpc-js')).split(',');
 const TRANSPORT = String(opt('transport', 'engine'));
 const NAME = 'session-bench'; // the named context; its cache records carry this name
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Wall and CPU seconds of one build with the given server. */
 async function timed(server, opts) {
@@ -67,44 +59,11 @@ async function timed(server, opts) {
   }
 }
 
-async function withClient(fn) {
-  const client = await connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
-
-async function makeBigDir(dir, mib) {
-  await mkdir(dir, { recursive: true });
-  const fileMiB = 16;
-  const chunk = randomBytes(1024 * 1024);
-  for (let i = 0; i < Math.ceil(mib / fileMiB); i++) {
-    const fh = await open(join(dir, `blob-${String(i).padStart(4, '0')}.bin`), 'w');
-    for (let j = 0; j < fileMiB; j++) {
-      chunk.writeUInt32LE(i * 1000 + j, 0); // distinct content per MiB
-      await fh.write(chunk);
-    }
-    await fh.close();
-  }
-}
-
-const started = new Date(Date.now() - 1000);
-const before = new Set((await withClient((c) => c.diskUsage())).map((r) => r.id));
+const removeMine = await recordsMadeFrom(connect);
 
 /** Removes this bench's big records: its named context's local sources (and at the end its COPY). */
 async function cleanUp(final = false) {
-  await withClient(async (c) => {
-    const ours = (await c.diskUsage()).filter(
-      (r) =>
-        !before.has(r.id) &&
-        !r.inUse &&
-        r.createdAt >= started &&
-        (r.description === `local source for ${NAME}` || (final && String(r.description).includes(`--from=${NAME}`))),
-    );
-    for (const r of ours) await c.prune({ filters: [`id==${r.id}`], all: true });
-  });
+  await removeMine((r, last) => r.description === `local source for ${NAME}` || (last && String(r.description).includes(`--from=${NAME}`)), final);
 }
 
 /** RUNS rounds; each runs every server once, the first server rotating. */

@@ -19,6 +19,7 @@ import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { median, timeit } from './lib.mjs';
 
 const { fetchSources } = await import(new URL('../dist/src/index.js', import.meta.url).href);
 const exec = promisify(execFile);
@@ -71,17 +72,6 @@ async function makeFile(path, bytes) {
   }
   return md5.digest('hex');
 }
-
-async function timeit(fn) {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const root = await mkdtemp(join(tmpdir(), 'lfs-docker-bench-sources-'));
 let server;

@@ -1117,12 +1117,13 @@ ENV LFS_ARCH=aarch64
 # 7.3. Preparing Virtual Kernel File Systems
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/kernfs.html
 #   stages/lfs-12.3/chapter07/7.3-kernfs.sh
-#   The book mounts /dev, /dev/pts, /proc, /sys and a tmpfs on /run into $LFS before entering the
-#   chroot. The container engine gives every RUN its own /dev (with /dev/pts, a 64 MB /dev/shm and
+#   The book mounts /dev, /dev/pts, /proc, /sys, a tmpfs on /run and one on /dev/shm into $LFS
+#   before entering the chroot. The container engine gives every RUN its own /dev (with /dev/pts and
 #   /dev/mqueue), /proc and a read-only /sys, so there is nothing to mount and nothing needs
-#   privileges; /run, which the engine leaves as a directory of the image, is a tmpfs that every RUN
-#   of the toolchain and system stages mounts itself (--mount=type=tmpfs,target=/run), so nothing
-#   written there reaches a layer, as in the book.
+#   privileges. /run, which the engine leaves as a directory of the image, and /dev/shm, which it
+#   makes a 64 MB tmpfs, are tmpfs mounts of the size the book's have that every RUN of the
+#   toolchain and system stages makes itself (--mount=type=tmpfs,target=/run and target=/dev/shm),
+#   so nothing written there reaches a layer, as in the book.
 
 # 7.4. Entering the Chroot Environment
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/chroot.html
@@ -1141,6 +1142,7 @@ ENV HOME=/root \
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.5. Creating Directories
 set -euo pipefail
@@ -1171,6 +1173,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
@@ -1241,6 +1244,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -1263,6 +1267,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1286,6 +1291,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -1317,6 +1323,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.10-python.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1343,6 +1350,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1365,6 +1373,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1402,6 +1411,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
@@ -1660,6 +1670,7 @@ ARG JOBS=
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
@@ -1680,6 +1691,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
@@ -1698,6 +1710,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
@@ -1830,6 +1843,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -1856,6 +1870,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
@@ -1897,6 +1912,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1923,6 +1939,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
@@ -1945,6 +1962,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
@@ -1969,6 +1987,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.11-file.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
@@ -1993,6 +2012,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
@@ -2025,6 +2045,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
@@ -2049,6 +2070,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
@@ -2073,6 +2095,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
@@ -2102,6 +2125,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
@@ -2161,6 +2185,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
@@ -2196,6 +2221,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
@@ -2225,6 +2251,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2252,6 +2279,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
@@ -2291,6 +2319,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2320,6 +2349,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2349,6 +2379,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2377,6 +2408,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
@@ -2404,6 +2436,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2430,6 +2463,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
@@ -2454,6 +2488,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
@@ -2482,6 +2517,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
@@ -2540,6 +2576,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2620,6 +2657,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
@@ -2663,6 +2701,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
@@ -2690,6 +2729,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
@@ -2714,6 +2754,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -2741,6 +2782,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2765,6 +2807,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -2791,6 +2834,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
@@ -2821,6 +2865,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2847,6 +2892,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
@@ -2873,6 +2919,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2897,6 +2944,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2925,6 +2973,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
@@ -2962,6 +3011,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.42-less.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
@@ -2986,6 +3036,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3027,6 +3078,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
@@ -3051,6 +3103,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3078,6 +3131,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
@@ -3102,6 +3156,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
@@ -3126,6 +3181,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3159,6 +3215,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3187,6 +3244,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
@@ -3213,6 +3271,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.51-python.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
@@ -3255,6 +3314,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3275,6 +3335,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3295,6 +3356,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3315,6 +3377,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3344,6 +3407,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3366,6 +3430,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
@@ -3394,6 +3459,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
@@ -3429,6 +3495,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.59-check.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3453,6 +3520,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -3477,6 +3545,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3508,6 +3577,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3532,6 +3602,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3563,6 +3634,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
@@ -3593,6 +3665,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
@@ -3617,6 +3690,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3642,6 +3716,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
@@ -3674,6 +3749,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
@@ -3698,6 +3774,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.69-make.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3722,6 +3799,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
@@ -3746,6 +3824,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
@@ -3772,6 +3851,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -3798,6 +3878,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
@@ -3849,6 +3930,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3869,6 +3951,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
@@ -3889,6 +3972,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.76-udev.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
@@ -3979,6 +4063,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -4012,6 +4097,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
@@ -4040,6 +4126,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -4081,6 +4168,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
@@ -4123,6 +4211,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.81-sysklogd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -4167,6 +4256,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.82-sysvinit.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
@@ -4190,6 +4280,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 8.84. Stripping
 set -euo pipefail
@@ -4265,6 +4356,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 8.85. Cleaning Up
 set -euo pipefail
@@ -4283,6 +4375,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.2-bootscripts.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
@@ -4301,6 +4394,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.4. Managing Devices
 set -euo pipefail
@@ -4319,6 +4413,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.5-network.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.5. General Network Configuration
 set -euo pipefail
@@ -4374,6 +4469,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.6-usage.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.6. System V Bootscript Usage and Configuration
 set -euo pipefail
@@ -4455,6 +4551,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.7. Configuring the System Locale
 set -euo pipefail
@@ -4482,6 +4579,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.8. Creating the /etc/inputrc File
 set -euo pipefail
@@ -4536,6 +4634,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.9. Creating the /etc/shells File
 set -euo pipefail
@@ -4555,6 +4654,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 10.2. Creating the /etc/fstab File
 set -euo pipefail
@@ -4595,6 +4695,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
@@ -4640,6 +4741,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 11.1. The End
 set -euo pipefail

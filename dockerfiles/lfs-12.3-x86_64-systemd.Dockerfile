@@ -1097,12 +1097,13 @@ ENV LFS_ARCH=x86_64
 # 7.3. Preparing Virtual Kernel File Systems
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/kernfs.html
 #   stages/lfs-12.3/chapter07/7.3-kernfs.sh
-#   The book mounts /dev, /dev/pts, /proc, /sys and a tmpfs on /run into $LFS before entering the
-#   chroot. The container engine gives every RUN its own /dev (with /dev/pts, a 64 MB /dev/shm and
+#   The book mounts /dev, /dev/pts, /proc, /sys, a tmpfs on /run and one on /dev/shm into $LFS
+#   before entering the chroot. The container engine gives every RUN its own /dev (with /dev/pts and
 #   /dev/mqueue), /proc and a read-only /sys, so there is nothing to mount and nothing needs
-#   privileges; /run, which the engine leaves as a directory of the image, is a tmpfs that every RUN
-#   of the toolchain and system stages mounts itself (--mount=type=tmpfs,target=/run), so nothing
-#   written there reaches a layer, as in the book.
+#   privileges. /run, which the engine leaves as a directory of the image, and /dev/shm, which it
+#   makes a 64 MB tmpfs, are tmpfs mounts of the size the book's have that every RUN of the
+#   toolchain and system stages makes itself (--mount=type=tmpfs,target=/run and target=/dev/shm),
+#   so nothing written there reaches a layer, as in the book.
 
 # 7.4. Entering the Chroot Environment
 #   https://www.linuxfromscratch.org/lfs/view/12.3-systemd/chapter07/chroot.html
@@ -1121,6 +1122,7 @@ ENV HOME=/root \
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.5. Creating Directories
 set -euo pipefail
@@ -1151,6 +1153,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
@@ -1238,6 +1241,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -1260,6 +1264,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1283,6 +1288,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -1314,6 +1320,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.10-python.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1340,6 +1347,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1362,6 +1370,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1399,6 +1408,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
@@ -1657,6 +1667,7 @@ ARG JOBS=
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
@@ -1677,6 +1688,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
@@ -1695,6 +1707,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
@@ -1827,6 +1840,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -1853,6 +1867,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
@@ -1894,6 +1909,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1920,6 +1936,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
@@ -1942,6 +1959,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
@@ -1966,6 +1984,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.11-file.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
@@ -1990,6 +2009,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
@@ -2022,6 +2042,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
@@ -2046,6 +2067,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
@@ -2070,6 +2092,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
@@ -2099,6 +2122,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
@@ -2158,6 +2182,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
@@ -2193,6 +2218,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
@@ -2222,6 +2248,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2249,6 +2276,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
@@ -2288,6 +2316,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2317,6 +2346,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2346,6 +2376,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2374,6 +2405,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
@@ -2401,6 +2433,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2427,6 +2460,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
@@ -2451,6 +2485,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
@@ -2479,6 +2514,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
@@ -2537,6 +2573,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2611,6 +2648,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
@@ -2654,6 +2692,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
@@ -2681,6 +2720,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
@@ -2705,6 +2745,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -2732,6 +2773,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2756,6 +2798,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -2782,6 +2825,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
@@ -2812,6 +2856,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2838,6 +2883,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
@@ -2864,6 +2910,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2888,6 +2935,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2916,6 +2964,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
@@ -2953,6 +3002,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.42-less.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
@@ -2977,6 +3027,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3018,6 +3069,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
@@ -3042,6 +3094,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3069,6 +3122,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
@@ -3093,6 +3147,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
@@ -3117,6 +3172,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3150,6 +3206,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3178,6 +3235,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
@@ -3204,6 +3262,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.51-python.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
@@ -3246,6 +3305,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3266,6 +3326,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3286,6 +3347,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3306,6 +3368,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3335,6 +3398,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3357,6 +3421,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
@@ -3385,6 +3450,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
@@ -3420,6 +3486,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.59-check.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3444,6 +3511,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -3468,6 +3536,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3499,6 +3568,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3523,6 +3593,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3554,6 +3625,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
@@ -3584,6 +3656,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
@@ -3608,6 +3681,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3633,6 +3707,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
@@ -3665,6 +3740,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
@@ -3689,6 +3765,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.69-make.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3713,6 +3790,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
@@ -3737,6 +3815,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
@@ -3763,6 +3842,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -3789,6 +3869,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
@@ -3840,6 +3921,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3860,6 +3942,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
@@ -3880,6 +3963,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.76-systemd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
@@ -3940,6 +4024,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.77-dbus.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dbus-1.16.0.tar.xz,target=/sources/dbus-1.16.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3971,6 +4056,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -4002,6 +4088,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
@@ -4031,6 +4118,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -4070,6 +4158,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
@@ -4112,6 +4201,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 8.83. Stripping
 set -euo pipefail
@@ -4187,6 +4277,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 8.84. Cleaning Up
 set -euo pipefail
@@ -4205,6 +4296,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.2-networkd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.2. General Network Configuration
 set -euo pipefail
@@ -4251,6 +4343,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.4. Managing Devices
 set -euo pipefail
@@ -4269,6 +4362,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.5-clock.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.5. Configuring the System Clock
 set -euo pipefail
@@ -4284,6 +4378,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.6-consoled.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.6. Configuring the Linux Console
 set -euo pipefail
@@ -4301,6 +4396,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.7. Configuring the System Locale
 set -euo pipefail
@@ -4339,6 +4435,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.8. Creating the /etc/inputrc File
 set -euo pipefail
@@ -4393,6 +4490,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.9. Creating the /etc/shells File
 set -euo pipefail
@@ -4412,6 +4510,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 10.2. Creating the /etc/fstab File
 set -euo pipefail
@@ -4445,6 +4544,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
@@ -4490,6 +4590,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 11.1. The End
 set -euo pipefail

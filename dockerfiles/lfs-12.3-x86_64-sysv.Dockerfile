@@ -1105,12 +1105,13 @@ ENV LFS_ARCH=x86_64
 # 7.3. Preparing Virtual Kernel File Systems
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/kernfs.html
 #   stages/lfs-12.3/chapter07/7.3-kernfs.sh
-#   The book mounts /dev, /dev/pts, /proc, /sys and a tmpfs on /run into $LFS before entering the
-#   chroot. The container engine gives every RUN its own /dev (with /dev/pts, a 64 MB /dev/shm and
+#   The book mounts /dev, /dev/pts, /proc, /sys, a tmpfs on /run and one on /dev/shm into $LFS
+#   before entering the chroot. The container engine gives every RUN its own /dev (with /dev/pts and
 #   /dev/mqueue), /proc and a read-only /sys, so there is nothing to mount and nothing needs
-#   privileges; /run, which the engine leaves as a directory of the image, is a tmpfs that every RUN
-#   of the toolchain and system stages mounts itself (--mount=type=tmpfs,target=/run), so nothing
-#   written there reaches a layer, as in the book.
+#   privileges. /run, which the engine leaves as a directory of the image, and /dev/shm, which it
+#   makes a 64 MB tmpfs, are tmpfs mounts of the size the book's have that every RUN of the
+#   toolchain and system stages makes itself (--mount=type=tmpfs,target=/run and target=/dev/shm),
+#   so nothing written there reaches a layer, as in the book.
 
 # 7.4. Entering the Chroot Environment
 #   https://www.linuxfromscratch.org/lfs/view/12.3/chapter07/chroot.html
@@ -1129,6 +1130,7 @@ ENV HOME=/root \
 #   stages/lfs-12.3/chapter07/7.5-creatingdirs.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.5. Creating Directories
 set -euo pipefail
@@ -1159,6 +1161,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.6-createfiles.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.6. Creating Essential Files and Symlinks
 set -euo pipefail
@@ -1229,6 +1232,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.7-gettext.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -1251,6 +1255,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.8-bison.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1274,6 +1279,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.9-perl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -1305,6 +1311,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.10-python.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1331,6 +1338,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.11-texinfo.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -1353,6 +1361,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.12-util-linux.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1390,6 +1399,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter07/7.13-cleanup.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 7.13. Cleaning up and Saving the Temporary System
 set -euo pipefail
@@ -1648,6 +1658,7 @@ ARG JOBS=
 #   stages/lfs-12.3/chapter08/8.3-man-pages.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
@@ -1668,6 +1679,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.4-iana-etc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
@@ -1686,6 +1698,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.5-glibc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
@@ -1818,6 +1831,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.6-zlib.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -1844,6 +1858,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.7-bzip2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
@@ -1885,6 +1900,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.8-xz.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -1911,6 +1927,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.9-lz4.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
@@ -1933,6 +1950,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.10-zstd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
@@ -1957,6 +1975,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.11-file.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
@@ -1981,6 +2000,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.12-readline.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
@@ -2013,6 +2033,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.13-m4.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
@@ -2037,6 +2058,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.14-bc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
@@ -2061,6 +2083,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.15-flex.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
@@ -2090,6 +2113,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.16-tcl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
@@ -2149,6 +2173,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.17-expect.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
@@ -2184,6 +2209,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.18-dejagnu.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
@@ -2213,6 +2239,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.19-pkgconf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2240,6 +2267,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.20-binutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
@@ -2279,6 +2307,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.21-gmp.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2308,6 +2337,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.22-mpfr.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
@@ -2337,6 +2367,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.23-mpc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2365,6 +2396,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.24-attr.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
@@ -2392,6 +2424,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.25-acl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2418,6 +2451,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.26-libcap.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
@@ -2442,6 +2476,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.27-libxcrypt.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
@@ -2470,6 +2505,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.28-shadow.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
@@ -2528,6 +2564,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.29-gcc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
@@ -2602,6 +2639,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.30-ncurses.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
@@ -2645,6 +2683,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.31-sed.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
@@ -2672,6 +2711,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.32-psmisc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
@@ -2696,6 +2736,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.33-gettext.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
@@ -2723,6 +2764,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.34-bison.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
@@ -2747,6 +2789,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.35-grep.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -2773,6 +2816,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.36-bash.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
@@ -2803,6 +2847,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.37-libtool.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2829,6 +2874,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.38-gdbm.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
@@ -2855,6 +2901,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.39-gperf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
@@ -2879,6 +2926,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.40-expat.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
@@ -2907,6 +2955,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.41-inetutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
@@ -2944,6 +2993,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.42-less.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
@@ -2968,6 +3018,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.43-perl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3009,6 +3060,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.44-xml-parser.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
@@ -3033,6 +3085,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.45-intltool.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3060,6 +3113,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.46-autoconf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
@@ -3084,6 +3138,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.47-automake.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
@@ -3108,6 +3163,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.48-openssl.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3141,6 +3197,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.49-libelf.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3169,6 +3226,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.50-libffi.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
@@ -3195,6 +3253,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.51-python.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
@@ -3237,6 +3296,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.52-flit-core.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3257,6 +3317,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.53-wheel.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3277,6 +3338,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.54-setuptools.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3297,6 +3359,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.55-ninja.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3326,6 +3389,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.56-meson.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3348,6 +3412,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.57-kmod.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
@@ -3376,6 +3441,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.58-coreutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
@@ -3411,6 +3477,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.59-check.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3435,6 +3502,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.60-diffutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
@@ -3459,6 +3527,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.61-gawk.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
@@ -3490,6 +3559,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.62-findutils.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3514,6 +3584,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.63-groff.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
@@ -3545,6 +3616,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.64-grub.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
@@ -3575,6 +3647,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.65-gzip.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
@@ -3599,6 +3672,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.66-iproute2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3624,6 +3698,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.67-kbd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
@@ -3656,6 +3731,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.68-libpipeline.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
@@ -3680,6 +3756,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.69-make.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
@@ -3704,6 +3781,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.70-patch.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
@@ -3728,6 +3806,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.71-tar.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
@@ -3754,6 +3833,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.72-texinfo.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
@@ -3780,6 +3860,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.73-vim.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
@@ -3831,6 +3912,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.74-markupsafe.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
@@ -3851,6 +3933,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.75-jinja2.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
@@ -3871,6 +3954,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.76-udev.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
@@ -3961,6 +4045,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.77-man-db.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
@@ -3994,6 +4079,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.78-procps.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
@@ -4022,6 +4108,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.79-util-linux.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
@@ -4063,6 +4150,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.80-e2fsprogs.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
@@ -4105,6 +4193,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.81-sysklogd.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
@@ -4149,6 +4238,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.82-sysvinit.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
@@ -4172,6 +4262,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.84-stripping.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 8.84. Stripping
 set -euo pipefail
@@ -4247,6 +4338,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter08/8.85-cleanup.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 8.85. Cleaning Up
 set -euo pipefail
@@ -4265,6 +4357,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.2-bootscripts.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
@@ -4283,6 +4376,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.4-symlinks.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.4. Managing Devices
 set -euo pipefail
@@ -4301,6 +4395,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.5-network.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.5. General Network Configuration
 set -euo pipefail
@@ -4356,6 +4451,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.6-usage.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.6. System V Bootscript Usage and Configuration
 set -euo pipefail
@@ -4437,6 +4533,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.7-locale.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.7. Configuring the System Locale
 set -euo pipefail
@@ -4464,6 +4561,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.8-inputrc.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.8. Creating the /etc/inputrc File
 set -euo pipefail
@@ -4518,6 +4616,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter09/9.9-etcshells.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 9.9. Creating the /etc/shells File
 set -euo pipefail
@@ -4537,6 +4636,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter10/10.2-fstab.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 10.2. Creating the /etc/fstab File
 set -euo pipefail
@@ -4577,6 +4677,7 @@ COPY --from=kernel /lfs-kernel/ /
 #   stages/lfs-12.3/chapter10/10.4-grub.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 10.4. Using GRUB to Set Up the Boot Process
 set -euo pipefail
@@ -4622,6 +4723,7 @@ END_OF_SECTION
 #   stages/lfs-12.3/chapter11/11.1-theend.sh
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
+    --mount=type=tmpfs,target=/dev/shm \
     <<'END_OF_SECTION'
 # 11.1. The End
 set -euo pipefail

@@ -12,7 +12,6 @@
 // debian-sources-chapter6.json say what each one is), prepared by the tests' helper into its cache.
 // Exits 1 when a check fails. Needs the engine (scripts/engine-setup.sh) and the host image
 // (scripts/base-images.sh).
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

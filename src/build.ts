@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, lstatSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { buildxBuildRef, describeBuilder, resolveBuilder, BuilderNotFoundError, type ResolvedBuilder } from "./buildkit/builders.js";
+import { buildxBuildRef, resolveBuilder, BuilderNotFoundError, type ResolvedBuilder } from "./buildkit/builders.js";
 import { connectBuilder, currentEngine, dockerForEndpoint } from "./buildkit/connect-builder.js";
 import { dockerConfigCredentials } from "./buildkit/auth.js";
 import type { BuildEvent, VertexInfo } from "./buildkit/status.js";
@@ -36,7 +36,7 @@ import { stepKey } from "./progress/model.js";
 import { rememberedSbu, rememberSbu } from "./sbu-memory.js";
 import { sectionEvents, type SectionEvent } from "./section-events.js";
 import { combineOutputs, type OutputSpec } from "./output-spec.js";
-import { planExports, type ExportPlan } from "./exports/plan.js";
+import { planExports } from "./exports/plan.js";
 import { writeMetadataFile } from "./exports/metadata.js";
 import { archProfile, supportedArchs } from "./arch/profiles.js";
 import { formatMiB } from "./text/bytes.js";
@@ -131,7 +131,7 @@ export interface BuildResult {
 }
 
 function checkDir(option: string, dir: string): void {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = statSync(dir).isDirectory();
   } catch {

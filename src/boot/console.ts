@@ -39,7 +39,7 @@ export const FATAL_PATTERNS: readonly RegExp[] = [
 ];
 
 // CSI and OSC escape sequences, and the other control characters a terminal would not show.
-// eslint-disable-next-line no-control-regex
+ 
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 /** Remove terminal escape sequences and control characters (but tabs) from one line. */

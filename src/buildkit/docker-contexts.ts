@@ -83,7 +83,7 @@ export function currentContextName(o: DockerEnv = {}): string {
 export function contextNames(o: DockerEnv = {}): string[] {
   const meta = join(dockerConfigDir(o), 'contexts', 'meta');
   const names = new Set([DEFAULT_CONTEXT]);
-  let dirs: string[] = [];
+  let dirs: string[];
   try {
     dirs = readdirSync(meta);
   } catch {

@@ -26,7 +26,7 @@ import type { CredentialsProvider } from "../buildkit/auth.js";
 import type { ExportSpec } from "../buildkit/types.js";
 import { OptionError } from "../errors.js";
 import type { OutputSpec } from "../output-spec.js";
-import { engineLoader, pushWithEngine, type EngineLoader } from "./engine-image.js";
+import { engineLoader, pushWithEngine } from "./engine-image.js";
 import { unpackLayout } from "./unpack-layout.js";
 
 export interface PlanContext {

@@ -87,8 +87,9 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
   // Nothing in a section needs the network: every file comes from the sources stage (or the named
   // context that replaces it), so the build of the book is hermetic and cannot fetch behind our back.
   const mounts: string[] = ["--network=none"];
-  // The book's chroot has a tmpfs on /run (7.3); the engine leaves /run a directory of the image.
-  if (s.stage === "toolchain" || s.stage === "system") mounts.push("--mount=type=tmpfs,target=/run");
+  // The book's chroot has a tmpfs on /run and one on /dev/shm (7.3); the engine leaves /run a
+  // directory of the image and gives /dev/shm 64 MiB, where the book's is as large as any tmpfs.
+  if (s.stage === "toolchain" || s.stage === "system") mounts.push("--mount=type=tmpfs,target=/run", "--mount=type=tmpfs,target=/dev/shm");
   if (files.length > 0) {
     mounts.push(`--mount=type=tmpfs,target=${dir}`);
     for (const f of files) mounts.push(`--mount=type=bind,from=sources,source=${f},target=${dir}/${f}`);

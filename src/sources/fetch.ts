@@ -362,7 +362,10 @@ async function keptParts(dir: string, failed: SourcesError[]): Promise<string> {
     if (e.file === undefined || e.file.includes("/")) continue;
     try {
       const s = await stat(join(dir, `${e.file}.part`));
-      if (s.isFile() && s.size > 0) (count++, (bytes += s.size));
+      if (s.isFile() && s.size > 0) {
+        count++;
+        bytes += s.size;
+      }
     } catch {
       /* none */
     }

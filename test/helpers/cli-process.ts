@@ -55,8 +55,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`lfs-docker ${args[0]} did not show ${String(text)} within ${timeoutMs / 1000} s:\n${stderr.slice(-3000)}`)), timeoutMs);
         const check = () => {
-          if (seen(text)) (clearTimeout(timer), resolve());
-          else if (ended) (clearTimeout(timer), reject(new Error(`lfs-docker ${args[0]} ended before it showed ${String(text)}:\n${stderr.slice(-3000)}`)));
+          if (seen(text) || ended) clearTimeout(timer);
+          if (seen(text)) resolve();
+          else if (ended) reject(new Error(`lfs-docker ${args[0]} ended before it showed ${String(text)}:\n${stderr.slice(-3000)}`));
           else waiters.push(check);
         };
         check();

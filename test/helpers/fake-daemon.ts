@@ -18,7 +18,8 @@ function serverCallToDuplex(call: grpc.ServerDuplexStream<WireBytesMessage, Wire
       call.resume();
     },
     write(chunk: Buffer, _e, cb) {
-      call.write({ data: chunk }) ? cb() : call.once('drain', () => cb());
+      if (call.write({ data: chunk })) cb();
+      else call.once('drain', () => cb());
     },
     final(cb) {
       call.end();

@@ -9,15 +9,18 @@
  * - `type=local`: an OCI layout written by lfs-docker's session (index.json, oci-layout, blobs/sha256)
  *   and read back through it;
  * - `type=registry`: Debian's docker-registry on 127.0.0.1 (in the engine's network namespace).
+ * - `type=oci` outputs (a tar, and a layout with tar=false), checked blob by blob.
  * And the machine's own engine (classic image store, overlay2) refuses `lfs-docker build --cache-to`
  * before anything is built, naming the fix.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "../../src/build.js";
 import { connect, type BuildKitClient } from "../../src/buildkit/index.js";
 import type { CacheEntry } from "../../src/buildkit/types.js";
 import { parseCacheSpec } from "../../src/cache-spec.js";
@@ -152,4 +155,47 @@ test("the engine's own BuildKit with the classic image store: --cache-to is refu
   assert.match(r.stderr, /Nothing was built\./);
   assert.doesNotMatch(r.stderr, /#\d+ /, "no build step started");
   assert.ok(!existsSync(dest), "nothing written");
+});
+
+test("type=oci on an engine with the containerd image store: build() writes an OCI tar and an OCI layout that hold the built file, every blob matching its digest", async () => {
+  const sources = join(work, "oci-sources");
+  mkdirSync(sources);
+  const text = `lfs-docker oci ${Date.now()}\n`;
+  writeFileSync(join(sources, "tiny.txt"), text);
+  const tar = join(work, "lfs.oci.tar");
+  const layout = join(work, "lfs-layout");
+  // The frontend resolves the Dockerfile's base images even for a stage that needs none: a tiny local
+  // image (the busybox of the context above) stands in for them in this engine, which has no network.
+  const base = `lfs-it/busybox:${process.pid}`;
+  const made = await run("docker", ["-H", engine!.dockerHost, "build", "-q", "-t", base, "-f", "-", join(work, "context")], { input: "FROM scratch\nCOPY busybox /bin/busybox\n" });
+  assert.equal(made.code, 0, made.stderr);
+  for (const output of [`type=oci,dest=${tar}`, `type=oci,tar=false,dest=${layout}`]) {
+    // The smallest target: the sources stage, replaced by a named context of one file.
+    await timed(`build ${output.split(",")[1]}`, () =>
+      build({ until: "4.3", target: "sources", sources, verifySources: false, hostImage: base, isoImage: base, builder: engine!.address, output, progress: "quiet" }),
+    );
+  }
+  const unpacked = join(work, "oci-unpacked");
+  mkdirSync(unpacked);
+  const x = spawnSync("tar", ["-xf", tar, "-C", unpacked], { encoding: "utf8" });
+  assert.equal(x.status, 0, x.stderr);
+  for (const dir of [unpacked, layout]) {
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, "oci-layout"), "utf8")), { imageLayoutVersion: "1.0.0" }, dir);
+    const blob = (digest: string) => {
+      const bytes = readFileSync(join(dir, "blobs", "sha256", digest.replace(/^sha256:/, "")));
+      assert.equal(`sha256:${createHash("sha256").update(bytes).digest("hex")}`, digest, `a blob of ${dir} matches its digest`);
+      return bytes;
+    };
+    type Descriptor = { digest: string; mediaType: string };
+    const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as { manifests: Descriptor[] };
+    assert.equal(index.manifests.length, 1, dir);
+    const manifest = JSON.parse(blob(index.manifests[0]!.digest).toString("utf8")) as { config: Descriptor; layers: Descriptor[] };
+    blob(manifest.config.digest);
+    assert.equal(manifest.layers.length, 1, "one layer: the named context's file");
+    const layerFile = join(work, `layer-${dir === layout ? "layout" : "tar"}.tar.gz`);
+    writeFileSync(layerFile, blob(manifest.layers[0]!.digest));
+    const listing = spawnSync("tar", ["-xzOf", layerFile, "tiny.txt"], { encoding: "utf8" });
+    assert.equal(listing.status, 0, listing.stderr);
+    assert.equal(listing.stdout, text, "the layer holds the built file");
+  }
 });

@@ -185,7 +185,7 @@ test("a broken ISO fails to boot, and the error shows the console's last lines",
   const err: string[] = [];
   const code = await cli(["boot", broken, "--timeout", "240"], { stdout: { write: (s: string) => out.push(s) } as never, stderr: { write: (s: string) => err.push(s) } as never });
   assert.equal(code, 1);
-  assert.match(err.join(""), /last console lines:\n(.*\n)*  \| lfs-docker initramfs: no CD or disk holding/);
+  assert.match(err.join(""), /last console lines:\n(.*\n)* {2}\| lfs-docker initramfs: no CD or disk holding/);
 });
 
 test("lfs-docker boot says which package to install when QEMU is missing", async () => {

@@ -8,23 +8,18 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildKitError, connect } from "../../src/buildkit/index.js";
 import { requireEngine, requireImage, TEST_HOST_IMAGE } from "../helpers/engine.js";
 import { runCli, startCli, deadline } from "../helpers/cli-process.js";
 import { SLOW_STARTED, writeFaultsBook } from "../helpers/faults-book.js";
 import { startSecondEngine, type SecondEngine } from "../helpers/second-engine.js";
+import { tempDirs, measuredLines } from "../helpers/scratch.js";
 
 let engine: SecondEngine | undefined;
-const made: string[] = [];
-const measured: string[] = [];
-const tmp = (tag: string) => {
-  const d = mkdtempSync(join(tmpdir(), `lfs-docker-faults-${tag}-`));
-  made.push(d);
-  return d;
-};
+const tmp = tempDirs("lfs-docker-faults-");
+const measured = measuredLines();
 
 before(async () => {
   requireEngine();
@@ -37,8 +32,6 @@ before(async () => {
 
 after(async () => {
   await engine?.dispose();
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-  if (measured.length) console.log(`measured:\n  ${measured.join("\n  ")}`);
 });
 
 const need = (): SecondEngine => {

@@ -9,33 +9,26 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OWNER_FILE } from "../../src/fs/owned-dir.js";
 import { requireEngine, requireImage, TEST_HOST_IMAGE } from "../helpers/engine.js";
 import { runCli, startCli } from "../helpers/cli-process.js";
 import { writeFaultsBook } from "../helpers/faults-book.js";
+import { tempDirs, measuredLines } from "../helpers/scratch.js";
 
-const made: string[] = [];
+// The tmpfs mounts come off before tempDirs removes the directories they are in (hooks run in order).
 const mounts: string[] = [];
-const measured: string[] = [];
-const tmp = (tag: string) => {
-  const d = mkdtempSync(join(tmpdir(), `lfs-docker-faults-${tag}-`));
-  made.push(d);
-  return d;
-};
+after(() => {
+  for (const m of mounts) spawnSync("umount", [m]);
+});
+const tmp = tempDirs("lfs-docker-faults-");
+const measured = measuredLines();
 
 before(() => {
   requireEngine();
   requireImage(TEST_HOST_IMAGE);
   assert.equal(process.getuid?.(), 0, "these tests mount a tmpfs: run them as root");
-});
-
-after(() => {
-  for (const m of mounts) spawnSync("umount", [m]);
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-  if (measured.length) console.log(`measured:\n  ${measured.join("\n  ")}`);
 });
 
 /** Every path below `dir`, with its size for files (what was left on disk). */

@@ -7,24 +7,18 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
 import { bytes, md5 } from "../helpers/http-mirror.js";
 import { startMirrorProcess, type MirrorEvent, type MirrorProcess } from "../helpers/mirror-process.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
+const tmp = tempDirs("lfs-docker-faults-net-");
 const running: MirrorProcess[] = [];
 after(async () => {
   for (const m of running) await m.kill();
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
-const tmp = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `lfs-docker-faults-net-${tag}-`));
-  made.push(dir);
-  return dir;
-};
 const mirror = async (dir: string, port = 0) => {
   const m = await startMirrorProcess(dir, port, 32 * 1024, 20);
   running.push(m);

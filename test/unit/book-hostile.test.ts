@@ -15,6 +15,7 @@ import { packageRoot } from "../../src/paths.js";
 import { tree } from "../helpers/tree.js";
 
 const MINI = join(packageRoot(), "test", "books", "mini");
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- book files as JSON, reshaped freely by the tests
 type Json = Record<string, any>;
 
 interface Row {

@@ -21,7 +21,7 @@ test("the committed Dockerfiles and docker-bake.hcl are current (run `npm run re
 
 test("the bake file has one target per architecture and edition, a default group and local outputs", () => {
   const bake = committedFiles().get("docker-bake.hcl")!;
-  assert.match(bake, /^group "default" \{\n  targets = \["x86_64-sysv"\]\n\}$/m);
+  assert.match(bake, /^group "default" \{\n {2}targets = \["x86_64-sysv"\]\n\}$/m);
   assert.match(bake, /^target "x86_64-sysv" \{$/m);
   assert.match(bake, /^target "x86_64-systemd" \{$/m);
   assert.match(bake, /output {5}= \["type=local,dest=\$\{OUTPUT_DIR\}\/x86_64-systemd"\]/);

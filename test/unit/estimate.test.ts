@@ -83,7 +83,7 @@ test("a report has the book's SBU beside the measured one, and says how a failed
   assert.match(text, /^5\.3\s+host\s+150\.0\s+1\.50\s+3\.2\s+FAILED\s+GCC/m);
   assert.match(text, /^outcome: failed: process did not complete$/m);
   assert.match(text, /^failed step: 5\.3 GCC-14\.2\.0 - Pass 1, exit code 2$/m);
-  assert.match(text, /^  make: \*\*\* Error 2$/m);
-  assert.match(text, /^  \\x1b\[31mred$/m, "control characters escaped");
+  assert.match(text, /^ {2}make: \*\*\* Error 2$/m);
+  assert.match(text, /^ {2}\\x1b\[31mred$/m, "control characters escaped");
   assert.match(text, /^to resume: run the same command again$/m);
 });

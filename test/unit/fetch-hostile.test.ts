@@ -3,14 +3,12 @@
  * 127.0.0.1 inside the test and asserts the error and that nothing outside the sources directory
  * changed (and, inside it, only what is expected).
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fetchSources, type FetchOptions } from "../../src/sources/fetch.js";
 import { LOCK_FILE, readLock } from "../../src/sources/lock.js";
@@ -19,16 +17,10 @@ import { createFetchProgress } from "../../src/sources/progress.js";
 import type { SourceFile } from "../../src/book/types.js";
 import { fixtureSources, startMirror } from "../helpers/http-mirror.js";
 import { tree } from "../helpers/tree.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
-const tmp = () => {
-  const dir = mkdtempSync(join(tmpdir(), "fetch-hostile-"));
-  made.push(dir);
-  return dir;
-};
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs("fetch-hostile-");
 const FAST: Partial<FetchOptions> = { retries: 0, backoffMs: 5, maxBackoffMs: 10, timeoutMs: 5000 };
-const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 
 async function listen(server: http.Server | net.Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

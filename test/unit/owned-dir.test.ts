@@ -2,22 +2,17 @@
  * Leftovers of a killed process: owned directories (an owner file naming pid, start time, host) are
  * removed only when ours by name, valid, and their owner is gone; nothing else is touched.
  */
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { LEFTOVER_NAME, makeOwnedDir, OWNER_FILE, ownerAlive, processStart, readOwner, sweepLeftovers } from "../../src/fs/owned-dir.js";
 import { sweepSafeWriteTemps } from "../../src/fs/safe-write.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "lfs-docker-owned-"));
-  made.push(d);
-  return d;
-};
+const tmp = tempDirs("lfs-docker-owned-");
 
 /** The pid of a process that has exited (a short-lived child). */
 function deadPid(): number {

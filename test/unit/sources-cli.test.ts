@@ -1,23 +1,15 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { SourceFile } from "../../src/book/types.js";
 import { run } from "../../src/cli/run.js";
 import { LOCK_FILE, readLock, writeLock } from "../../src/sources/lock.js";
 import { fixtureSources, sha256, startMirror } from "../helpers/http-mirror.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
-const tmp = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `lfs-docker-sources-cli-${tag}-`));
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs("lfs-docker-sources-cli-");
 
 /** Run the CLI in this process with captured streams. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -88,8 +80,8 @@ test("sources fetch / verify / list through the CLI, with exit codes", async () 
     r = await cli("sources", "verify", "--book", book, "--dir", dir);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^lfs-docker: 2 of 3 files in .* failed verification:\n/);
-    assert.match(r.stderr, /\n  pkg0-1\.0\.tar\.xz: missing\n/);
-    assert.match(r.stderr, /\n  pkg1-1\.1\.tar\.xz: matches the book's MD5 but its SHA-256 [0-9a-f]{64} is not the f{64} recorded in/);
+    assert.match(r.stderr, /\n {2}pkg0-1\.0\.tar\.xz: missing\n/);
+    assert.match(r.stderr, /\n {2}pkg1-1\.1\.tar\.xz: matches the book's MD5 but its SHA-256 [0-9a-f]{64} is not the f{64} recorded in/);
     assert.equal(r.stdout, "");
 
     // fetch refuses the file the lock does not know, and fetches the missing one.

@@ -1,7 +1,6 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OptionError } from "../../src/errors.js";
 import { fetchSources, type FetchOptions } from "../../src/sources/fetch.js";
@@ -10,16 +9,9 @@ import { fsError, SourcesError } from "../../src/sources/errors.js";
 import { selectSources } from "../../src/sources/select.js";
 import type { FetchEvent } from "../../src/sources/types.js";
 import { closedPort, fixtureSources, sha256, startMirror, type Mirror } from "../helpers/http-mirror.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
-const tmp = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `lfs-docker-sources-${tag}-`));
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs("lfs-docker-sources-");
 /** Quick retries for tests. */
 const FAST: Partial<FetchOptions> = { retries: 3, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 5000 };
 
@@ -295,13 +287,13 @@ test("a file matching the MD5 but not the lock's SHA-256 is refused, downloaded 
     await writeLock(dir, forged);
 
     // Already there: refused and moved away from its final name.
-    let err = await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /pkg0-1\.0\.tar\.xz matches the book's MD5 but its SHA-256 .* is not the 0{64} recorded in .*lfs-docker-sources\.lock\.json: refused/);
+    await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /pkg0-1\.0\.tar\.xz matches the book's MD5 but its SHA-256 .* is not the 0{64} recorded in .*lfs-docker-sources\.lock\.json: refused/);
     assert.ok(!existsSync(join(dir, a.file)));
     assert.ok(existsSync(join(dir, `${a.file}.refused`)));
 
     // Downloaded: refused, deleted, never under its final name.
     const before = server.requests.length;
-    err = await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /SHA-256 .* is not the 0{64}/);
+    const err = await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /SHA-256 .* is not the 0{64}/);
     assert.equal(server.requests.length, before + 1);
     assert.equal(err.file, a.file);
     assert.ok(!existsSync(join(dir, a.file)));
@@ -374,7 +366,7 @@ test("a directory that cannot be written is a clear error naming it", async () =
   assert.ok(err.cause instanceof Error);
   err = await rejectsWith(fetchSources({ ...FAST, dir: "/proc/lfs-docker-sources-test", files: sources }), "E_SOURCES_DIR", /\/proc\/lfs-docker-sources-test/);
   assert.ok(err.cause instanceof Error);
-  err = await rejectsWith(fetchSources({ ...FAST, dir: join(base, "a-file"), files: sources }), "E_SOURCES_DIR", /not a directory/);
+  await rejectsWith(fetchSources({ ...FAST, dir: join(base, "a-file"), files: sources }), "E_SOURCES_DIR", /not a directory/);
 });
 
 test("aborting keeps the partial file as .part and rejects with E_SOURCES_ABORTED", async () => {

@@ -1,7 +1,6 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SourcesError } from "../../src/sources/errors.js";
 import { LOCK_FILE, parseLock, readLock, writeLock, type SourceLock } from "../../src/sources/lock.js";
@@ -9,16 +8,9 @@ import { createFetchProgress } from "../../src/sources/progress.js";
 import type { FetchEvent } from "../../src/sources/types.js";
 import { assertSourcesVerified, verifySources } from "../../src/sources/verify.js";
 import { fixtureSources, md5, sha256 } from "../helpers/http-mirror.js";
+import { tempDirs } from "../helpers/scratch.js";
 
-const made: string[] = [];
-const tmp = (tag: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `lfs-docker-sources-${tag}-`));
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs("lfs-docker-sources-");
 
 /** Six files, each in a different state. */
 function scene() {

@@ -79,7 +79,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A header value received as octets (one char per byte): UTF-8 text when it is valid UTF-8. */
 export function octetsToText(latin1: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   if (/^[\x00-\x7f]*$/.test(latin1)) return latin1;
   try {
     return utf8.decode(Buffer.from(latin1, 'latin1'));

@@ -19,7 +19,7 @@ const debug = createDebug('lfs-docker:session');
 export const CONTENT_SERVICE = '/containerd.services.content.v1.Content/';
 /** The header naming the store a call is for (buildkit session/content GRPCHeaderID). */
 export const STORE_ID_HEADER = 'buildkit-attachable-store-id';
-const METHODS = ['Info', 'Update', 'List', 'Delete', 'Read', 'Status', 'ListStatuses', 'Write', 'Abort'] as const;
+type Method = 'Info' | 'Update' | 'List' | 'Delete' | 'Read' | 'Status' | 'ListStatuses' | 'Write' | 'Abort';
 
 const timestamp = (d: Date): WireTimestampIn => ({ seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1e6 });
 const wireInfo = (i: BlobInfo, labels: Record<string, string> = {}): WireContentInfo => ({
@@ -39,7 +39,7 @@ const wireStatus = (s: IngestStatus) => ({
 });
 const num = (v: string | number | undefined): number => Number(v ?? 0);
 
-function method(name: (typeof METHODS)[number]): grpc.MethodDefinition<unknown, unknown> {
+function method(name: Method): grpc.MethodDefinition<unknown, unknown> {
   return wire().Content[name] as grpc.MethodDefinition<unknown, unknown>;
 }
 
@@ -65,7 +65,7 @@ function finishWithError(call: ServerCall, err: unknown): void {
 }
 
 /** A unary method: one request, one answer. */
-function unary<Req>(name: (typeof METHODS)[number], stores: ReadonlyMap<string, OciContentStore>, answer: (store: OciContentStore, req: Req) => Promise<unknown>): Handler {
+function unary<Req>(name: Method, stores: ReadonlyMap<string, OciContentStore>, answer: (store: OciContentStore, req: Req) => Promise<unknown>): Handler {
   const def = method(name);
   return async (call) => {
     try {

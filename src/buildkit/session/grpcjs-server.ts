@@ -37,16 +37,16 @@ class GrpcJsCall implements ServerCall {
 
   get messages(): AsyncIterable<GrpcMessage> {
     const call = this.call;
-    const self = this;
+    const cancelled = () => this.cancelled;
     return {
       async *[Symbol.asyncIterator]() {
         // Not call[Symbol.asyncIterator]: that destroys the call when the reading ends, before our answer.
         const it = call.iterator({ destroyOnReturn: false });
         for (;;) {
-          if (self.cancelled) throw new Error('call reset by the daemon');
+          if (cancelled()) throw new Error('call reset by the daemon');
           const r = (await it.next()) as IteratorResult<Buffer>;
           if (r.done) {
-            if (self.cancelled) throw new Error('call reset by the daemon');
+            if (cancelled()) throw new Error('call reset by the daemon');
             return;
           }
           yield { parts: [r.value], length: r.value.length };

@@ -64,7 +64,7 @@ export interface SessionOptions {
 const MAX_SESSION_CHUNK = 1024 * 1024;
 
 export function defaultSharedKey(): string {
-  let user = '';
+  let user: string;
   try {
     user = userInfo().username;
   } catch {
