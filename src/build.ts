@@ -41,6 +41,7 @@ import { archProfile, supportedArchs } from "./arch/profiles.js";
 import { planNodes, type NodePlan } from "./node-plan.js";
 import { stageGraph } from "./stage-graph.js";
 import { checkStageRegistry, nodeBuilders, upToLastSolve, type SharedSolve } from "./build-nodes.js";
+import { formatMiB } from "./text/bytes.js";
 
 /** Largest root password file accepted. */
 const MAX_PASSWORD_FILE = 4096;
@@ -403,7 +404,7 @@ async function removeLeftovers(options: BuildOptions, outputs: readonly OutputSp
   const found: Leftover[] = [];
   for (const dir of dirs) found.push(...(await sweepLeftovers(dir)));
   const temps = reportDir === undefined ? [] : sweepSafeWriteTemps(reportDir, REPORT_FILES);
-  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const mib = (n: number) => formatMiB(n, { gib: false });
   // The system's temporary directory: what killed builds left there, in one line (those of builds
   // still running are theirs, and not mentioned).
   const gone = (await sweepLeftovers(tmpdir(), TEMP_NAME)).filter((l) => l.removed);
@@ -451,7 +452,7 @@ function spaceError(err: unknown): ExportSpaceError | undefined {
 function diskFull(err: unknown, dir: string | undefined): BuildKitError | undefined {
   const e = spaceError(err);
   if (!e || dir === undefined) return undefined;
-  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const mib = (n: number) => formatMiB(n, { gib: false });
   let free = "";
   try {
     const s = statfsSync(dir);

@@ -7,11 +7,10 @@ import type { BuildEvent } from "./buildkit/status.js";
 import { describeStep, type BuildPlan } from "./build-plan.js";
 import { finishedSteps, rememberFinished, stepIdentities } from "./cache-memory.js";
 import { stepKey } from "./progress/model.js";
+import { formatMiB } from "./text/bytes.js";
 
 /** A size as the messages give it: `1.0 MiB`, `20.0 GiB`. */
-function size(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
+const size = (bytes: number): string => formatMiB(bytes);
 
 export class EvictionWatch {
   private readonly identities: Map<string, string>;

@@ -150,12 +150,9 @@ export async function boot(options: BootOptions): Promise<BootResult> {
   }
 }
 
-/** The boot itself, its temporary files in `work` (removed by the caller, whatever happens). */
-async function bootIn(work: string, checked: Awaited<ReturnType<typeof checkBootOptions>>, options: BootOptions): Promise<BootResult> {
-  const { arch, firmware, timeout } = checked;
-  const commands = options.commands ?? [];
-  const expect = options.expect ?? [...MILESTONES];
-  const token = markerToken();
+/** QEMU's command line for this boot, with its files in `work`: the firmware log, the console socket, UEFI variables. */
+async function machineFiles(work: string, checked: Awaited<ReturnType<typeof checkBootOptions>>): Promise<{ binary: string; args: string[]; accel: string[]; debugLog: string; consoleSocket: string }> {
+  const { arch, firmware } = checked;
   const debugLog = join(work, "firmware.log");
   const consoleSocket = join(work, "console.sock");
   let uefiVars: string | undefined;
@@ -178,126 +175,187 @@ async function bootIn(work: string, checked: Awaited<ReturnType<typeof checkBoot
     ...(arch === "x86_64" && { debugLog }),
     consoleSocket,
   });
+  return { binary: q.binary, args: q.args, accel: q.accel, debugLog, consoleSocket };
+}
 
-  const log = new ConsoleLog();
-  const started = Date.now();
-  const now = () => (Date.now() - started) / 1000;
-  const child = startQemu(q.binary, q.args);
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let spawnError: Error | undefined;
-  let stderr = "";
-  const changed: (() => void)[] = [];
-  const wake = () => changed.splice(0).forEach((f) => f());
-  const note = (events: MilestoneEvent[]) => events.forEach((e) => options.onMilestone?.(e));
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (t: string) => {
-    stderr = (stderr + t).slice(-4000);
-  });
-  child.on("error", (err) => {
-    spawnError = err;
-    wake();
-  });
-  child.on("exit", (code, signal) => {
-    exited = { code, signal };
-    wake();
-  });
+/**
+ * A running QEMU and the waiting on it: its console fed into a ConsoleLog, its exit, the
+ * firmware's debug console, the caller's signal and the boot's time-out all wake `until`.
+ */
+class Machine {
+  readonly log = new ConsoleLog();
+  private readonly started = Date.now();
+  private readonly child: ChildProcessByStdio<null, null, Readable>;
+  private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private spawnError: Error | undefined;
+  private stderr = "";
+  private readonly changed: (() => void)[] = [];
+  private firmwareWatch: NodeJS.Timeout | undefined;
+  private console: Socket | undefined;
+  private readonly onAbort = () => this.wake();
 
-  // The firmware's debug console (SeaBIOS prints its banner there, not on the serial port).
-  const firmwareWatch = setInterval(() => {
-    if (log.milestone("firmware")) return;
-    readFile(debugLog, "utf8")
-      .then((t) => {
-        const line = t.split("\n").find((l) => /SeaBIOS \(version/.test(l));
-        if (line && !log.milestone("firmware")) note(log.record("firmware", now(), line.trim()));
-        wake();
-      })
-      .catch(() => {});
-  }, 200);
-  const onAbort = () => wake();
-  options.signal?.addEventListener("abort", onAbort);
+  constructor(
+    private readonly binary: string,
+    args: string[],
+    private readonly timeout: number,
+    private readonly options: BootOptions,
+  ) {
+    this.child = startQemu(binary, args);
+    this.child.stderr.setEncoding("utf8");
+    this.child.stderr.on("data", (t: string) => {
+      this.stderr = (this.stderr + t).slice(-4000);
+    });
+    this.child.on("error", (err) => {
+      this.spawnError = err;
+      this.wake();
+    });
+    this.child.on("exit", (code, signal) => {
+      this.exited = { code, signal };
+      this.wake();
+    });
+    options.signal?.addEventListener("abort", this.onAbort);
+  }
 
-  const fail = (message: string, cause?: unknown): never => {
-    throw new BootError(message, log.tail(), log.milestones, cause === undefined ? undefined : { cause });
-  };
+  /** Seconds since QEMU started. */
+  now(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  private wake(): void {
+    this.changed.splice(0).forEach((f) => f());
+  }
+
+  private note(events: MilestoneEvent[]): void {
+    events.forEach((e) => this.options.onMilestone?.(e));
+  }
+
+  /** The firmware's debug console (SeaBIOS prints its banner there, not on the serial port). */
+  watchFirmware(debugLog: string): void {
+    this.firmwareWatch = setInterval(() => {
+      if (this.log.milestone("firmware")) return;
+      readFile(debugLog, "utf8")
+        .then((t) => {
+          const line = t.split("\n").find((l) => /SeaBIOS \(version/.test(l));
+          if (line && !this.log.milestone("firmware")) this.note(this.log.record("firmware", this.now(), line.trim()));
+          this.wake();
+        })
+        .catch(() => {});
+    }, 200);
+  }
+
+  fail(message: string, cause?: unknown): never {
+    throw new BootError(message, this.log.tail(), this.log.milestones, cause === undefined ? undefined : { cause });
+  }
+
+  /** Fails when waiting must stop: a fatal console line, QEMU gone or not started, the caller aborted. */
+  private stopReason(what: string): void {
+    const { log, exited, spawnError, options } = this;
+    if (log.fatal) this.fail(`boot failed while waiting for ${what}: the console shows "${log.fatal}"`);
+    if (spawnError) this.fail(`cannot start ${this.binary}: ${spawnError.message}`, spawnError);
+    if (exited) {
+      // QEMU's own notice that it waits for our console connection is no part of why it ended.
+      const said = this.stderr.split("\n").filter((l) => l.trim() !== "" && !/info: QEMU waiting for connection on/.test(l)).join("\n");
+      this.fail(`QEMU exited (${exited.signal ?? `code ${exited.code}`}) while waiting for ${what}${said ? `: ${said}` : ""}`);
+    }
+    if (options.signal?.aborted) this.fail(`boot cancelled while waiting for ${what}`, options.signal.reason);
+  }
+
   /** Wait until `done()` gives a value, failing on a fatal console line, QEMU's exit, abort or timeout. */
-  const until = async <T>(what: string, done: () => T | undefined, pollMs = 1000): Promise<T> => {
+  async until<T>(what: string, done: () => T | undefined, pollMs = 1000): Promise<T> {
     for (;;) {
       const v = done();
       if (v !== undefined) return v;
-      if (log.fatal) fail(`boot failed while waiting for ${what}: the console shows "${log.fatal}"`);
-      if (spawnError) fail(`cannot start ${q.binary}: ${spawnError.message}`, spawnError);
-      if (exited) {
-        // QEMU's own notice that it waits for our console connection is no part of why it ended.
-        const said = stderr.split("\n").filter((l) => l.trim() !== "" && !/info: QEMU waiting for connection on/.test(l)).join("\n");
-        fail(`QEMU exited (${exited.signal ?? `code ${exited.code}`}) while waiting for ${what}${said ? `: ${said}` : ""}`);
-      }
-      if (options.signal?.aborted) fail(`boot cancelled while waiting for ${what}`, options.signal.reason);
-      const left = timeout - now();
-      if (left <= 0) fail(`timed out after ${timeout} s waiting for ${what}`);
+      this.stopReason(what);
+      const left = this.timeout - this.now();
+      if (left <= 0) this.fail(`timed out after ${this.timeout} s waiting for ${what}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.min(left * 1000, pollMs));
-        changed.push(() => {
+        this.changed.push(() => {
           clearTimeout(t);
           r();
         });
       });
     }
-  };
-  let console: Socket | undefined;
-  const type = (text: string) => console?.write(text);
+  }
 
-  const results: CommandResult[] = [];
-  try {
-    // QEMU makes the socket, then waits for us before it starts the machine.
-    await until("QEMU's serial console socket", () => (existsSync(consoleSocket) ? true : undefined), 50);
-    const c = await connectConsole(consoleSocket);
-    console = c;
+  /** The serial console: QEMU makes the socket, then waits for us before it starts the machine. */
+  async attachConsole(socketPath: string): Promise<void> {
+    await this.until("QEMU's serial console socket", () => (existsSync(socketPath) ? true : undefined), 50);
+    const c = await connectConsole(socketPath);
+    this.console = c;
     c.setEncoding("utf8");
     c.on("data", (text: string) => {
-      options.onConsole?.(text);
-      note(log.feed(text, now()));
-      wake();
+      this.options.onConsole?.(text);
+      this.note(this.log.feed(text, this.now()));
+      this.wake();
     });
     c.on("error", () => {});
-    const needed = options.login ? MILESTONES.filter((m) => expect.includes(m) || m === "login") : expect;
-    for (const m of needed) await until(`the ${m} milestone`, () => log.milestone(m));
-    if (options.login) {
-      const { user, password } = options.login;
-      await sleep(300);
-      type(`${user}\n`);
-      await until("the password prompt", () => (/[Pp]assword: ?$/.test(log.openLine) ? true : undefined));
-      type(`${password}\n`);
-      const mark = log.mark;
-      await until("a shell prompt after logging in", () => {
-        if (log.history.slice(mark).some((l) => /Login incorrect|Authentication failure/i.test(l))) fail(`login as ${user} was refused`);
-        return /[#$] ?$/.test(log.openLine) ? true : undefined;
-      });
-      for (const [i, command] of commands.entries()) {
-        const w = wrapCommand(command, i + 1, token);
-        type(`${w.line}\n`);
-        const r = await until(`the end of \`${command}\``, () => commandOutput(log.history, i + 1, token));
-        results.push({ command, output: r.output, status: r.status, seconds: now() });
-        if (r.status !== 0) fail(`\`${command}\` exited with status ${r.status}:\n${r.output.map((l) => `  ${l}`).join("\n")}`);
-      }
+  }
+
+  type(text: string): void {
+    this.console?.write(text);
+  }
+
+  /** Ends what is left: the console, the watches, QEMU itself (SIGTERM, then SIGKILL after 3 s). */
+  async stop(): Promise<void> {
+    this.console?.destroy();
+    clearInterval(this.firmwareWatch);
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+    if (!this.exited && !this.spawnError) {
+      this.child.kill("SIGTERM");
+      const t = setTimeout(() => this.child.kill("SIGKILL"), 3000);
+      await new Promise<void>((r) => (this.exited || this.spawnError ? r() : this.child.once("exit", () => r())));
+      clearTimeout(t);
     }
-    const login = log.milestone("login");
+  }
+}
+
+/** Logs in on the console, then runs each command, failing on the first that exits non-zero. */
+async function loginAndRun(m: Machine, login: { user: string; password: string }, commands: readonly string[]): Promise<CommandResult[]> {
+  const { user, password } = login;
+  const { log } = m;
+  const results: CommandResult[] = [];
+  const token = markerToken();
+  await sleep(300);
+  m.type(`${user}\n`);
+  await m.until("the password prompt", () => (/[Pp]assword: ?$/.test(log.openLine) ? true : undefined));
+  m.type(`${password}\n`);
+  const mark = log.mark;
+  await m.until("a shell prompt after logging in", () => {
+    if (log.history.slice(mark).some((l) => /Login incorrect|Authentication failure/i.test(l))) m.fail(`login as ${user} was refused`);
+    return /[#$] ?$/.test(log.openLine) ? true : undefined;
+  });
+  for (const [i, command] of commands.entries()) {
+    const w = wrapCommand(command, i + 1, token);
+    m.type(`${w.line}\n`);
+    const r = await m.until(`the end of \`${command}\``, () => commandOutput(log.history, i + 1, token));
+    results.push({ command, output: r.output, status: r.status, seconds: m.now() });
+    if (r.status !== 0) m.fail(`\`${command}\` exited with status ${r.status}:\n${r.output.map((l) => `  ${l}`).join("\n")}`);
+  }
+  return results;
+}
+
+/** The boot itself, its temporary files in `work` (removed by the caller, whatever happens). */
+async function bootIn(work: string, checked: Awaited<ReturnType<typeof checkBootOptions>>, options: BootOptions): Promise<BootResult> {
+  const expect = options.expect ?? [...MILESTONES];
+  const q = await machineFiles(work, checked);
+  const m = new Machine(q.binary, q.args, checked.timeout, options);
+  m.watchFirmware(q.debugLog);
+  try {
+    await m.attachConsole(q.consoleSocket);
+    const needed = options.login ? MILESTONES.filter((n) => expect.includes(n) || n === "login") : expect;
+    for (const n of needed) await m.until(`the ${n} milestone`, () => m.log.milestone(n));
+    const commands = options.login ? await loginAndRun(m, options.login, options.commands ?? []) : [];
+    const login = m.log.milestone("login");
     return {
-      milestones: log.milestones,
-      commands: results,
+      milestones: m.log.milestones,
+      commands,
       ...(login && { toLogin: login.seconds }),
-      seconds: now(),
+      seconds: m.now(),
       accel: q.accel,
       command: [q.binary, ...q.args],
     };
   } finally {
-    console?.destroy();
-    clearInterval(firmwareWatch);
-    options.signal?.removeEventListener("abort", onAbort);
-    if (!exited && !spawnError) {
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await new Promise<void>((r) => (exited || spawnError ? r() : child.once("exit", () => r())));
-      clearTimeout(t);
-    }
+    await m.stop();
   }
 }

@@ -18,7 +18,7 @@
 import { isAbsolute } from 'node:path';
 
 import { BUILDER_NAME, currentBuilderName, instanceNames, readInstance, type BuildxNode, type BuildxNodeGroup } from './buildx-store.js';
-import type { TlsOptions } from './connhelpers.js';
+import type { TlsOptions } from './connhelpers/index.js';
 import {
   contextEndpoint,
   contextNames,

@@ -17,6 +17,8 @@ import semver from 'semver';
 
 import { cacheExportAdvice, DAEMON_REFUSED_CACHE_EXPORT } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, isServiceError } from './errors.js';
+import type { ControlClient } from './wire/load.js';
+import { startUnary, type ControlUnary, type UnaryName } from './wire/unary.js';
 
 /** Docker Engine's own version (GET /version), for docker:// daemons. */
 export interface EngineInfo {
@@ -76,13 +78,9 @@ export function daemonLabel(c: { engineVersion?: string | undefined; buildkitVer
   return c.buildkitVersion ? bk : 'this BuildKit daemon';
 }
 
-type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => grpc.ClientUnaryCall;
-
-function unary<T>(control: grpc.Client, name: string, req: unknown, timeoutMs: number): Promise<T> {
-  const fn = (control as unknown as Record<string, UnaryFn>)[name];
-  if (typeof fn !== 'function') return Promise.reject(new Error(`Control client has no ${name}`));
-  return new Promise<T>((resolve, reject) => {
-    fn.call(control, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as T)));
+function unary<N extends UnaryName>(control: ControlClient, name: N, req: ControlUnary[N][0], timeoutMs: number): Promise<ControlUnary[N][1] | undefined> {
+  return new Promise((resolve, reject) => {
+    startUnary(control, name, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 
@@ -96,7 +94,7 @@ export const PROBE_NAME = 'lfs-docker-probe';
  * (An empty frontend would not do: without a definition either, BuildKit waits for a client-side
  * gateway build.)
  */
-export async function probeExporterList(control: grpc.Client, timeoutMs = 15_000): Promise<boolean> {
+export async function probeExporterList(control: ControlClient, timeoutMs = 15_000): Promise<boolean> {
   const req = {
     Ref: `${PROBE_NAME}-${randomBytes(8).toString('hex')}`,
     Frontend: PROBE_NAME,
@@ -117,10 +115,10 @@ export async function probeExporterList(control: grpc.Client, timeoutMs = 15_000
 }
 
 /** Does the daemon have the Info RPC (BuildKit >= 0.11), and what does it report? */
-export async function probeInfo(control: grpc.Client, timeoutMs = 15_000): Promise<{ infoRpc: boolean; version?: string }> {
+export async function probeInfo(control: ControlClient, timeoutMs = 15_000): Promise<{ infoRpc: boolean; version?: string }> {
   try {
-    const res = await unary<{ buildkitVersion?: { version?: string } | null }>(control, 'Info', {}, timeoutMs);
-    const v = res.buildkitVersion?.version;
+    const res = await unary(control, 'Info', {}, timeoutMs);
+    const v = res?.buildkitVersion?.version;
     return v ? { infoRpc: true, version: v } : { infoRpc: true };
   } catch (err) {
     if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) return { infoRpc: false };
@@ -129,7 +127,7 @@ export async function probeInfo(control: grpc.Client, timeoutMs = 15_000): Promi
 }
 
 export async function detectCapabilities(
-  control: grpc.Client,
+  control: ControlClient,
   engine: (() => Promise<EngineInfo | undefined>) | undefined,
 ): Promise<DaemonCapabilities> {
   const [info, exporterList, eng] = await Promise.all([

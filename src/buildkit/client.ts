@@ -18,7 +18,7 @@ import {
   type EngineInfo,
 } from './capabilities.js';
 import type { ResolvedBuilder } from './builders.js';
-import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers.js';
+import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers/index.js';
 import { cacheExportUnsupported, exportsNeedingStore } from './cache-export-support.js';
 import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
 import { runSolve } from './solve.js';
@@ -26,15 +26,14 @@ import type { LocalLayout } from './solve-request.js';
 import type { PruneOptions, PruneResult, SolveOptions, SolveResult, UsageRecord, WorkerInfo } from './types.js';
 import { AsyncQueue } from './session/peer.js';
 import { timestampToDate, type BuildEvent } from './status.js';
-import { wire } from './wire/load.js';
+import { wire, type ControlClient } from './wire/load.js';
 import type { WireBuildkitVersion, WireUsageRecord, WireWorkerRecord } from './wire/types.js';
+import { startUnary, type ControlUnary, type UnaryName } from './wire/unary.js';
 
 const debug = createDebug('lfs-docker:buildkit');
 
 /** How long a call waits for a new connection after its own failed (see BuildKitClient.unary). */
 const RECONNECT_TIMEOUT_MS = 5000;
-
-type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => grpc.ClientUnaryCall;
 
 function usageFromWire(r: WireUsageRecord): UsageRecord {
   const out: UsageRecord = {
@@ -89,7 +88,7 @@ export class BuildKitClient implements AsyncDisposable {
   readonly description: string;
   /** The builder this client reached, when it was found by name or by buildx's precedence (connectBuilder). */
   builder: ResolvedBuilder | undefined;
-  private control: grpc.Client;
+  private control: ControlClient;
   private closed = false;
   private caps: Promise<DaemonCapabilities> | undefined;
 
@@ -112,13 +111,13 @@ export class BuildKitClient implements AsyncDisposable {
    * reconnect back-off (up to two minutes) and fail every call meanwhile, with the daemon long back.
    * These calls only read (ListWorkers, DiskUsage, Info), so asking twice is harmless.
    */
-  private async unary<T>(name: string, req: unknown, signal?: AbortSignal): Promise<T> {
+  private async unary<N extends UnaryName>(name: N, req: ControlUnary[N][0], signal?: AbortSignal): Promise<ControlUnary[N][1]> {
     try {
-      return await this.unaryOnce<T>(name, req, signal);
+      return await this.unaryOnce(name, req, signal);
     } catch (err) {
       if (!(err instanceof BuildKitError) || err.grpcCode !== grpc.status.UNAVAILABLE || this.closed || signal?.aborted) throw err;
       await this.reconnect(`${name} failed: ${err.message}`);
-      return this.unaryOnce<T>(name, req, signal);
+      return this.unaryOnce(name, req, signal);
     }
   }
 
@@ -138,13 +137,12 @@ export class BuildKitClient implements AsyncDisposable {
     if (state === grpc.connectivityState.TRANSIENT_FAILURE) await this.reconnect('the connection had failed');
   }
 
-  private unaryOnce<T>(name: string, req: unknown, signal?: AbortSignal): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const fn = (this.control as unknown as Record<string, Unary>)[name]!;
-      const call = fn.call(this.control, req, new grpc.Metadata(), {}, (err, res) => {
+  private unaryOnce<N extends UnaryName>(name: N, req: ControlUnary[N][0], signal?: AbortSignal): Promise<ControlUnary[N][1]> {
+    return new Promise((resolve, reject) => {
+      const call = startUnary(this.control, name, req, new grpc.Metadata(), {}, (err, res) => {
         signal?.removeEventListener('abort', onAbort);
-        if (err) reject(this.wrap(name, err));
-        else resolve(res as T);
+        if (err || !res) reject(this.wrap(name, err));
+        else resolve(res);
       });
       const onAbort = (): void => call.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -187,7 +185,7 @@ export class BuildKitClient implements AsyncDisposable {
   }
 
   async workers(filter: string[] = [], signal?: AbortSignal): Promise<WorkerInfo[]> {
-    const res = await this.unary<{ record: WireWorkerRecord[] }>('ListWorkers', { filter }, signal);
+    const res = await this.unary('ListWorkers', { filter }, signal);
     return (res.record ?? []).map(workerFromWire);
   }
 
@@ -199,7 +197,7 @@ export class BuildKitClient implements AsyncDisposable {
   /** BuildKit version from the Info RPC (v0.11+), or from the workers, or undefined. */
   async version(signal?: AbortSignal): Promise<{ package: string; version: string; revision: string } | undefined> {
     try {
-      const res = await this.unary<{ buildkitVersion: WireBuildkitVersion | null }>('Info', {}, signal);
+      const res = await this.unary('Info', {}, signal);
       if (res.buildkitVersion?.version) return { ...res.buildkitVersion };
     } catch (err) {
       if (!(err instanceof BuildKitError) || err.grpcCode !== grpc.status.UNIMPLEMENTED) throw err;
@@ -209,7 +207,7 @@ export class BuildKitClient implements AsyncDisposable {
   }
 
   async diskUsage(filter: string[] = [], signal?: AbortSignal): Promise<UsageRecord[]> {
-    const res = await this.unary<{ record: WireUsageRecord[] }>('DiskUsage', { filter }, signal);
+    const res = await this.unary('DiskUsage', { filter }, signal);
     return (res.record ?? []).map(usageFromWire);
   }
 
@@ -221,8 +219,7 @@ export class BuildKitClient implements AsyncDisposable {
       keepBytes: String(Math.round(opts.keepBytes ?? 0)),
     };
     return new Promise<PruneResult>((resolve, reject) => {
-      const fn = (this.control as unknown as Record<string, (r: unknown) => grpc.ClientReadableStream<WireUsageRecord>>)['Prune']!;
-      const call = fn.call(this.control, req);
+      const call = this.control.Prune(req);
       const records: UsageRecord[] = [];
       const onAbort = (): void => call.cancel();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -358,7 +355,7 @@ export class BuildKitClient implements AsyncDisposable {
   }
 
   /** A Control client on a connection of its own, not shared with this.control (the caller closes it). */
-  private separateControl(): grpc.Client {
+  private separateControl(): ControlClient {
     const { Control } = wire();
     return new Control(this.transport.target, this.transport.credentials, {
       ...this.transport.channelOptions,

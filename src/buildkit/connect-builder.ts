@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import { readBounded } from '../fs/bounded-read.js';
 import { resolveBuilder, type ResolveBuilderOptions, type ResolvedBuilder } from './builders.js';
 import { connect, type BuildKitClient } from './client.js';
-import type { ConnectOptions } from './connhelpers.js';
+import type { ConnectOptions } from './connhelpers/index.js';
 import { DEFAULT_DOCKER_HOST, contextEndpoint, currentContextName, type DockerEndpoint, type DockerEnv } from './docker-contexts.js';
 import { BuildKitError } from './errors.js';
 

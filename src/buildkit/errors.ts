@@ -1,8 +1,32 @@
 /**
  * Errors raised by the BuildKit driver. Each carries the original error as `cause`, and gRPC
  * failures keep the status code and the daemon's own message.
+ *
+ * One hierarchy for lfs-docker (src/errors.ts): every error meant for the caller is an
+ * LfsDockerError with a stable string `code`:
+ *
+ *   LfsDockerError                      src/errors.ts
+ *     OptionError, BookError            src/errors.ts
+ *     UsageError                        src/cli/run.ts
+ *     SourcesError                      src/sources/errors.ts
+ *     BootError, MissingToolError       src/boot/
+ *     ReportFormatError                 src/report/parse.ts
+ *     EngineImageError                  src/exports/engine-image.ts
+ *     WriteRefused                      src/fs/safe-write.ts
+ *     BuildKitError (code: BuildKitErrorCode)   this file
+ *       SolveError, DaemonLostError, UnsupportedFeatureError   this file
+ *       BuilderNotFoundError            ./builders.ts
+ *     UnsafeExportError, ExportSpaceError       ./session/receive.ts, ./session/targets.ts
+ *     LayoutError                       ./oci-layout.ts
+ *     PatternError                      ./session/patterns.ts
+ *
+ * Apart, on purpose: the session's own call errors (CallError, RawSessionError, ContentStoreError:
+ * a numeric gRPC status sent back to the daemon, never shown to the user as such) and internal
+ * signals that never leave their module (TransferError's retry verdict, Interrupted, ...).
  */
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+
+import { LfsDockerError } from '../errors.js';
 
 export type BuildKitErrorCode =
   | 'CONNECT' // the daemon could not be reached
@@ -16,9 +40,9 @@ export type BuildKitErrorCode =
   | 'AUTH' // registry credentials could not be read (docker config, credential helper)
   | 'UNSUPPORTED'; // the daemon (e.g. BuildKit 0.8 in Docker 20.10) cannot do what was asked
 
-export class BuildKitError extends Error {
+export class BuildKitError extends LfsDockerError {
   override readonly name: string = 'BuildKitError';
-  readonly code: BuildKitErrorCode;
+  declare readonly code: BuildKitErrorCode;
   /** gRPC status code when the failure came from a call. */
   readonly grpcCode: number | undefined;
   /** The daemon's message (gRPC status details) when there is one. */
@@ -29,8 +53,7 @@ export class BuildKitError extends Error {
     message: string,
     options: { cause?: unknown; grpcCode?: number; details?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.grpcCode = options.grpcCode;
     this.details = options.details;
   }

@@ -6,15 +6,13 @@
  * removes them all. So a rule without filters and without keepDuration keeps at most keepBytes of a
  * build's layers; one with keepDuration keeps what was used recently, whatever its size.
  */
+import { formatMiB } from '../text/bytes.js';
 import type { WorkerInfo } from './types.js';
 
 export type GcRule = WorkerInfo['gcPolicy'][number];
 
-const GIB = 2 ** 30;
-
-function bytes(n: number): string {
-  return n >= GIB ? `${(n / GIB).toFixed(1)} GiB` : `${Math.round(n / 2 ** 20)} MiB`;
-}
+/** `20.0 GiB`, `512 MiB`. */
+const bytes = (n: number): string => formatMiB(n, { digits: 0 });
 
 function duration(ms: number): string {
   const h = ms / 3_600_000;

@@ -4,6 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 
+import type { ControlClient } from './wire/load.js';
 import type { WireBuildHistoryEvent } from './wire/types.js';
 
 /** How the daemon recorded the end of a build. */
@@ -21,16 +22,12 @@ const COMPLETE = 1;
  * Resolves undefined when the daemon keeps no records (UNIMPLEMENTED: BuildKit < 0.11), when the
  * record is gone, or when the call fails or `signal` aborts: the caller then knows no more than before.
  */
-export function watchBuildOutcome(control: grpc.Client, ref: string, signal: AbortSignal): Promise<BuildOutcome | undefined> {
+export function watchBuildOutcome(control: ControlClient, ref: string, signal: AbortSignal): Promise<BuildOutcome | undefined> {
   return new Promise((resolve) => {
     if (signal.aborted) {
       resolve(undefined);
       return;
     }
-    // Declared in wire/protos.ts, so every Control client of ours has it.
-    const listen = (control as unknown as Record<string, (req: unknown) => grpc.ClientReadableStream<WireBuildHistoryEvent>>)[
-      'ListenBuildHistory'
-    ]!;
     let settled = false;
     const done = (v: BuildOutcome | undefined): void => {
       if (settled) return;
@@ -41,7 +38,7 @@ export function watchBuildOutcome(control: grpc.Client, ref: string, signal: Abo
     };
     const onAbort = (): void => done(undefined);
     // Not EarlyExit: a build still being recorded is sent as STARTED, and its COMPLETE follows.
-    const call = listen.call(control, { Ref: ref, ActiveOnly: false, EarlyExit: false });
+    const call = control.ListenBuildHistory({ Ref: ref, ActiveOnly: false, EarlyExit: false });
     signal.addEventListener('abort', onAbort, { once: true });
     call.on('data', (e: WireBuildHistoryEvent) => {
       if (Number(e.type) !== COMPLETE || e.record?.Ref !== ref) return;

@@ -23,7 +23,7 @@ export {
   type ConnectOptions,
   type TlsOptions,
   type Transport,
-} from './connhelpers.js';
+} from './connhelpers/index.js';
 export {
   credentialHelperGet,
   dockerConfigCredentials,

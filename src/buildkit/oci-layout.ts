@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { ReadRefused, readBounded } from '../fs/bounded-read.js';
 import { writeFileSafe } from '../fs/safe-write.js';
+import { LfsDockerError } from '../errors.js';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
@@ -31,8 +32,12 @@ export interface OciIndex {
   [key: string]: unknown;
 }
 
-export class LayoutError extends Error {
+/** A cache directory that is not an OCI layout lfs-docker can read or write. */
+export class LayoutError extends LfsDockerError {
   override readonly name = 'LayoutError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_CACHE_LAYOUT', message, options);
+  }
 }
 
 /** The directory's index.json, or undefined when it has none. Never read through a link. */

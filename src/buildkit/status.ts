@@ -11,52 +11,10 @@ import type {
   WireVertexStatus,
   WireVertexWarning,
 } from './wire/types.js';
+import type { SolveStatus, VertexInfo, VertexLogInfo, VertexStatusInfo, VertexWarningInfo } from './solve-status.js';
+import { VertexTable, vertexInfo, type VertexRecord } from './vertex-table.js';
 
-export interface VertexInfo {
-  digest: string;
-  name: string;
-  inputs: string[];
-  cached: boolean;
-  started?: Date;
-  completed?: Date;
-  error?: string;
-  progressGroup?: { id: string; name: string; weak: boolean };
-}
-
-export interface VertexStatusInfo {
-  id: string;
-  vertex: string;
-  name: string;
-  current: number;
-  total: number;
-  timestamp?: Date;
-  started?: Date;
-  completed?: Date;
-}
-
-export interface VertexLogInfo {
-  vertex: string;
-  /** 1 stdout, 2 stderr. */
-  stream: number;
-  data: Buffer;
-  timestamp: Date;
-}
-
-export interface VertexWarningInfo {
-  vertex: string;
-  level: number;
-  short: string;
-  detail: string[];
-  url: string;
-}
-
-/** One update from the daemon (mirrors buildkit client.SolveStatus). */
-export interface SolveStatus {
-  vertexes: VertexInfo[];
-  statuses: VertexStatusInfo[];
-  logs: VertexLogInfo[];
-  warnings: VertexWarningInfo[];
-}
+export type { SolveStatus, VertexInfo, VertexLogInfo, VertexStatusInfo, VertexWarningInfo } from './solve-status.js';
 
 export type BuildEvent =
   | { type: 'vertex-started'; vertex: VertexInfo }
@@ -131,113 +89,89 @@ export function exitCodeFromMessage(message: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-interface VertexState {
-  vertex: VertexInfo;
-  startedSent: boolean;
-  doneSent: boolean;
-  logLines: string[];
-  partial: string;
+/** Which events a vertex has had, so each is emitted once. */
+interface Emitted {
+  started: boolean;
+  done: boolean;
 }
 
 /**
- * Tracks vertex state across updates: derives events, keeps the last log lines of each vertex,
- * and finds the failing step for error reports.
+ * Tracks vertex state across updates (in the one vertex model, ./vertex-table.ts): derives
+ * events, keeps the last log lines of each vertex, and finds the failing step for error reports.
  */
 export class StatusTracker {
-  private readonly states = new Map<string, VertexState>();
+  private readonly table: VertexTable;
+  private readonly emitted = new Map<string, Emitted>();
   readonly warnings: VertexWarningInfo[] = [];
-  /** Vertex digests in the order they were first seen. */
-  readonly order: string[] = [];
 
-  constructor(private readonly logTail = 20) {}
+  constructor(logTail = 20) {
+    this.table = new VertexTable({ maxLogLines: logTail });
+  }
+
+  /** Vertex digests in the order they were first seen. */
+  get order(): string[] {
+    return this.table.order.map((v) => v.digest);
+  }
 
   vertex(digest: string): VertexInfo | undefined {
-    return this.states.get(digest)?.vertex;
+    return this.table.get(digest);
   }
 
   update(s: SolveStatus): BuildEvent[] {
     const events: BuildEvent[] = [];
-    for (const v of s.vertexes) {
-      let st = this.states.get(v.digest);
-      if (!st) {
-        st = { vertex: v, startedSent: false, doneSent: false, logLines: [], partial: '' };
-        this.states.set(v.digest, st);
-        this.order.push(v.digest);
-      } else {
-        st.vertex = { ...st.vertex, ...v };
-      }
-      const cur = st.vertex;
-      if (cur.started && !st.startedSent && !cur.cached) {
-        st.startedSent = true;
-        events.push({ type: 'vertex-started', vertex: cur });
-      }
-      if (st.doneSent) continue;
-      if (cur.error) {
-        st.doneSent = true;
-        const ev: BuildEvent = { type: 'vertex-error', vertex: cur, error: cur.error };
-        const code = exitCodeFromMessage(cur.error);
-        if (code !== undefined) ev.exitCode = code;
-        events.push(ev);
-      } else if (cur.cached && (cur.completed || cur.started)) {
-        st.doneSent = true;
-        events.push({ type: 'vertex-cached', vertex: cur });
-      } else if (cur.completed) {
-        st.doneSent = true;
-        const dur = cur.started ? cur.completed.getTime() - cur.started.getTime() : 0;
-        events.push({ type: 'vertex-completed', vertex: cur, durationMs: Math.max(0, dur) });
-      }
-    }
+    for (const v of s.vertexes) this.vertexEvents(this.table.vertex(v), events);
     for (const st of s.statuses) {
-      events.push({ type: 'status', status: st, vertexName: this.states.get(st.vertex)?.vertex.name ?? '' });
+      events.push({ type: 'status', status: st, vertexName: this.table.status(st)?.name ?? '' });
     }
     for (const l of s.logs) {
-      const st = this.states.get(l.vertex);
-      if (st) this.appendLog(st, l.data);
-      events.push({
-        type: 'log',
-        vertex: l.vertex,
-        name: st?.vertex.name ?? '',
-        stream: l.stream,
-        data: l.data,
-        timestamp: l.timestamp,
-      });
+      const r = this.table.log(l);
+      events.push({ type: 'log', vertex: l.vertex, name: r?.name ?? '', stream: l.stream, data: l.data, timestamp: l.timestamp });
     }
     for (const w of s.warnings) {
       this.warnings.push(w);
-      events.push({ type: 'warning', warning: w, vertexName: this.states.get(w.vertex)?.vertex.name ?? '' });
+      events.push({ type: 'warning', warning: w, vertexName: this.table.get(w.vertex)?.name ?? '' });
     }
     return events;
   }
 
-  private appendLog(st: VertexState, data: Buffer): void {
-    const text = st.partial + data.toString('utf8');
-    const lines = text.split(/\r?\n/);
-    st.partial = lines.pop() ?? '';
-    st.logLines.push(...lines);
-    if (st.logLines.length > this.logTail) st.logLines.splice(0, st.logLines.length - this.logTail);
+  /** A vertex's started event, then once its end: error, cached or completed. */
+  private vertexEvents(r: VertexRecord, events: BuildEvent[]): void {
+    let e = this.emitted.get(r.digest);
+    if (!e) this.emitted.set(r.digest, (e = { started: false, done: false }));
+    const cur = vertexInfo(r);
+    if (cur.started && !e.started && !cur.cached) {
+      e.started = true;
+      events.push({ type: 'vertex-started', vertex: cur });
+    }
+    if (e.done) return;
+    if (cur.error) {
+      e.done = true;
+      const ev: BuildEvent = { type: 'vertex-error', vertex: cur, error: cur.error };
+      const code = exitCodeFromMessage(cur.error);
+      if (code !== undefined) ev.exitCode = code;
+      events.push(ev);
+    } else if (cur.cached && (cur.completed || cur.started)) {
+      e.done = true;
+      events.push({ type: 'vertex-cached', vertex: cur });
+    } else if (cur.completed) {
+      e.done = true;
+      const dur = cur.started ? cur.completed.getTime() - cur.started.getTime() : 0;
+      events.push({ type: 'vertex-completed', vertex: cur, durationMs: Math.max(0, dur) });
+    }
   }
 
   /** Last log lines of a vertex (including an unterminated last line). */
   logLines(digest: string): string[] {
-    const st = this.states.get(digest);
-    if (!st) return [];
-    return st.partial ? [...st.logLines, st.partial].slice(-this.logTail) : [...st.logLines];
+    return this.table.logLines(digest);
   }
 
   /** The step that failed: the first errored vertex whose error is not a mere cancellation. */
   failedVertex(): VertexInfo | undefined {
-    let fallback: VertexInfo | undefined;
-    for (const d of this.order) {
-      const v = this.states.get(d)!.vertex;
-      if (!v.error) continue;
-      if (!/context canceled|canceled/i.test(v.error)) return v;
-      fallback ??= v;
-    }
-    return fallback;
+    return this.table.failed();
   }
 
   /** Vertexes still running (started, not completed). */
   running(): VertexInfo[] {
-    return this.order.map((d) => this.states.get(d)!.vertex).filter((v) => v.started && !v.completed);
+    return this.table.running();
   }
 }

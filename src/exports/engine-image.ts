@@ -9,10 +9,11 @@ import { PassThrough, type Writable } from "node:stream";
 import type Docker from "dockerode";
 
 import type { CredentialsProvider } from "../buildkit/auth.js";
+import { LfsDockerError } from "../errors.js";
 
-export class EngineImageError extends Error {
+export class EngineImageError extends LfsDockerError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super("E_ENGINE_IMAGE", message, options);
     this.name = "EngineImageError";
   }
 }

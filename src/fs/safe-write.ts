@@ -9,17 +9,16 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, lstatSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { lstat, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { LfsDockerError } from "../errors.js";
 
 /** A target that is not a regular file, or a write that failed: `code` is the errno code or NOT_REGULAR. */
-export class WriteRefused extends Error {
-  readonly code: string;
+export class WriteRefused extends LfsDockerError {
   readonly path: string;
   /** The reason alone, without the path: the errno code, or what the target is. */
   readonly reason: string;
   constructor(code: string, path: string, reason: string, options?: { cause?: unknown }) {
-    super(code === "NOT_REGULAR" ? `${path} is ${reason}: refused` : `cannot write ${path}: ${reason}`, options);
+    super(code, code === "NOT_REGULAR" ? `${path} is ${reason}: refused` : `cannot write ${path}: ${reason}`, options);
     this.name = "WriteRefused";
-    this.code = code;
     this.path = path;
     this.reason = reason;
   }

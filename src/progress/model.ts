@@ -1,10 +1,12 @@
 /**
- * The state progress displays render from: vertexes numbered in order of appearance (`#N`, as
- * docker prints them), their sub-statuses and log lines. Pure logic.
+ * The state progress displays render from: the one vertex model (../buildkit/vertex-table.ts:
+ * vertexes numbered in order of appearance, `#N` as docker prints them, their sub-statuses and log
+ * lines) with step titles, warnings and the time left. Pure logic.
  */
 import { sectionStepName, stepName } from './step-name.js';
 import { TimeLeft } from './estimate.js';
-import type { SolveStatus, VertexInfo, VertexStatusInfo } from '../buildkit/status.js';
+import type { SolveStatus } from '../buildkit/status.js';
+import { VertexTable, type VertexRecord } from '../buildkit/vertex-table.js';
 import type { StepInfo } from '../render/step-map.js';
 
 export interface ProgressDisplay {
@@ -13,29 +15,11 @@ export interface ProgressDisplay {
   done(error?: unknown): void | Promise<void>;
 }
 
-export interface VertexView {
-  index: number;
-  digest: string;
-  /** The name BuildKit gave the vertex. */
-  name: string;
-  /** What is shown: the name with a section's RUN as its number and title (see step-name.ts). */
-  title: string;
-  started?: Date;
-  completed?: Date;
-  cached: boolean;
-  error?: string;
-  statuses: Map<string, VertexStatusInfo>;
-  /** The last complete log lines (at most the model's maxLogLines) with their timestamps. */
-  logs: Array<{ at: Date; line: string }>;
-  /** How many complete log lines were received in all (`logs` holds the last of them). */
-  logTotal: number;
-  partialLog: string;
-  partialAt?: Date;
-}
+/** A vertex as the displays see it: the one vertex model's record (its title a section's number and title, see step-name.ts). */
+export type VertexView = VertexRecord;
 
 export class ProgressModel {
-  readonly vertexes = new Map<string, VertexView>();
-  readonly order: VertexView[] = [];
+  private readonly table: VertexTable;
   readonly warnings: Array<{ short: string; detail: string[]; url: string; vertex: string }> = [];
   startedAt: Date | undefined;
 
@@ -52,46 +36,24 @@ export class ProgressModel {
     return step?.section !== undefined ? sectionStepName(name, { section: step.section, title: step.title }) : stepName(name);
   }
 
-  constructor(private readonly maxLogLines = 200) {}
+  constructor(maxLogLines = 200) {
+    this.table = new VertexTable({ maxLogLines, title: (name) => this.titleOf(name), adoptUnknown: true });
+  }
 
-  private get(digest: string, v?: VertexInfo): VertexView {
-    let vv = this.vertexes.get(digest);
-    if (!vv) {
-      vv = { index: this.order.length + 1, digest, name: v?.name ?? digest, title: this.titleOf(v?.name ?? digest), cached: false, statuses: new Map(), logs: [], logTotal: 0, partialLog: '' };
-      this.vertexes.set(digest, vv);
-      this.order.push(vv);
-    }
-    return vv;
+  /** The vertexes in order of appearance. */
+  get order(): readonly VertexView[] {
+    return this.table.order;
+  }
+
+  vertex(digest: string): VertexView | undefined {
+    return this.table.get(digest);
   }
 
   apply(s: SolveStatus): void {
     this.startedAt ??= new Date();
-    for (const v of s.vertexes) {
-      const vv = this.get(v.digest, v);
-      if (v.name && v.name !== vv.name) {
-        vv.name = v.name;
-        vv.title = this.titleOf(v.name);
-      }
-      if (v.started) vv.started = v.started;
-      if (v.completed) vv.completed = v.completed;
-      vv.cached = v.cached;
-      if (v.error) vv.error = v.error;
-      this.track(vv);
-    }
-    for (const st of s.statuses) {
-      const vv = this.get(st.vertex);
-      vv.statuses.set(st.id, st);
-    }
-    for (const l of s.logs) {
-      const vv = this.get(l.vertex);
-      const text = vv.partialLog + l.data.toString('utf8');
-      const parts = text.split(/\r?\n/);
-      vv.partialLog = parts.pop() ?? '';
-      vv.partialAt = l.timestamp;
-      for (const line of parts) vv.logs.push({ at: l.timestamp, line });
-      vv.logTotal += parts.length;
-      if (vv.logs.length > this.maxLogLines) vv.logs.splice(0, vv.logs.length - this.maxLogLines);
-    }
+    for (const v of s.vertexes) this.track(this.table.vertex(v));
+    for (const st of s.statuses) this.table.status(st);
+    for (const l of s.logs) this.table.log(l);
     for (const w of s.warnings) this.warnings.push({ short: w.short, detail: w.detail, url: w.url, vertex: w.vertex });
   }
 
@@ -105,9 +67,12 @@ export class ProgressModel {
   }
 
   failed(): VertexView | undefined {
-    return (
-      this.order.find((v) => v.error && !/canceled/i.test(v.error)) ?? this.order.find((v) => v.error)
-    );
+    return this.table.failed();
+  }
+
+  /** The last `n` log lines of a vertex, its unterminated last line included. */
+  logLines(digest: string, n: number): string[] {
+    return this.table.logLines(digest, n);
   }
 
   counts(): { done: number; total: number } {
@@ -123,7 +88,7 @@ export function formatDuration(ms: number): string {
 export function errorSummary(model: ProgressModel, error: unknown, tail = 10): string[] {
   const lines: string[] = [];
   const v = model.failed();
-  const logs = v ? [...v.logs.map((l) => l.line), ...(v.partialLog ? [v.partialLog] : [])].slice(-tail) : [];
+  const logs = v ? model.logLines(v.digest, tail) : [];
   if (v && logs.length > 0) {
     lines.push('------', ` > ${v.title}:`);
     for (const l of logs) lines.push(l);

@@ -394,18 +394,14 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
   const started = Date.now();
   if (typeof options.dir !== "string" || options.dir === "") throw new OptionError("--dir", options.dir, "a directory path");
   const jobs = checkInteger("--jobs", options.jobs, 1, 64, DEFAULT_JOBS);
-  const retries = checkInteger("--retries", options.retries, 0, 50, 3);
-  const backoffMs = checkInteger("backoffMs", options.backoffMs, 0, 600_000, 500);
-  const maxBackoffMs = checkInteger("maxBackoffMs", options.maxBackoffMs, 0, 3_600_000, 15_000);
-  const timeoutMs = checkInteger("timeoutMs", options.timeoutMs, 1, 3_600_000, 30_000);
+  const limits = {
+    retries: checkInteger("--retries", options.retries, 0, 50, 3),
+    backoffMs: checkInteger("backoffMs", options.backoffMs, 0, 600_000, 500),
+    maxBackoffMs: checkInteger("maxBackoffMs", options.maxBackoffMs, 0, 3_600_000, 15_000),
+    timeoutMs: checkInteger("timeoutMs", options.timeoutMs, 1, 3_600_000, 30_000),
+  };
   const mirrors = (options.mirrors ?? []).map(checkMirror);
-  const selected = selectSources(options);
-  const byName = new Map<string, SourceFile>();
-  for (const f of selected) {
-    checkFileName(f);
-    if (!byName.has(f.file)) byName.set(f.file, f);
-  }
-  const files = [...byName.values()];
+  const files = selectedFiles(options);
   const dir = resolve(options.dir);
   const emit = options.onProgress ?? (() => undefined);
 
@@ -422,10 +418,7 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
     lockWhere: lockPath(dir),
     mirrors,
     mirrorFirst: options.mirrorFirst ?? false,
-    retries,
-    backoffMs,
-    maxBackoffMs,
-    timeoutMs,
+    ...limits,
     agents,
     signal: controller.signal,
     store,
@@ -436,6 +429,48 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
   };
   emit({ type: "plan", dir, files });
 
+  let run: { results: (FetchedFile | undefined)[]; failed: SourcesError[]; fatal: unknown };
+  try {
+    run = await fetchAll(ctx, files, jobs, controller);
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    agents.http.destroy();
+    agents.https.destroy();
+  }
+  if (run.fatal !== undefined) throw run.fatal;
+  if (run.failed.length > 0) throw await failedFiles(dir, files.length, run.failed);
+  const done = run.results.filter((r): r is FetchedFile => r !== undefined);
+  return {
+    dir,
+    lockFile: lockPath(dir),
+    files: done,
+    downloaded: done.filter((r) => r.status === "downloaded").length,
+    present: done.filter((r) => r.status === "present").length,
+    bytes: done.reduce((n, r) => n + r.transferred, 0),
+    elapsedMs: Date.now() - started,
+  };
+}
+
+/** The files of the selection, each name checked, each once. */
+function selectedFiles(options: FetchOptions): SourceFile[] {
+  const byName = new Map<string, SourceFile>();
+  for (const f of selectSources(options)) {
+    checkFileName(f);
+    if (!byName.has(f.file)) byName.set(f.file, f);
+  }
+  return [...byName.values()];
+}
+
+/**
+ * Every file, `jobs` at a time: a file that failed everywhere is recorded in `failed` and the others
+ * go on; the first fatal failure (file system, abort) is `fatal` and stops them all.
+ */
+async function fetchAll(
+  ctx: Ctx,
+  files: SourceFile[],
+  jobs: number,
+  controller: AbortController,
+): Promise<{ results: (FetchedFile | undefined)[]; failed: SourcesError[]; fatal: unknown }> {
   const failed: SourcesError[] = [];
   let fatal: unknown;
   let results: (FetchedFile | undefined)[];
@@ -447,13 +482,13 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
         const error = controller.signal.aborted && !isFatal(err) ? controller.signal.reason : err;
         if (error instanceof SourcesError && !isFatal(error)) {
           failed.push(error);
-          emit({ type: "failed", file: f, error });
+          ctx.emit({ type: "failed", file: f, error });
           return undefined;
         }
         if (fatal === undefined) {
           fatal = error;
           controller.abort(error);
-          if (error instanceof Error && !(error instanceof SourcesError && error.code === "E_SOURCES_ABORTED")) emit({ type: "failed", file: f, error });
+          if (error instanceof Error && !(error instanceof SourcesError && error.code === "E_SOURCES_ABORTED")) ctx.emit({ type: "failed", file: f, error });
         }
         return undefined;
       }
@@ -461,30 +496,18 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
   } catch (err) {
     fatal ??= err;
     results = [];
-  } finally {
-    options.signal?.removeEventListener("abort", onAbort);
-    agents.http.destroy();
-    agents.https.destroy();
   }
-  if (fatal !== undefined) throw fatal;
-  if (failed.length > 0) {
-    const kept = await keptParts(dir, failed);
-    if (failed.length === 1 && !kept) throw failed[0];
-    const lock = failed.every((e) => e.code === "E_SOURCES_LOCK");
-    const head = failed.length === 1 ? failed[0]!.message : `${failed.length} of ${files.length} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`;
-    throw new SourcesError(lock ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", kept ? `${head}\n${kept}` : head, {
-      cause: failed.length === 1 ? failed[0] : new AggregateError(failed, ""),
-      file: failed.length === 1 ? failed[0]!.file : dir,
-    });
-  }
-  const done = results.filter((r): r is FetchedFile => r !== undefined);
-  return {
-    dir,
-    lockFile: lockPath(dir),
-    files: done,
-    downloaded: done.filter((r) => r.status === "downloaded").length,
-    present: done.filter((r) => r.status === "present").length,
-    bytes: done.reduce((n, r) => n + r.transferred, 0),
-    elapsedMs: Date.now() - started,
-  };
+  return { results, failed, fatal };
+}
+
+/** The error for files that failed everywhere: each named with its reasons, and the partial downloads kept. */
+async function failedFiles(dir: string, total: number, failed: SourcesError[]): Promise<SourcesError> {
+  const kept = await keptParts(dir, failed);
+  if (failed.length === 1 && !kept) return failed[0]!;
+  const lock = failed.every((e) => e.code === "E_SOURCES_LOCK");
+  const head = failed.length === 1 ? failed[0]!.message : `${failed.length} of ${total} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`;
+  return new SourcesError(lock ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", kept ? `${head}\n${kept}` : head, {
+    cause: failed.length === 1 ? failed[0] : new AggregateError(failed, ""),
+    file: failed.length === 1 ? failed[0]!.file : dir,
+  });
 }

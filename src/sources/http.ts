@@ -210,78 +210,72 @@ async function resetPart(part: string): Promise<void> {
   }
 }
 
-/**
- * Download `o.url` into `o.part`, resuming after the bytes already there (a `Range` request; a server
- * that ignores it answers 200 and the file is restarted from its first byte). Resolves with the
- * digests of the whole temporary file. Network and HTTP failures reject with a `TransferError`;
- * file-system failures reject with a `SourcesError` (disk full, unwritable directory, ...), which
- * should stop the whole run; an abort rejects with the signal's reason.
- */
-export async function transfer(o: TransferOptions): Promise<TransferResult> {
-  let offset = await partSize(o.part);
-  let pair = new DigestPair();
-  if (offset > 0) {
-    try {
-      await hashInto(pair, o.part, offset, o.signal);
-    } catch (err) {
-      if (o.signal.aborted) throw o.signal.reason;
-      throw fsError(err, o.part, "read");
-    }
-    offset = pair.size;
+/** The bytes already in the temporary file, hashed: where the download resumes. */
+async function resumePoint(o: TransferOptions): Promise<{ offset: number; pair: DigestPair }> {
+  const offset = await partSize(o.part);
+  const pair = new DigestPair();
+  if (offset === 0) return { offset, pair };
+  try {
+    await hashInto(pair, o.part, offset, o.signal);
+  } catch (err) {
+    if (o.signal.aborted) throw o.signal.reason;
+    throw fsError(err, o.part, "read");
   }
-  const headers: Record<string, string> = { "user-agent": o.userAgent, accept: "*/*", "accept-encoding": "identity" };
-  if (offset > 0) headers.range = `bytes=${offset}-`;
-  const { res, url, timedOut } = await request(o.url, headers, o, o.maxRedirects ?? 10);
-  const status = res.statusCode ?? 0;
+  return { offset: pair.size, pair };
+}
 
-  let writeFrom: number;
-  let total: number | undefined;
-  let restarted = false;
+/** Where the answer's body goes in the file and how long the file is, as the server answered the request. */
+type Plan =
+  | { kind: "body"; writeFrom: number; total: number | undefined; restarted: boolean }
+  /** 416 for a range starting at the file's end: the temporary file already holds the whole file. */
+  | { kind: "complete" };
+
+async function planFromAnswer(res: IncomingMessage, offset: number, part: string): Promise<Plan> {
+  const status = res.statusCode ?? 0;
   if (status === 206 && offset > 0) {
     const range = parseContentRange(res.headers["content-range"]);
     if (range?.start !== offset) {
       res.destroy();
-      await resetPart(o.part);
+      await resetPart(part);
       throw new TransferError(`the server answered a range other than the one asked for (${res.headers["content-range"] ?? "no Content-Range"}); restarting`, { retryable: true, immediate: true, status });
     }
-    writeFrom = offset;
     const length = contentLength(res);
-    total = range.total ?? (length === undefined ? undefined : offset + length);
-  } else if (status === 200 || status === 206) {
+    return { kind: "body", writeFrom: offset, total: range.total ?? (length === undefined ? undefined : offset + length), restarted: false };
+  }
+  if (status === 200 || status === 206) {
     // 200 to a Range request: the server ignores ranges, start again from the first byte.
-    restarted = offset > 0;
-    if (restarted) pair = new DigestPair();
-    writeFrom = 0;
-    total = status === 206 ? parseContentRange(res.headers["content-range"])?.total : contentLength(res);
-  } else if (status === 416 && offset > 0) {
-    res.resume();
+    const total = status === 206 ? parseContentRange(res.headers["content-range"])?.total : contentLength(res);
+    return { kind: "body", writeFrom: 0, total, restarted: offset > 0 };
+  }
+  res.resume();
+  if (status === 416 && offset > 0) {
     const range = parseContentRange(res.headers["content-range"]);
-    if (range?.total === offset) {
-      // The temporary file already holds the whole file.
-      o.onStart?.({ url, offset, total: offset, restarted: false });
-      return { ...pair.digest(), resumedFrom: offset, finalUrl: url };
-    }
-    await resetPart(o.part);
+    if (range?.total === offset) return { kind: "complete" };
+    await resetPart(part);
     throw new TransferError(`HTTP 416 for bytes from ${offset}: the partial file does not fit the server's; restarting`, { retryable: true, immediate: true, status });
-  } else {
-    res.resume();
-    const retryable = status >= 500 || status === 408 || status === 429;
-    // The reason phrase is the server's text: escaped and short, never raw on the terminal.
-    const reason = res.statusMessage ? ` ${printable(res.statusMessage.slice(0, 100))}` : "";
-    throw new TransferError(`HTTP ${status}${reason}`, { retryable, status });
   }
-  const limit = o.maxBytes ?? Number.POSITIVE_INFINITY;
-  if (total !== undefined && total > limit) {
-    res.destroy();
-    await rm(o.part, { force: true });
-    throw tooBig(limit, total);
-  }
+  const retryable = status >= 500 || status === 408 || status === 429;
+  // The reason phrase is the server's text: escaped and short, never raw on the terminal.
+  const reason = res.statusMessage ? ` ${printable(res.statusMessage.slice(0, 100))}` : "";
+  throw new TransferError(`HTTP ${status}${reason}`, { retryable, status });
+}
 
-  o.onStart?.({ url, offset: writeFrom, total, restarted });
+/**
+ * Writes the body into the file from `writeFrom`, hashing and counting bytes once they are in the
+ * file: what a retry resumes from is exactly what was counted (bytes still in a stream's buffer
+ * when the connection drops are not). Resolves with the bytes the file holds.
+ */
+async function writeBody(
+  res: IncomingMessage,
+  o: TransferOptions,
+  pair: DigestPair,
+  p: { writeFrom: number; total: number | undefined; limit: number; timedOut: () => boolean },
+): Promise<number> {
+  const { writeFrom, total } = p;
   let received = writeFrom;
   const onData = o.onData;
   // Whichever bound is known: the announced size, else the file's own bound.
-  const bound = Math.min(total ?? limit, limit);
+  const bound = Math.min(total ?? p.limit, p.limit);
   let overflow: TransferError | undefined;
   let fsFailure: unknown;
   let fh: FileHandle;
@@ -291,8 +285,6 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
     res.destroy();
     throw err;
   }
-  // Bytes are hashed and counted once they are in the file: what a retry resumes from is exactly
-  // what was counted (bytes still in a stream's buffer when the connection drops are not).
   let position = writeFrom;
   const out = new Writable({
     highWaterMark: 1 << 20,
@@ -332,9 +324,41 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
     }
     if (fsFailure !== undefined) throw fsError(fsFailure, o.part, "write");
     if (o.signal.aborted) throw o.signal.reason;
-    const why = timedOut() ? silence(o.timeoutMs) : err instanceof TransferError ? err.message : `connection lost (${(err as Error).message})`;
+    const why = p.timedOut() ? silence(o.timeoutMs) : err instanceof TransferError ? err.message : `connection lost (${(err as Error).message})`;
     throw new TransferError(`${why} after ${received}${total === undefined ? "" : ` of ${total}`} bytes`, { retryable: true, network: !(err instanceof TransferError) || err.network, progressed: received > writeFrom, cause: err });
   }
+  return received;
+}
+
+/**
+ * Download `o.url` into `o.part`, resuming after the bytes already there (a `Range` request; a server
+ * that ignores it answers 200 and the file is restarted from its first byte). Resolves with the
+ * digests of the whole temporary file. Network and HTTP failures reject with a `TransferError`;
+ * file-system failures reject with a `SourcesError` (disk full, unwritable directory, ...), which
+ * should stop the whole run; an abort rejects with the signal's reason.
+ */
+export async function transfer(o: TransferOptions): Promise<TransferResult> {
+  const resume = await resumePoint(o);
+  const offset = resume.offset;
+  let pair = resume.pair;
+  const headers: Record<string, string> = { "user-agent": o.userAgent, accept: "*/*", "accept-encoding": "identity" };
+  if (offset > 0) headers.range = `bytes=${offset}-`;
+  const { res, url, timedOut } = await request(o.url, headers, o, o.maxRedirects ?? 10);
+  const plan = await planFromAnswer(res, offset, o.part);
+  if (plan.kind === "complete") {
+    o.onStart?.({ url, offset, total: offset, restarted: false });
+    return { ...pair.digest(), resumedFrom: offset, finalUrl: url };
+  }
+  const { writeFrom, total, restarted } = plan;
+  if (restarted) pair = new DigestPair();
+  const limit = o.maxBytes ?? Number.POSITIVE_INFINITY;
+  if (total !== undefined && total > limit) {
+    res.destroy();
+    await rm(o.part, { force: true });
+    throw tooBig(limit, total);
+  }
+  o.onStart?.({ url, offset: writeFrom, total, restarted });
+  const received = await writeBody(res, o, pair, { writeFrom, total, limit, timedOut });
   if (total !== undefined && received < total) {
     throw new TransferError(`the connection closed after ${received} of ${total} bytes`, { retryable: true, progressed: received > writeFrom });
   }

@@ -58,140 +58,168 @@ function clock(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-/** A progress display for `fetchSources` writing to `out` (normally standard error). */
-export function createFetchProgress(out: ProgressOutput, options: FetchProgressOptions = {}): FetchProgress {
-  const tty = options.tty ?? out.isTTY === true;
-  const now = options.now ?? Date.now;
-  const maxRows = options.maxRows ?? 12;
-  const start = now();
-  const active = new Map<string, Active>();
-  let planned = 0;
-  let finished = 0;
-  let bytes = 0;
-  let drawn = 0;
-  let closed = false;
-  let timer: NodeJS.Timeout | undefined;
+const firstLine = (e: Error) => (e.message.split("\n")[0] ?? "").replace(/:$/, "");
 
-  const width = () => Math.max(40, (out.columns || 80) - 1);
-  const fit = (s: string) => (s.length > width() ? s.slice(0, width()) : s);
+/**
+ * The display's state and drawing: on a terminal a live view (a row per file in flight, then the
+ * totals) redrawn every intervalMs under the lines that stay; elsewhere only the lines that stay.
+ */
+class FetchProgressView {
+  private readonly tty: boolean;
+  private readonly now: () => number;
+  private readonly maxRows: number;
+  private readonly start: number;
+  private readonly active = new Map<string, Active>();
+  private planned = 0;
+  private finished = 0;
+  private bytes = 0;
+  private drawn = 0;
+  closed = false;
+  private timer: NodeJS.Timeout | undefined;
 
-  const frame = (): string[] => {
-    const lines: string[] = [];
-    const nameWidth = Math.min(32, Math.max(8, ...[...active.values()].map((a) => a.name.length)));
-    const t = now();
-    let shown = 0;
-    for (const a of active.values()) {
-      if (shown++ >= maxRows) {
-        lines.push(`  ... and ${active.size - maxRows} more`);
-        break;
+  constructor(
+    private readonly out: ProgressOutput,
+    options: FetchProgressOptions,
+  ) {
+    this.tty = options.tty ?? out.isTTY === true;
+    this.now = options.now ?? Date.now;
+    this.maxRows = options.maxRows ?? 12;
+    this.start = this.now();
+    if (this.tty) {
+      const interval = options.intervalMs ?? 100;
+      if (interval > 0) {
+        this.timer = setInterval(() => this.draw(), interval);
+        this.timer.unref();
       }
-      const name = a.name.length > nameWidth ? `${a.name.slice(0, nameWidth - 1)}~` : a.name.padEnd(nameWidth);
-      if (a.verifying) {
-        lines.push(`  ${name}  verifying`);
-        continue;
-      }
-      const speed = rate(a.received - a.offset, t - a.since);
-      const size = a.total === undefined ? formatBytes(a.received) : `${formatBytes(a.received)} / ${formatBytes(a.total)}`;
-      const pct = a.total ? `${String(Math.floor((a.received / a.total) * 100)).padStart(3)}%` : "    ";
-      const barPart = a.total ? ` ${bar(a.received / a.total, 20)}` : "";
-      lines.push(`  ${name}${barPart} ${pct}  ${size}  ${speed}${a.note ? `  (${a.note})` : ""}`);
-    }
-    const elapsed = t - start;
-    lines.push(`${bar(planned ? finished / planned : 0, 30)} ${finished}/${planned} files  ${formatBytes(bytes)} downloaded  ${rate(bytes, elapsed)}  ${clock(elapsed)}`);
-    return lines.map(fit);
-  };
-
-  const erase = () => {
-    if (drawn > 0) out.write(`${ESC}${drawn}F${ESC}J`);
-    drawn = 0;
-  };
-  const draw = () => {
-    if (closed) return;
-    erase();
-    const lines = frame();
-    out.write(lines.join("\n") + "\n");
-    drawn = lines.length;
-  };
-  /** A line that stays (above the live view on a terminal). */
-  const say = (raw: string) => {
-    // Addresses and server text reach this line: no password, no raw control character.
-    const line = printable(redactUrls(raw));
-    if (tty) {
-      erase();
-      out.write(fit(line) + "\n");
-      draw();
-    } else {
-      out.write(line + "\n");
-    }
-  };
-  const firstLine = (e: Error) => (e.message.split("\n")[0] ?? "").replace(/:$/, "");
-
-  if (tty) {
-    const interval = options.intervalMs ?? 100;
-    if (interval > 0) {
-      timer = setInterval(draw, interval);
-      timer.unref();
     }
   }
 
-  const onProgress = (e: FetchEvent): void => {
-    if (closed) return;
-    const name = e.type === "plan" ? "" : e.file.file;
-    switch (e.type) {
-      case "plan":
-        planned = e.files.length;
-        break;
-      case "check":
-        active.set(name, { name, verifying: true, received: 0, offset: 0, total: undefined, since: now() });
-        break;
-      case "start":
-        active.set(name, { name, verifying: false, received: e.offset, offset: e.offset, total: e.total, since: now() });
-        break;
-      case "data": {
-        const a = active.get(name);
-        if (a) {
-          bytes += Math.max(0, e.received - a.received);
-          a.received = e.received;
-          a.total = e.total;
-          delete a.note;
-        }
+  private width(): number {
+    return Math.max(40, (this.out.columns || 80) - 1);
+  }
+
+  private fit(s: string): string {
+    return s.length > this.width() ? s.slice(0, this.width()) : s;
+  }
+
+  /** One file in flight: name, bar, percentage, size, speed, note. */
+  private row(a: Active, nameWidth: number, t: number): string {
+    const name = a.name.length > nameWidth ? `${a.name.slice(0, nameWidth - 1)}~` : a.name.padEnd(nameWidth);
+    if (a.verifying) return `  ${name}  verifying`;
+    const speed = rate(a.received - a.offset, t - a.since);
+    const size = a.total === undefined ? formatBytes(a.received) : `${formatBytes(a.received)} / ${formatBytes(a.total)}`;
+    const pct = a.total ? `${String(Math.floor((a.received / a.total) * 100)).padStart(3)}%` : "    ";
+    const barPart = a.total ? ` ${bar(a.received / a.total, 20)}` : "";
+    return `  ${name}${barPart} ${pct}  ${size}  ${speed}${a.note ? `  (${a.note})` : ""}`;
+  }
+
+  private frame(): string[] {
+    const lines: string[] = [];
+    const nameWidth = Math.min(32, Math.max(8, ...[...this.active.values()].map((a) => a.name.length)));
+    const t = this.now();
+    let shown = 0;
+    for (const a of this.active.values()) {
+      if (shown++ >= this.maxRows) {
+        lines.push(`  ... and ${this.active.size - this.maxRows} more`);
         break;
       }
+      lines.push(this.row(a, nameWidth, t));
+    }
+    const elapsed = t - this.start;
+    const { planned, finished, bytes } = this;
+    lines.push(`${bar(planned ? finished / planned : 0, 30)} ${finished}/${planned} files  ${formatBytes(bytes)} downloaded  ${rate(bytes, elapsed)}  ${clock(elapsed)}`);
+    return lines.map((l) => this.fit(l));
+  }
+
+  private erase(): void {
+    if (this.drawn > 0) this.out.write(`${ESC}${this.drawn}F${ESC}J`);
+    this.drawn = 0;
+  }
+
+  private draw(): void {
+    if (this.closed) return;
+    this.erase();
+    const lines = this.frame();
+    this.out.write(lines.join("\n") + "\n");
+    this.drawn = lines.length;
+  }
+
+  /** A line that stays (above the live view on a terminal). */
+  private say(raw: string): void {
+    // Addresses and server text reach this line: no password, no raw control character.
+    const line = printable(redactUrls(raw));
+    if (this.tty) {
+      this.erase();
+      this.out.write(this.fit(line) + "\n");
+      this.draw();
+    } else {
+      this.out.write(line + "\n");
+    }
+  }
+
+  onProgress(e: FetchEvent): void {
+    if (this.closed) return;
+    if (e.type === "plan") {
+      this.planned = e.files.length;
+      return;
+    }
+    const name = e.file.file;
+    switch (e.type) {
+      case "check":
+        this.active.set(name, { name, verifying: true, received: 0, offset: 0, total: undefined, since: this.now() });
+        break;
+      case "start":
+        this.active.set(name, { name, verifying: false, received: e.offset, offset: e.offset, total: e.total, since: this.now() });
+        break;
+      case "data":
+        this.data(name, e.received, e.total);
+        break;
       case "retry": {
-        const a = active.get(name);
+        const a = this.active.get(name);
         if (a) a.note = `retry in ${(e.delayMs / 1000).toFixed(1)} s`;
-        say(`retry       ${name}: ${firstLine(e.error)}; again in ${(e.delayMs / 1000).toFixed(1)} s`);
+        this.say(`retry       ${name}: ${firstLine(e.error)}; again in ${(e.delayMs / 1000).toFixed(1)} s`);
         break;
       }
       case "fallback":
-        say(`fallback    ${name}: ${e.url}: ${firstLine(e.error)}`);
+        this.say(`fallback    ${name}: ${e.url}: ${firstLine(e.error)}`);
         break;
       case "replace":
-        say(`replacing   ${name}: ${e.reason}`);
+        this.say(`replacing   ${name}: ${e.reason}`);
         break;
       case "done":
-        active.delete(name);
-        finished++;
-        say(
-          e.status === "present"
-            ? `ok          ${name} (already there, verified)`
-            : `downloaded  ${name} ${formatBytes(e.size)}${e.url ? ` from ${e.url}` : ""}`,
-        );
+        this.active.delete(name);
+        this.finished++;
+        this.say(e.status === "present" ? `ok          ${name} (already there, verified)` : `downloaded  ${name} ${formatBytes(e.size)}${e.url ? ` from ${e.url}` : ""}`);
         break;
       case "failed":
-        active.delete(name);
-        say(`failed      ${name}: ${firstLine(e.error)}`);
+        this.active.delete(name);
+        this.say(`failed      ${name}: ${firstLine(e.error)}`);
         break;
     }
-  };
+  }
 
+  private data(name: string, received: number, total: number | undefined): void {
+    const a = this.active.get(name);
+    if (!a) return;
+    this.bytes += Math.max(0, received - a.received);
+    a.received = received;
+    a.total = total;
+    delete a.note;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    if (this.tty) this.erase();
+    this.closed = true;
+  }
+}
+
+/** A progress display for `fetchSources` writing to `out` (normally standard error). */
+export function createFetchProgress(out: ProgressOutput, options: FetchProgressOptions = {}): FetchProgress {
+  const view = new FetchProgressView(out, options);
   return {
-    onProgress,
-    close() {
-      if (closed) return;
-      if (timer) clearInterval(timer);
-      if (tty) erase();
-      closed = true;
-    },
+    onProgress: (e) => view.onProgress(e),
+    close: () => view.close(),
   };
 }

@@ -30,3 +30,18 @@ export function formatDockerBytes(n: number): string {
   const { value, unit } = scale(n, 1000, DECIMAL.length);
   return unit === 0 ? `${value}${DECIMAL[0]}` : `${value.toFixed(2).replace(/\.?0+$/, "")}${DECIMAL[unit]}`;
 }
+
+const MIB = 2 ** 20;
+const GIB = 2 ** 30;
+
+/**
+ * A size as lfs-docker's cache and disk messages give it, in MiB with `digits` decimals (default 1),
+ * or in GiB with one decimal from 1 GiB up (unless `gib: false`): `1 MiB` (digits 0), `1.0 MiB`,
+ * `20.0 GiB`. Kept beside formatBytes, not replaced by it: these lines name MiB and GiB at a fixed
+ * precision, and people and tools compare them across runs (doctor's gc policy, the eviction warning,
+ * the export's disk-full and leftover lines).
+ */
+export function formatMiB(n: number, o: { digits?: number; gib?: boolean } = {}): string {
+  if ((o.gib ?? true) && n >= GIB) return `${(n / GIB).toFixed(1)} GiB`;
+  return `${(n / MIB).toFixed(o.digits ?? 1)} MiB`;
+}

@@ -1,10 +1,10 @@
 /** A fake BuildKit Control server on loopback for unit tests, and a client of ours connected to it. */
 import * as grpc from '@grpc/grpc-js';
 
-import { wire } from '../../src/buildkit/wire/load.js';
+import { wire, type ControlClient } from '../../src/buildkit/wire/load.js';
 
 export interface FakeControl {
-  client: grpc.Client;
+  client: ControlClient;
   close(): void;
 }
 

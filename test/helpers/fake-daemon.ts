@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 
 import { startBridge, type Bridge } from '../../src/buildkit/bridge.js';
-import { wire } from '../../src/buildkit/wire/load.js';
+import { wire, type ControlClient } from '../../src/buildkit/wire/load.js';
 import type { WireBytesMessage } from '../../src/buildkit/wire/types.js';
 
 /** The daemon's side of Control.Session as a byte duplex. */
@@ -36,7 +36,7 @@ function serverCallToDuplex(call: grpc.ServerDuplexStream<WireBytesMessage, Wire
 }
 
 export interface FakeDaemon {
-  control: grpc.Client;
+  control: ControlClient;
   /** A grpc client calling into the most recent session. */
   session: () => Promise<{ client: grpc.Client; metadata: grpc.Metadata }>;
   close(): Promise<void>;

@@ -16,7 +16,7 @@ import Docker from 'dockerode';
 
 import { startBridge, type Bridge } from '../../src/buildkit/bridge.js';
 import { BuilderNotFoundError, connectBuilder, resolveBuilder } from '../../src/buildkit/index.js';
-import { upgradeToGrpc } from '../../src/buildkit/connhelpers.js';
+import { upgradeToGrpc } from '../../src/buildkit/connhelpers/index.js';
 import { fakeBuildkitdRunArgs, FAKE_BUILDCTL } from '../helpers/fake-buildctl.js';
 import { requireEngine, requireImage, run, TEST_HOST_IMAGE } from '../helpers/engine.js';
 

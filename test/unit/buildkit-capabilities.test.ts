@@ -20,11 +20,12 @@ import {
 } from '../../src/buildkit/capabilities.js';
 import { SolveError, UnsupportedFeatureError } from '../../src/buildkit/errors.js';
 import { startFakeControl } from '../helpers/fake-control.js';
+import type { ControlClient } from '../../src/buildkit/wire/load.js';
 
 type Generation = 'v0.8' | 'v0.13';
 
 /** A Control server answering Info and the exporter probe like BuildKit 0.8 or 0.13 does. */
-async function fakeControl(gen: Generation): Promise<{ client: grpc.Client; seen: unknown[]; close(): void }> {
+async function fakeControl(gen: Generation): Promise<{ client: ControlClient; seen: unknown[]; close(): void }> {
   const seen: unknown[] = [];
   const fail = (cb: grpc.sendUnaryData<unknown>, code: grpc.status, details: string): void =>
     cb(Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() }));

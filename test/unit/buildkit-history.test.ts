@@ -10,10 +10,11 @@ import * as grpc from '@grpc/grpc-js';
 
 import { watchBuildOutcome } from '../../src/buildkit/history.js';
 import { startFakeControl } from '../helpers/fake-control.js';
+import type { ControlClient } from '../../src/buildkit/wire/load.js';
 
 type Listen = (call: grpc.ServerWritableStream<{ Ref: string; EarlyExit: boolean }, unknown>) => void;
 
-async function fakeControl(listen: Listen | undefined): Promise<{ client: grpc.Client; requests: unknown[]; close(): void }> {
+async function fakeControl(listen: Listen | undefined): Promise<{ client: ControlClient; requests: unknown[]; close(): void }> {
   const requests: unknown[] = [];
   const d = await startFakeControl(listen ? {
     ListenBuildHistory: (call: grpc.ServerWritableStream<{ Ref: string; EarlyExit: boolean }, unknown>) => {

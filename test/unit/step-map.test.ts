@@ -186,9 +186,9 @@ test("progress names a section's step from the map: as BuildKit's name read for 
     display.apply({ vertexes: [named, bare], statuses: [], logs: [], warnings: [] });
     plain.apply({ vertexes: [named], statuses: [], logs: [], warnings: [] });
     const want = `[${s.stage} ${s.step}/${n(s.stage)}] ${s.section} ${s.title}`;
-    assert.equal(display.vertexes.get(named.digest)!.title, want);
-    assert.equal(plain.vertexes.get(named.digest)!.title, want, "what the name alone gives");
-    assert.equal(display.vertexes.get(bare.digest)!.title, want);
+    assert.equal(display.vertex(named.digest)!.title, want);
+    assert.equal(plain.vertex(named.digest)!.title, want, "what the name alone gives");
+    assert.equal(display.vertex(bare.digest)!.title, want);
   }
   // A step of no section keeps its name (here, the ISO builder's script comment).
   display.apply({
@@ -197,5 +197,5 @@ test("progress names a section's step from the map: as BuildKit's name read for 
     logs: [],
     warnings: [],
   });
-  assert.equal(display.vertexes.get("x")!.title, "[iso-builder 2/8] lfs-docker: the ISO tools");
+  assert.equal(display.vertex("x")!.title, "[iso-builder 2/8] lfs-docker: the ISO tools");
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { formatBytes, formatDockerBytes } from "../../src/text/bytes.js";
+import { formatBytes, formatDockerBytes, formatMiB } from "../../src/text/bytes.js";
 
 test("sizes in binary units, three significant digits", () => {
   const rows: Array<[number, string]> = [
@@ -27,4 +27,17 @@ test("sizes as docker's progress shows them", () => {
     [2e15, "2000TB"],
   ];
   for (const [n, text] of rows) assert.equal(formatDockerBytes(n), text, String(n));
+});
+
+test("sizes in MiB and GiB at a fixed precision (cache and disk messages)", () => {
+  const rows: Array<[number, { digits?: number; gib?: boolean }, string]> = [
+    [2 ** 20, {}, "1.0 MiB"],
+    [2 ** 20, { digits: 0 }, "1 MiB"],
+    [512 * 2 ** 20, { digits: 0 }, "512 MiB"],
+    [20 * 2 ** 30, { digits: 0 }, "20.0 GiB"],
+    [1.5 * 2 ** 30, {}, "1.5 GiB"],
+    [3 * 2 ** 30, { gib: false }, "3072.0 MiB"],
+    [0, {}, "0.0 MiB"],
+  ];
+  for (const [n, o, text] of rows) assert.equal(formatMiB(n, o), text, `${n} ${JSON.stringify(o)}`);
 });

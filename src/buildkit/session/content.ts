@@ -10,7 +10,7 @@ import createDebug from 'debug';
 import type * as grpc from '@grpc/grpc-js';
 
 import { wire } from '../wire/load.js';
-import { WriteAction, type WireContentInfo, type WireTimestamp, type WireWriteContentRequest } from '../wire/types.js';
+import { WriteAction, type WireContentInfo, type WireTimestampIn, type WireWriteContentRequest } from '../wire/types.js';
 import { ContentStoreError, StoreCode, type BlobInfo, type Ingest, type IngestStatus, type OciContentStore } from './content-store.js';
 import { messageBytes, type Handler, type ServerCall } from './call.js';
 
@@ -21,7 +21,7 @@ export const CONTENT_SERVICE = '/containerd.services.content.v1.Content/';
 export const STORE_ID_HEADER = 'buildkit-attachable-store-id';
 type Method = 'Info' | 'Update' | 'List' | 'Delete' | 'Read' | 'Status' | 'ListStatuses' | 'Write' | 'Abort';
 
-const timestamp = (d: Date): WireTimestamp => ({ seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1e6 });
+const timestamp = (d: Date): WireTimestampIn => ({ seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1e6 });
 const wireInfo = (i: BlobInfo, labels: Record<string, string> = {}): WireContentInfo => ({
   digest: i.digest,
   size: i.size,

@@ -104,87 +104,111 @@ async function sendFile(peer: Peer<WirePacket>, id: number, entry: WalkEntry, ch
   await peer.send(packet(PacketType.DATA, { ID: id }));
 }
 
-/** Uploads `root` to the peer. Resolves after the FIN exchange. */
-export async function sendDir(peer: Peer<WirePacket>, root: string, opts: SendOptions = {}): Promise<SendStats> {
-  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const stats: SendStats = { entries: 0, files: 0, bytes: 0 };
-  let entries: WalkEntry[];
+/**
+ * The files the daemon asked for, sent FILES_IN_FLIGHT at a time. Like fsutil's own sender: their
+ * DATA packets interleave, since the daemon writes and hashes each file in its own goroutine, and
+ * one file at a time would leave it waiting for the next file's first bytes after every file.
+ */
+class FileSender {
+  private readonly wanted: Array<{ id: number; entry: WalkEntry }> = [];
+  private running = 0;
+  failure: unknown;
+  private idle: (() => void) | undefined;
+
+  constructor(private readonly send: (id: number, entry: WalkEntry) => Promise<void>) {}
+
+  want(id: number, entry: WalkEntry): void {
+    this.wanted.push({ id, entry });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < FILES_IN_FLIGHT && this.wanted.length > 0 && this.failure === undefined) {
+      const { id, entry } = this.wanted.shift()!;
+      this.running++;
+      this.send(id, entry).then(
+        () => {
+          this.running--;
+          this.pump();
+        },
+        (err: unknown) => {
+          this.running--;
+          this.failure ??= err;
+          this.pump();
+        },
+      );
+    }
+    if (this.running === 0 && (this.wanted.length === 0 || this.failure !== undefined)) this.idle?.();
+  }
+
+  /** Resolves when every requested file went out, or the first failed (see `failure`). */
+  allSent(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.idle = () => {
+        this.idle = undefined;
+        resolve();
+      };
+      this.pump();
+    });
+  }
+}
+
+/** The entries to send; a failure to list them is sent to the daemon as ERR before it is thrown. */
+async function listOrFail(peer: Peer<WirePacket>, root: string, opts: SendOptions): Promise<WalkEntry[]> {
   try {
-    entries = await walkDir(root, opts);
+    return await walkDir(root, opts);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     await peer.send(packet(PacketType.ERR, { data: Buffer.from(msg) })).catch(() => {});
     peer.end();
     throw err;
   }
+}
+
+/** The daemon's side of the exchange: REQs for files, then FIN (answered once every file went out). */
+async function answerRequests(peer: Peer<WirePacket>, entries: WalkEntry[], files: FileSender): Promise<void> {
+  for await (const p of peer.messages) {
+    switch (p.type) {
+      case PacketType.REQ: {
+        const entry = entries[p.ID];
+        if (!entry || !entry.isFile) throw new Error(`invalid file request ${p.ID}`);
+        files.want(p.ID, entry);
+        break;
+      }
+      case PacketType.FIN:
+        await files.allSent();
+        if (files.failure !== undefined) throw files.failure;
+        await peer.send(packet(PacketType.FIN));
+        peer.end();
+        return;
+      case PacketType.ERR:
+        throw new Error(`error from receiver: ${p.data.toString('utf8')}`);
+      default:
+        break;
+    }
+  }
+  throw new Error('receiver closed the stream before FIN');
+}
+
+/** The listing: one STAT per entry, then an empty STAT. */
+async function sendListing(peer: Peer<WirePacket>, entries: WalkEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i++) {
+    await peer.send(packet(PacketType.STAT, { ID: i, stat: entries[i]!.stat }));
+  }
+  await peer.send(packet(PacketType.STAT));
+}
+
+/** Uploads `root` to the peer. Resolves after the FIN exchange. */
+export async function sendDir(peer: Peer<WirePacket>, root: string, opts: SendOptions = {}): Promise<SendStats> {
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const stats: SendStats = { entries: 0, files: 0, bytes: 0 };
+  const entries = await listOrFail(peer, root, opts);
   stats.entries = entries.length;
   debug('sending %s: %d entries', root, entries.length);
-
+  const files = new FileSender((id, entry) => sendFile(peer, id, entry, chunkSize, stats, opts));
   // Requests may arrive while the listing is still going out: the reader runs concurrently.
-  // Like fsutil's own sender, up to FILES_IN_FLIGHT files go out at once (their DATA packets
-  // interleave): the daemon writes and hashes each file in its own goroutine, and one file at a
-  // time would leave it waiting for the next file's first bytes after every file.
-  const wanted: Array<{ id: number; entry: WalkEntry }> = [];
-  let running = 0;
-  let failure: unknown;
-  let idle: (() => void) | undefined;
-  const pump = (): void => {
-    while (running < FILES_IN_FLIGHT && wanted.length > 0 && failure === undefined) {
-      const { id, entry } = wanted.shift()!;
-      running++;
-      sendFile(peer, id, entry, chunkSize, stats, opts).then(
-        () => {
-          running--;
-          pump();
-        },
-        (err: unknown) => {
-          running--;
-          failure ??= err;
-          pump();
-        },
-      );
-    }
-    if (running === 0 && (wanted.length === 0 || failure !== undefined)) idle?.();
-  };
-  const allSent = (): Promise<void> =>
-    new Promise<void>((resolve) => {
-      idle = () => {
-        idle = undefined;
-        resolve();
-      };
-      pump();
-    });
-  const reader = (async () => {
-    for await (const p of peer.messages) {
-      switch (p.type) {
-        case PacketType.REQ: {
-          const entry = entries[p.ID];
-          if (!entry || !entry.isFile) throw new Error(`invalid file request ${p.ID}`);
-          wanted.push({ id: p.ID, entry });
-          pump();
-          break;
-        }
-        case PacketType.FIN:
-          await allSent();
-          if (failure !== undefined) throw failure;
-          await peer.send(packet(PacketType.FIN));
-          peer.end();
-          return;
-        case PacketType.ERR:
-          throw new Error(`error from receiver: ${p.data.toString('utf8')}`);
-        default:
-          break;
-      }
-    }
-    throw new Error('receiver closed the stream before FIN');
-  })();
-
-  const lister = (async () => {
-    for (let i = 0; i < entries.length; i++) {
-      await peer.send(packet(PacketType.STAT, { ID: i, stat: entries[i]!.stat }));
-    }
-    await peer.send(packet(PacketType.STAT));
-  })();
+  const reader = answerRequests(peer, entries, files);
+  const lister = sendListing(peer, entries);
   await Promise.all([lister, reader]);
   debug('sent %s: %d files, %d bytes', root, stats.files, stats.bytes);
   return stats;

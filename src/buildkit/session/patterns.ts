@@ -8,6 +8,8 @@
  */
 import { posix } from 'node:path';
 
+import { LfsDockerError } from '../../errors.js';
+
 export interface Pattern {
   /** The cleaned pattern text (without `!`). */
   readonly text: string;
@@ -15,8 +17,12 @@ export interface Pattern {
   readonly regexp: RegExp;
 }
 
-export class PatternError extends Error {
+/** An include/exclude pattern (.dockerignore syntax) that cannot be compiled. */
+export class PatternError extends LfsDockerError {
   override readonly name = 'PatternError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_PATTERN', message, options);
+  }
 }
 
 /** Go's filepath.Clean for slash-separated paths. */

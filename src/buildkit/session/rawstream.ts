@@ -204,11 +204,8 @@ function percentDecode(s: string): string {
   }
 }
 
-/**
- * Opens Control.Session on `socket` (a fresh connection to the daemon's gRPC endpoint) with the
- * given metadata (lower-case keys; arrays for repeated values).
- */
-export function openRawSession(socket: Duplex, metadata: Record<string, string | string[]>, authority = 'localhost'): RawSessionCall {
+/** Node's HTTP/2 client on `socket`, its connection window widened to RAW_SESSION_WINDOW. */
+function connectH2(socket: Duplex, authority: string): http2.ClientHttp2Session {
   const h2 = http2.connect(`http://${authority}`, {
     createConnection: () => socket,
     settings: { initialWindowSize: RAW_SESSION_WINDOW, enablePush: false },
@@ -224,19 +221,62 @@ export function openRawSession(socket: Duplex, metadata: Record<string, string |
   };
   if (h2.connecting) h2.once('connect', widen);
   else widen();
+  return h2;
+}
 
-  const req = h2.request(
-    {
-      ':method': 'POST',
-      ':path': SESSION_PATH,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': 'lfs-docker',
-      ...metadata,
-    },
-    { endStream: false },
-  );
+/** Writes `bufs` as BytesMessages of up to MAX_OUT_MESSAGE bytes each, without copying them. */
+function sendMessages(req: http2.ClientHttp2Stream, bufs: Buffer[], cb: (err?: Error | null) => void): void {
+  if (req.destroyed || req.writableEnded) {
+    cb(new Error('session stream closed'));
+    return;
+  }
+  let ok = true;
+  req.cork();
+  let i = 0;
+  while (i < bufs.length) {
+    // One message per up to MAX_OUT_MESSAGE bytes of buffers, written without copying.
+    const parts: Buffer[] = [];
+    let size = 0;
+    while (i < bufs.length) {
+      const b = bufs[i]!;
+      if (b.length === 0) {
+        i++;
+        continue;
+      }
+      if (size > 0 && size + b.length > MAX_OUT_MESSAGE) break;
+      if (b.length > MAX_OUT_MESSAGE) {
+        parts.push(b.subarray(0, MAX_OUT_MESSAGE));
+        bufs[i] = b.subarray(MAX_OUT_MESSAGE);
+        size += MAX_OUT_MESSAGE;
+        break;
+      }
+      parts.push(b);
+      size += b.length;
+      i++;
+    }
+    if (size === 0) continue;
+    ok = req.write(bytesMessageHeader(size)) && ok;
+    for (const p of parts) ok = req.write(p) && ok;
+  }
+  req.uncork();
+  // An HTTP/2 stream's buffer is 16 KiB, so write() says "wait" after nearly every message;
+  // waiting each time would leave the connection idle between messages. Keep up to
+  // OUT_BUFFER bytes queued instead (as grpc-js does with its 16-message call buffer).
+  if (ok || req.writableLength < OUT_BUFFER) cb();
+  else req.once('drain', () => cb());
+}
 
+/**
+ * The call's end: resolves on gRPC status 0, rejects with the status the daemon sent (headers or
+ * trailers), or with what ended the stream without one. Incoming data goes through `reader`.
+ */
+function callOutcome(
+  req: http2.ClientHttp2Stream,
+  reader: BytesMessageReader,
+  duplex: Duplex,
+  isClosed: () => boolean,
+  close: () => void,
+): Promise<void> {
   let status: { code: number; details: string } | undefined;
   const takeStatus = (headers: http2.IncomingHttpHeaders): void => {
     const code = headers['grpc-status'];
@@ -244,71 +284,7 @@ export function openRawSession(socket: Duplex, metadata: Record<string, string |
     const msg = headers['grpc-message'];
     status = { code: Number(code), details: percentDecode(Array.isArray(msg) ? msg.join(', ') : (msg ?? '')) };
   };
-
-  const reader = new BytesMessageReader((b) => {
-    if (!duplex.push(b)) req.pause();
-  });
-
-  const send = (bufs: Buffer[], cb: (err?: Error | null) => void): void => {
-    if (req.destroyed || req.writableEnded) {
-      cb(new Error('session stream closed'));
-      return;
-    }
-    let ok = true;
-    req.cork();
-    let i = 0;
-    while (i < bufs.length) {
-      // One message per up to MAX_OUT_MESSAGE bytes of buffers, written without copying.
-      const parts: Buffer[] = [];
-      let size = 0;
-      while (i < bufs.length) {
-        const b = bufs[i]!;
-        if (b.length === 0) {
-          i++;
-          continue;
-        }
-        if (size > 0 && size + b.length > MAX_OUT_MESSAGE) break;
-        if (b.length > MAX_OUT_MESSAGE) {
-          parts.push(b.subarray(0, MAX_OUT_MESSAGE));
-          bufs[i] = b.subarray(MAX_OUT_MESSAGE);
-          size += MAX_OUT_MESSAGE;
-          break;
-        }
-        parts.push(b);
-        size += b.length;
-        i++;
-      }
-      if (size === 0) continue;
-      ok = req.write(bytesMessageHeader(size)) && ok;
-      for (const p of parts) ok = req.write(p) && ok;
-    }
-    req.uncork();
-    // An HTTP/2 stream's buffer is 16 KiB, so write() says "wait" after nearly every message;
-    // waiting each time would leave the connection idle between messages. Keep up to
-    // OUT_BUFFER bytes queued instead (as grpc-js does with its 16-message call buffer).
-    if (ok || req.writableLength < OUT_BUFFER) cb();
-    else req.once('drain', () => cb());
-  };
-
-  const duplex = outerStreamDuplex({
-    resume: () => req.resume(),
-    send,
-    end: () => {
-      if (!req.destroyed) req.end();
-    },
-    cancel: () => close(),
-  });
-
-  let closed = false;
-  const close = (): void => {
-    if (closed) return;
-    closed = true;
-    if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL);
-    if (!h2.destroyed) h2.destroy();
-    socket.destroy();
-  };
-
-  const done = new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     req.on('response', (headers) => {
       const st = Number(headers[':status']);
       if (st !== 200) {
@@ -330,13 +306,52 @@ export function openRawSession(socket: Duplex, metadata: Record<string, string |
       status ??= { code: 14, details: err.message };
     });
     req.on('close', () => {
-      const s = status ?? (closed ? { code: 1, details: 'cancelled' } : { code: 14, details: `session stream closed (${req.rstCode ?? 'no status'})` });
+      const s = status ?? (isClosed() ? { code: 1, details: 'cancelled' } : { code: 14, details: `session stream closed (${req.rstCode ?? 'no status'})` });
       if (!duplex.readableEnded) duplex.push(null);
       close();
       if (s.code === 0) resolve();
       else reject(new RawSessionError(`session stream: ${s.details}`, s.code, s.details));
     });
   });
+}
+
+/**
+ * Opens Control.Session on `socket` (a fresh connection to the daemon's gRPC endpoint) with the
+ * given metadata (lower-case keys; arrays for repeated values).
+ */
+export function openRawSession(socket: Duplex, metadata: Record<string, string | string[]>, authority = 'localhost'): RawSessionCall {
+  const h2 = connectH2(socket, authority);
+  const req = h2.request(
+    {
+      ':method': 'POST',
+      ':path': SESSION_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'user-agent': 'lfs-docker',
+      ...metadata,
+    },
+    { endStream: false },
+  );
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL);
+    if (!h2.destroyed) h2.destroy();
+    socket.destroy();
+  };
+  const reader = new BytesMessageReader((b) => {
+    if (!duplex.push(b)) req.pause();
+  });
+  const duplex = outerStreamDuplex({
+    resume: () => req.resume(),
+    send: (bufs, cb) => sendMessages(req, bufs, cb),
+    end: () => {
+      if (!req.destroyed) req.end();
+    },
+    cancel: () => close(),
+  });
+  const done = callOutcome(req, reader, duplex, () => closed, close);
   done.catch(() => {});
   return { duplex, done, cancel: close };
 }

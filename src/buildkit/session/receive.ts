@@ -21,14 +21,19 @@ import { join } from 'node:path';
 
 import createDebug from 'debug';
 
+import { LfsDockerError } from '../../errors.js';
 import { PacketType, type WirePacket, type WireStat } from '../wire/types.js';
 import { kindOfGoMode, posixPermFromGoMode, GoMode } from './fsmode.js';
 import { Outbox, type Peer } from './peer.js';
 
 const debug = createDebug('lfs-docker:session');
 
-export class UnsafeExportError extends Error {
+/** The daemon sent an export that would write outside its directory or through a link: refused. */
+export class UnsafeExportError extends LfsDockerError {
   override readonly name = 'UnsafeExportError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_EXPORT_UNSAFE', message, options);
+  }
 }
 
 export interface ReceiveOptions {
@@ -102,63 +107,121 @@ function nsToSeconds(ns: string | number): number {
 }
 
 /**
- * Receives an export into `dir` (an existing, empty directory the caller created privately).
- * Resolves after the FIN exchange with all content written.
+ * File writes running while the packet loop reads on (the disk and the stream overlap), at most
+ * WRITES_IN_FLIGHT bytes of them; the first failure stops the export.
  */
-export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: ReceiveOptions = {}): Promise<ReceiveStats> {
-  const allowSetid = opts.allowSetid ?? false;
-  const kinds = new Map<string, Kind>();
-  const files = new Map<number, PendingFile>();
-  const dirs: Array<{ path: string; stat: WireStat }> = [];
-  const symlinks: Array<{ path: string; stat: WireStat }> = [];
-  const stats: ReceiveStats = { entries: 0, files: 0, bytes: 0, skipped: 0 };
-  let index = 0;
-  let listingDone = false;
-  let outstanding = 0;
-  let finSent = false;
-  const outbox = new Outbox(peer);
-  const t0 = Date.now();
-  // Writes run while the loop reads on (the disk and the stream overlap), at most WRITES_IN_FLIGHT
-  // bytes of them; the first failure stops the export.
-  const running = new Set<Promise<void>>();
-  let inFlight = 0;
-  let writeError: unknown;
-  // A failed write also wakes the loop if it waits for a packet (the daemon, done sending, would
-  // wait for our FIN forever).
-  let failWrite: (err: unknown) => void = () => {};
-  const writeFailed = new Promise<never>((_, reject) => {
-    failWrite = reject;
-  });
-  writeFailed.catch(() => {});
-  const track = (p: Promise<void>, bytes: number): void => {
-    inFlight += bytes;
+class WriteQueue {
+  private readonly running = new Set<Promise<void>>();
+  private inFlight = 0;
+  error: unknown;
+  /** Rejects with the first failure: wakes the loop if it waits for a packet (the daemon, done
+   *  sending, would wait for our FIN forever). */
+  readonly failed: Promise<never>;
+  private reject: (err: unknown) => void = () => {};
+
+  constructor() {
+    this.failed = new Promise<never>((_, reject) => {
+      this.reject = reject;
+    });
+    this.failed.catch(() => {});
+  }
+
+  track(p: Promise<void>, bytes: number): void {
+    this.inFlight += bytes;
     const settled: Promise<void> = p
       .catch((err: unknown) => {
-        writeError ??= err;
-        failWrite(err);
+        this.error ??= err;
+        this.reject(err);
       })
       .finally(() => {
-        inFlight -= bytes;
-        running.delete(settled);
+        this.inFlight -= bytes;
+        this.running.delete(settled);
       });
-    running.add(settled);
-  };
-  const throttle = async (): Promise<void> => {
-    while (inFlight > WRITES_IN_FLIGHT && running.size > 0) await Promise.race(running);
-    if (writeError) throw writeError;
-  };
+    this.running.add(settled);
+  }
 
-  const warn = (m: string): void => {
-    stats.skipped++;
+  /** Waits while too much is in flight; throws the first failure. */
+  async throttle(): Promise<void> {
+    while (this.inFlight > WRITES_IN_FLIGHT && this.running.size > 0) await Promise.race(this.running);
+    if (this.error) throw this.error;
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+  }
+}
+
+/**
+ * The receiver as a state machine over the daemon's packets:
+ *   listing   STAT packets: each entry created (dirs, links, empty files claimed) and its file REQ'd;
+ *             an empty STAT ends the listing
+ *   data      DATA packets for the REQ'd files (their content, then an empty DATA: the file's end);
+ *             FIN goes out once the listing ended and every file is complete
+ *   finished  the daemon's FIN: directory and link times and modes set last (finish())
+ */
+class DirReceiver {
+  phase: 'listing' | 'data' | 'finished' = 'listing';
+  readonly stats: ReceiveStats = { entries: 0, files: 0, bytes: 0, skipped: 0 };
+  private readonly kinds = new Map<string, Kind>();
+  private readonly files = new Map<number, PendingFile>();
+  private readonly dirs: Array<{ path: string; stat: WireStat }> = [];
+  private readonly symlinks: Array<{ path: string; stat: WireStat }> = [];
+  private readonly allowSetid: boolean;
+  private index = 0;
+  private outstanding = 0;
+  private finSent = false;
+  readonly outbox: Outbox<WirePacket>;
+  readonly writes = new WriteQueue();
+
+  constructor(
+    peer: Peer<WirePacket>,
+    private readonly dir: string,
+    private readonly opts: ReceiveOptions,
+  ) {
+    this.allowSetid = opts.allowSetid ?? false;
+    this.outbox = new Outbox(peer);
+  }
+
+  /** One packet from the daemon. */
+  async packet(pkt: WirePacket): Promise<void> {
+    switch (pkt.type) {
+      case PacketType.STAT:
+        if (this.phase !== 'listing') throw new UnsafeExportError('export sent a STAT after the end of the listing');
+        if (!pkt.stat || pkt.stat.path === '') {
+          this.phase = 'data';
+          this.sendFinIfDone();
+        } else {
+          await this.stat(pkt.stat);
+        }
+        break;
+      case PacketType.DATA:
+        // The session hands DATA over as slices of what it received (dataParts), never copied.
+        await this.data(pkt.ID, (pkt as WirePacket & { dataParts?: Buffer[] }).dataParts ?? [pkt.data]);
+        break;
+      case PacketType.FIN:
+        this.phase = 'finished';
+        break;
+      case PacketType.ERR:
+        throw new Error(`error from the exporter: ${pkt.data.toString('utf8')}`);
+      default:
+        throw new UnsafeExportError(`export sent an unexpected packet type ${pkt.type}`);
+    }
+    // A failed send means the stream is gone; its incoming side ends too, but don't wait.
+    if (this.outbox.failure) throw this.outbox.failure;
+    if (this.writes.error) throw this.writes.error;
+  }
+
+  private warn(m: string): void {
+    this.stats.skipped++;
     debug('receive: %s', m);
-    opts.onWarning?.(m);
-  };
+    this.opts.onWarning?.(m);
+  }
 
-  const checkParent = (p: string): void => {
+  private checkParent(p: string): void {
     const slash = p.lastIndexOf('/');
     if (slash < 0) return;
     const parent = p.slice(0, slash);
-    const k = kinds.get(parent);
+    const k = this.kinds.get(parent);
     if (k !== 'dir') {
       throw new UnsafeExportError(
         k === undefined
@@ -166,69 +229,76 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
           : `export sent ${JSON.stringify(p)} below a ${k}, refusing to write through it`,
       );
     }
-  };
+  }
 
-  const sendFinIfDone = (): void => {
-    if (listingDone && outstanding === 0 && !finSent) {
-      finSent = true;
-      outbox.post({ type: PacketType.FIN, stat: null, ID: 0, data: Buffer.alloc(0) });
+  private sendFinIfDone(): void {
+    if (this.phase !== 'listing' && this.outstanding === 0 && !this.finSent) {
+      this.finSent = true;
+      this.outbox.post({ type: PacketType.FIN, stat: null, ID: 0, data: Buffer.alloc(0) });
     }
-  };
+  }
 
-  const onStat = async (st: WireStat): Promise<void> => {
-    const id = index++;
+  /** listing: one entry. */
+  private async stat(st: WireStat): Promise<void> {
+    const id = this.index++;
     const p = st.path;
     assertSafeRelativePath(p);
-    if (kinds.has(p)) throw new UnsafeExportError(`export sent ${JSON.stringify(p)} twice`);
-    checkParent(p);
-    const abs = join(dir, p);
+    if (this.kinds.has(p)) throw new UnsafeExportError(`export sent ${JSON.stringify(p)} twice`);
+    this.checkParent(p);
+    const abs = join(this.dir, p);
     const kind = kindOfGoMode(st.mode);
-    stats.entries++;
+    this.stats.entries++;
     switch (kind) {
       case 'dir':
         await mkdir(abs, { mode: 0o700 });
-        kinds.set(p, 'dir');
-        dirs.push({ path: p, stat: st });
+        this.kinds.set(p, 'dir');
+        this.dirs.push({ path: p, stat: st });
         return;
       case 'symlink':
         if (!st.linkname) throw new UnsafeExportError(`export sent symlink ${JSON.stringify(p)} without a target`);
         await symlink(st.linkname, abs);
-        kinds.set(p, 'symlink');
-        symlinks.push({ path: p, stat: st });
+        this.kinds.set(p, 'symlink');
+        this.symlinks.push({ path: p, stat: st });
         return;
-      case 'file': {
-        if (st.linkname) {
-          // A hard link to a file received earlier in this export.
-          assertSafeRelativePath(st.linkname, 'hard link target');
-          if (kinds.get(st.linkname) !== 'file') {
-            throw new UnsafeExportError(`export sent hard link ${JSON.stringify(p)} to ${JSON.stringify(st.linkname)}, which is not a file of this export`);
-          }
-          await link(join(dir, st.linkname), abs);
-          kinds.set(p, 'file');
-          return;
-        }
-        const perm = posixPermFromGoMode(st.mode, allowSetid);
-        if (!allowSetid && (st.mode >>> 0) & (GoMode.Setuid | GoMode.Setgid)) {
-          debug('receive: dropping setuid/setgid bits of %s', p);
-        }
-        // Claim the name now (O_EXCL: nothing there yet, O_NOFOLLOW: not through a link); the
-        // content is written when it arrives, with at most one descriptor per file in flight.
-        await (await open(abs, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)).close();
-        kinds.set(p, 'file');
-        files.set(id, { id, path: p, abs, stat: { ...st, mode: perm }, done: false, buffered: [], bufferedBytes: 0, writing: Promise.resolve() });
-        outstanding++;
-        // Not awaited: the daemon may stop reading REQs until we have read more of its DATA.
-        outbox.post({ type: PacketType.REQ, stat: null, ID: id, data: Buffer.alloc(0) });
+      case 'file':
+        if (st.linkname) await this.hardLink(p, abs, st.linkname);
+        else await this.claimFile(id, p, abs, st);
         return;
-      }
       default:
-        warn(`skipped ${kind} ${p} (not supported by the local exporter receiver)`);
+        this.warn(`skipped ${kind} ${p} (not supported by the local exporter receiver)`);
         return;
     }
-  };
+  }
 
-  const onData = async (id: number, parts: readonly Buffer[]): Promise<void> => {
-    const f = files.get(id);
+  /** A hard link to a file received earlier in this export. */
+  private async hardLink(p: string, abs: string, target: string): Promise<void> {
+    assertSafeRelativePath(target, 'hard link target');
+    if (this.kinds.get(target) !== 'file') {
+      throw new UnsafeExportError(`export sent hard link ${JSON.stringify(p)} to ${JSON.stringify(target)}, which is not a file of this export`);
+    }
+    await link(join(this.dir, target), abs);
+    this.kinds.set(p, 'file');
+  }
+
+  /** A regular file: its name claimed now, its content asked for (REQ). */
+  private async claimFile(id: number, p: string, abs: string, st: WireStat): Promise<void> {
+    const perm = posixPermFromGoMode(st.mode, this.allowSetid);
+    if (!this.allowSetid && (st.mode >>> 0) & (GoMode.Setuid | GoMode.Setgid)) {
+      debug('receive: dropping setuid/setgid bits of %s', p);
+    }
+    // Claim the name now (O_EXCL: nothing there yet, O_NOFOLLOW: not through a link); the
+    // content is written when it arrives, with at most one descriptor per file in flight.
+    await (await open(abs, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)).close();
+    this.kinds.set(p, 'file');
+    this.files.set(id, { id, path: p, abs, stat: { ...st, mode: perm }, done: false, buffered: [], bufferedBytes: 0, writing: Promise.resolve() });
+    this.outstanding++;
+    // Not awaited: the daemon may stop reading REQs until we have read more of its DATA.
+    this.outbox.post({ type: PacketType.REQ, stat: null, ID: id, data: Buffer.alloc(0) });
+  }
+
+  /** data: a piece of a file, or (no bytes) its end. */
+  private async data(id: number, parts: readonly Buffer[]): Promise<void> {
+    const f = this.files.get(id);
     if (!f || f.done) throw new UnsafeExportError(`export sent data for unrequested entry ${id}`);
     let n = 0;
     for (const p of parts) {
@@ -236,18 +306,19 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
       f.buffered.push(p);
       n += p.length;
     }
-    if (n > 0) {
-      f.bufferedBytes += n;
-      if (f.bufferedBytes >= WRITE_BATCH) {
-        const queued = flushFile(f); // before reading f.writing: it replaces it
-        track(f.writing, queued);
-        await throttle();
-      }
-      stats.bytes += n;
-      opts.onProgress?.(stats.bytes);
-      return;
+    if (n === 0) return this.endOfFile(f);
+    f.bufferedBytes += n;
+    if (f.bufferedBytes >= WRITE_BATCH) {
+      const queued = flushFile(f); // before reading f.writing: it replaces it
+      this.writes.track(f.writing, queued);
+      await this.writes.throttle();
     }
-    // End of file: after its writes, permissions and time, then close.
+    this.stats.bytes += n;
+    this.opts.onProgress?.(this.stats.bytes);
+  }
+
+  /** End of file: after its writes, permissions and time, then close. */
+  private async endOfFile(f: PendingFile): Promise<void> {
     const queued = flushFile(f);
     f.done = true;
     const finished = f.writing.then(async () => {
@@ -260,74 +331,69 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
       } finally {
         await fh.close();
       }
-      stats.files++;
-      outstanding--;
-      sendFinIfDone();
+      this.stats.files++;
+      this.outstanding--;
+      this.sendFinIfDone();
     });
-    track(finished, queued);
-    await throttle();
-  };
+    this.writes.track(finished, queued);
+    await this.writes.throttle();
+  }
 
-  let gotFin = false;
+  /** After the stream: every write done, the FIN exchange complete, every file whole. */
+  async settle(): Promise<void> {
+    await this.writes.drain();
+    if (this.writes.error) throw this.writes.error;
+    await this.outbox.flushed();
+    if (this.phase !== 'finished' && !this.finSent) throw new Error('export stream ended before it was complete');
+    if (this.outstanding !== 0) throw new Error(`export ended with ${this.outstanding} files incomplete`);
+  }
+
+  /** Releases what is still open, whatever happened. */
+  async release(): Promise<void> {
+    await this.writes.drain();
+    for (const f of this.files.values()) await f.fh?.close().catch(() => {});
+  }
+
+  /** finished: link times, then directory modes and times, deepest first (writing inside changes a dir's mtime). */
+  async finish(): Promise<void> {
+    for (const s of this.symlinks) {
+      const t = nsToSeconds(s.stat.modTime);
+      await lutimes(join(this.dir, s.path), t, t).catch(() => {});
+    }
+    for (const d of this.dirs.slice().reverse()) {
+      const abs = join(this.dir, d.path);
+      await chmod(abs, posixPermFromGoMode(d.stat.mode, this.allowSetid));
+      const t = nsToSeconds(d.stat.modTime);
+      await utimes(abs, t, t);
+    }
+  }
+}
+
+/**
+ * Receives an export into `dir` (an existing, empty directory the caller created privately).
+ * Resolves after the FIN exchange with all content written.
+ */
+export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: ReceiveOptions = {}): Promise<ReceiveStats> {
+  const r = new DirReceiver(peer, dir, opts);
+  const t0 = Date.now();
   const packets = peer.messages[Symbol.asyncIterator]();
   try {
-    for (;;) {
-      const next = await Promise.race([packets.next(), writeFailed]);
+    while (r.phase !== 'finished') {
+      const next = await Promise.race([packets.next(), r.writes.failed]);
       if (next.done) break;
-      const pkt = next.value;
-      switch (pkt.type) {
-        case PacketType.STAT:
-          if (listingDone) throw new UnsafeExportError('export sent a STAT after the end of the listing');
-          if (!pkt.stat || pkt.stat.path === '') {
-            listingDone = true;
-            sendFinIfDone();
-          } else {
-            await onStat(pkt.stat);
-          }
-          break;
-        case PacketType.DATA:
-          // The session hands DATA over as slices of what it received (dataParts), never copied.
-          await onData(pkt.ID, (pkt as WirePacket & { dataParts?: Buffer[] }).dataParts ?? [pkt.data]);
-          break;
-        case PacketType.FIN:
-          gotFin = true;
-          break;
-        case PacketType.ERR:
-          throw new Error(`error from the exporter: ${pkt.data.toString('utf8')}`);
-        default:
-          throw new UnsafeExportError(`export sent an unexpected packet type ${pkt.type}`);
-      }
-      // A failed send means the stream is gone; its incoming side ends too, but don't wait.
-      if (outbox.failure) throw outbox.failure;
-      if (writeError) throw writeError;
-      if (gotFin) break;
+      await r.packet(next.value);
     }
-    await Promise.all(running);
-    if (writeError) throw writeError;
-    await outbox.flushed();
-    if (!gotFin && !finSent) throw new Error('export stream ended before it was complete');
-    if (outstanding !== 0) throw new Error(`export ended with ${outstanding} files incomplete`);
+    await r.settle();
   } catch (err) {
     // Not awaited: with a next() pending, return() would wait for the daemon's next packet.
     packets.return?.().catch(() => {});
     throw err;
   } finally {
-    await Promise.all(running);
-    for (const f of files.values()) await f.fh?.close().catch(() => {});
+    await r.release();
   }
   peer.end();
+  const { stats } = r;
   debug('receive: %d entries, %d files, %d bytes in %d ms', stats.entries, stats.files, stats.bytes, Date.now() - t0);
-
-  // Directory permissions and times last, deepest first (writing inside changes a dir's mtime).
-  for (const s of symlinks) {
-    const t = nsToSeconds(s.stat.modTime);
-    await lutimes(join(dir, s.path), t, t).catch(() => {});
-  }
-  for (const d of dirs.slice().reverse()) {
-    const abs = join(dir, d.path);
-    await chmod(abs, posixPermFromGoMode(d.stat.mode, allowSetid));
-    const t = nsToSeconds(d.stat.modTime);
-    await utimes(abs, t, t);
-  }
+  await r.finish();
   return stats;
 }

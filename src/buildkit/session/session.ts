@@ -20,7 +20,7 @@ import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import createDebug from 'debug';
 
-import { wire } from '../wire/load.js';
+import { wire, type ControlClient } from '../wire/load.js';
 import type { WireBytesMessage, WirePacket } from '../wire/types.js';
 import { PRE_ENCODED, sendDir, type MaybeEncodedPacket, type SendStats } from './filesync.js';
 import { CallError, messageBytes, type GrpcMessage, type Handler, type ServerCall, type SessionServer, type SessionServerOptions } from './call.js';
@@ -369,7 +369,7 @@ export class Session {
    * Resolves when the session ends; rejects when it fails (unless close() was called).
    */
   run(
-    control: grpc.Client,
+    control: ControlClient,
     dial?: () => Promise<Duplex>,
     engine?: (headers: Record<string, string | string[]>) => Promise<Duplex>,
   ): Promise<void> {
@@ -383,8 +383,7 @@ export class Session {
       return this.runRaw(dial);
     }
     this.transport = 'grpc-js';
-    const open = (control as unknown as Record<string, (md: grpc.Metadata) => grpc.ClientDuplexStream<WireBytesMessage, WireBytesMessage>>)['Session']!;
-    const call = open.call(control, this.metadata());
+    const call = control.Session(this.metadata());
     this.call = call;
     this.serve(bytesCallToDuplex(call));
     return new Promise<void>((resolve, reject) => {

@@ -16,6 +16,7 @@ import type { Writable } from 'node:stream';
 import createDebug from 'debug';
 
 import { makeOwnedDir } from '../../fs/owned-dir.js';
+import { LfsDockerError } from '../../errors.js';
 import type { WirePacket } from '../wire/types.js';
 import type { Peer } from './peer.js';
 import { receiveDir, type ReceiveOptions, type ReceiveStats } from './receive.js';
@@ -49,17 +50,18 @@ async function isNonEmptyDir(p: string): Promise<boolean | undefined> {
 }
 
 /** The disk filled up (ENOSPC) or the quota ran out (EDQUOT) while an export was written. */
-export class ExportSpaceError extends Error {
+export class ExportSpaceError extends LfsDockerError {
   override readonly name = 'ExportSpaceError';
+  declare readonly code: 'ENOSPC' | 'EDQUOT';
   constructor(
-    readonly code: 'ENOSPC' | 'EDQUOT',
+    code: 'ENOSPC' | 'EDQUOT',
     /** Where the export was going. */
     readonly dest: string,
     /** Bytes of the export written before it failed. */
     readonly bytes: number,
     options?: { cause?: unknown },
   ) {
-    super(`no space left on the device of ${dest} (${code}) after ${bytes} bytes of the export were written`, options);
+    super(code, `no space left on the device of ${dest} (${code}) after ${bytes} bytes of the export were written`, options);
   }
 }
 

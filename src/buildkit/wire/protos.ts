@@ -483,6 +483,9 @@ message AbortRequest {
 }
 `;
 
+/** The files the loader and scripts/wire-types.mjs start from (the others are their imports). */
+export const ENTRY_PROTOS: readonly string[] = ['control.proto', 'filesync.proto', 'secrets.proto', 'auth.proto', 'health.proto', 'content.proto'];
+
 /** File name → text, as the loader lays them out (imports refer to these names). */
 export const PROTO_FILES: Readonly<Record<string, string>> = {
   'control.proto': CONTROL_PROTO,

@@ -1,0 +1,10 @@
+// Original file: content.proto
+
+
+export interface DeleteContentRequest {
+  'digest'?: (string);
+}
+
+export interface DeleteContentRequest__Output {
+  'digest': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: secrets.proto
+
+
+export interface GetSecretRequest {
+  'ID'?: (string);
+  'annotations'?: ({[key: string]: string});
+}
+
+export interface GetSecretRequest__Output {
+  'ID': (string);
+  'annotations': ({[key: string]: string});
+}

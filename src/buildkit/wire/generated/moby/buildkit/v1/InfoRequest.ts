@@ -1,0 +1,8 @@
+// Original file: control.proto
+
+
+export interface InfoRequest {
+}
+
+export interface InfoRequest__Output {
+}

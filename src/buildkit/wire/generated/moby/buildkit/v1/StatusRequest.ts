@@ -1,0 +1,10 @@
+// Original file: control.proto
+
+
+export interface StatusRequest {
+  'Ref'?: (string);
+}
+
+export interface StatusRequest__Output {
+  'Ref': (string);
+}
