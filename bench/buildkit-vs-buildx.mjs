@@ -15,22 +15,22 @@
 // Every upload leaves a ~1 GiB record in the engine's build cache; the bench removes the records
 // it made (big local-source and COPY records created since it started, not in use) after each
 // upload run and at the end, and nothing else.
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { option, timeit, median, makeBigDir, recordsMadeFrom } from './lib.mjs';
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { option, timeit, median, makeBigDir, recordsMadeFrom } from "./lib.mjs";
 
-const { connect } = await import(new URL('../dist/src/buildkit/index.js', import.meta.url).href);
+const { connect } = await import(new URL("../dist/src/buildkit/index.js", import.meta.url).href);
 const run = promisify(execFile);
 
 const opt = option;
-const SIZE_MIB = Number(opt('size-mib', 1024));
-const RUNS = Number(opt('runs', 3));
-const ONLY = new Set(String(opt('only', 'noop,upload,export')).split(','));
-const TOOL = String(opt('tool', 'both'));
+const SIZE_MIB = Number(opt("size-mib", 1024));
+const RUNS = Number(opt("runs", 3));
+const ONLY = new Set(String(opt("only", "noop,upload,export")).split(","));
+const TOOL = String(opt("tool", "both"));
 
 async function ours(opts) {
   const client = await connect();
@@ -42,7 +42,7 @@ async function ours(opts) {
 }
 
 async function buildx(argv) {
-  await run('docker', ['buildx', 'build', '--progress=quiet', ...argv], { maxBuffer: 64 * 1024 * 1024 });
+  await run("docker", ["buildx", "build", "--progress=quiet", ...argv], { maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** Runs `a` (ours) and `b` (buildx) RUNS times each, alternating which goes first. */
@@ -50,17 +50,17 @@ async function alternate(name, a, b) {
   const as = [];
   const bs = [];
   for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 === 0 ? ['a', 'b'] : ['b', 'a'];
+    const order = i % 2 === 0 ? ["a", "b"] : ["b", "a"];
     for (const which of order) {
-      if (which === 'a' && TOOL !== 'buildx') as.push(await a(i));
-      if (which === 'b' && TOOL !== 'ours') bs.push(await b(i));
+      if (which === "a" && TOOL !== "buildx") as.push(await a(i));
+      if (which === "b" && TOOL !== "ours") bs.push(await b(i));
     }
-    process.stderr.write(`${name} run ${i + 1}: ours ${as.at(-1)?.toFixed(2) ?? '-'} s, buildx ${bs.at(-1)?.toFixed(2) ?? '-'} s\n`);
+    process.stderr.write(`${name} run ${i + 1}: ours ${as.at(-1)?.toFixed(2) ?? "-"} s, buildx ${bs.at(-1)?.toFixed(2) ?? "-"} s\n`);
   }
   rows.push([name, as, bs]);
 }
 
-const base = await mkdtemp(join(tmpdir(), 'bk-bench-'));
+const base = await mkdtemp(join(tmpdir(), "bk-bench-"));
 const rows = [];
 const removeMine = await recordsMadeFrom(connect);
 
@@ -70,33 +70,32 @@ const removeMine = await recordsMadeFrom(connect);
  */
 async function cleanUp(final = false) {
   await removeMine(
-    (r, last) =>
-      r.size >= SIZE_MIB * 1024 * 1024 * 0.9 && (r.description === 'local source for context' || (last && r.description === '[1/1] COPY . /ctx/')),
+    (r, last) => r.size >= SIZE_MIB * 1024 * 1024 * 0.9 && (r.description === "local source for context" || (last && r.description === "[1/1] COPY . /ctx/")),
     final,
   );
 }
 try {
-  if (ONLY.has('noop')) {
-    const small = join(base, 'small');
+  if (ONLY.has("noop")) {
+    const small = join(base, "small");
     await mkdir(small);
-    await writeFile(join(small, 'f'), 'x');
-    await writeFile(join(small, 'Dockerfile'), 'FROM scratch\nCOPY f /f\n');
-    await ours({ context: small, dockerfile: join(small, 'Dockerfile') });
+    await writeFile(join(small, "f"), "x");
+    await writeFile(join(small, "Dockerfile"), "FROM scratch\nCOPY f /f\n");
+    await ours({ context: small, dockerfile: join(small, "Dockerfile") });
     await buildx([small]);
     await alternate(
-      'cached no-op build',
-      () => timeit(() => ours({ context: small, dockerfile: join(small, 'Dockerfile') })),
+      "cached no-op build",
+      () => timeit(() => ours({ context: small, dockerfile: join(small, "Dockerfile") })),
       () => timeit(() => buildx([small])),
     );
   }
 
-  if (ONLY.has('upload') || ONLY.has('export')) {
+  if (ONLY.has("upload") || ONLY.has("export")) {
     process.stderr.write(`generating ${SIZE_MIB} MiB of context...\n`);
-    let big = join(base, 'big-src');
+    let big = join(base, "big-src");
     await makeBigDir(big, SIZE_MIB);
-    const bigDf = join(base, 'big.Dockerfile');
+    const bigDf = join(base, "big.Dockerfile");
     // `COPY` of the context: the daemon must receive every byte; nothing is exported.
-    await writeFile(bigDf, 'FROM scratch\nCOPY . /ctx/\n');
+    await writeFile(bigDf, "FROM scratch\nCOPY . /ctx/\n");
     let key = randomUUID();
     let n = 0;
     const fresh = async () => {
@@ -104,7 +103,7 @@ try {
       await rename(big, next);
       big = next;
     };
-    if (ONLY.has('upload')) {
+    if (ONLY.has("upload")) {
       await alternate(
         `${SIZE_MIB} MiB context upload`,
         () => {
@@ -113,27 +112,27 @@ try {
         },
         async () => {
           await fresh(); // a new path: a new key for buildx, everything is sent
-          const t = await timeit(() => buildx(['-f', bigDf, big]));
+          const t = await timeit(() => buildx(["-f", bigDf, big]));
           await cleanUp();
           return t;
         },
       );
     }
-    if (ONLY.has('export')) {
+    if (ONLY.has("export")) {
       // Content cached for both (the upload is incremental, nothing changed).
       await ours({ context: big, dockerfile: bigDf, sharedKey: key });
-      await buildx(['-f', bigDf, big]);
+      await buildx(["-f", bigDf, big]);
       await alternate(
         `${SIZE_MIB} MiB directory export`,
         async (i) => {
           const out = join(base, `out-ours-${i}`);
-          const t = await timeit(() => ours({ context: big, dockerfile: bigDf, sharedKey: key, exports: [{ type: 'local', dest: out }] }));
+          const t = await timeit(() => ours({ context: big, dockerfile: bigDf, sharedKey: key, exports: [{ type: "local", dest: out }] }));
           await rm(out, { recursive: true, force: true });
           return t;
         },
         async (i) => {
           const out = join(base, `out-buildx-${i}`);
-          const t = await timeit(() => buildx(['-f', bigDf, '-o', `type=local,dest=${out}`, big]));
+          const t = await timeit(() => buildx(["-f", bigDf, "-o", `type=local,dest=${out}`, big]));
           await rm(out, { recursive: true, force: true });
           return t;
         },
@@ -146,9 +145,11 @@ try {
 }
 
 const pad = (s, n) => String(s).padEnd(n);
-const fmt = (xs) => (xs.length ? `${median(xs).toFixed(2)}s` : '-');
-console.log(`${pad('scenario', 28)}${pad('lfs-docker', 12)}${pad('buildx', 12)}${pad('ratio', 8)}runs (ours | buildx)`);
+const fmt = (xs) => (xs.length ? `${median(xs).toFixed(2)}s` : "-");
+console.log(`${pad("scenario", 28)}${pad("lfs-docker", 12)}${pad("buildx", 12)}${pad("ratio", 8)}runs (ours | buildx)`);
 for (const [name, a, b] of rows) {
-  const ratio = a.length && b.length ? (median(a) / median(b)).toFixed(2) : '-';
-  console.log(`${pad(name, 28)}${pad(fmt(a), 12)}${pad(fmt(b), 12)}${pad(ratio, 8)}${a.map((x) => x.toFixed(2)).join(' ')} | ${b.map((x) => x.toFixed(2)).join(' ')}`);
+  const ratio = a.length && b.length ? (median(a) / median(b)).toFixed(2) : "-";
+  console.log(
+    `${pad(name, 28)}${pad(fmt(a), 12)}${pad(fmt(b), 12)}${pad(ratio, 8)}${a.map((x) => x.toFixed(2)).join(" ")} | ${b.map((x) => x.toFixed(2)).join(" ")}`,
+  );
 }

@@ -1,9 +1,9 @@
 // What the benchmark scripts share: their options, timing and statistics, the big directories they
 // upload, and the removal of the cache records they made. Each script stays runnable on its own
 // (`node bench/NAME.mjs`); this module only saves them writing the same helpers five times.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from "node:crypto";
+import { mkdir, open } from "node:fs/promises";
+import { join } from "node:path";
 
 /** `--name value` from the command line, or `def`. */
 export function option(name, def, args = process.argv.slice(2)) {
@@ -35,7 +35,7 @@ export async function makeBigDir(dir, mib) {
   const fileMiB = 16;
   const chunk = randomBytes(1024 * 1024);
   for (let i = 0; i < Math.ceil(mib / fileMiB); i++) {
-    const fh = await open(join(dir, `blob-${String(i).padStart(4, '0')}.bin`), 'w');
+    const fh = await open(join(dir, `blob-${String(i).padStart(4, "0")}.bin`), "w");
     try {
       for (let j = 0; j < fileMiB; j++) {
         chunk.writeUInt32LE(i * 1000 + j, 0);

@@ -25,21 +25,21 @@
 // Every upload leaves a ~1 GiB local-source record in the engine's build cache; the bench removes
 // the records it made (named after its own context, created since it started, not in use; the
 // engine may report their size as 0) after each upload and at the end, and nothing else.
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { option, median, makeBigDir, recordsMadeFrom } from './lib.mjs';
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { option, median, makeBigDir, recordsMadeFrom } from "./lib.mjs";
 
-const { connect } = await import(new URL('../dist/src/buildkit/index.js', import.meta.url).href);
+const { connect } = await import(new URL("../dist/src/buildkit/index.js", import.meta.url).href);
 
 const opt = option;
-const SIZE_MIB = Number(opt('size-mib', 1024));
-const RUNS = Number(opt('runs', 5));
-const ONLY = new Set(String(opt('only', 'upload,export')).split(','));
-const SERVERS = String(opt('servers', 'http2,grpc-js')).split(',');
-const TRANSPORT = String(opt('transport', 'engine'));
-const NAME = 'session-bench'; // the named context; its cache records carry this name
+const SIZE_MIB = Number(opt("size-mib", 1024));
+const RUNS = Number(opt("runs", 5));
+const ONLY = new Set(String(opt("only", "upload,export")).split(","));
+const SERVERS = String(opt("servers", "http2,grpc-js")).split(",");
+const TRANSPORT = String(opt("transport", "engine"));
+const NAME = "session-bench"; // the named context; its cache records carry this name
 
 /** Wall and CPU seconds of one build with the given server. */
 async function timed(server, opts) {
@@ -72,26 +72,26 @@ async function rounds(name, fn) {
   for (let i = 0; i < RUNS; i++) {
     const order = SERVERS.map((_, k) => SERVERS[(i + k) % SERVERS.length]);
     for (const s of order) got[s].push(await fn(s, i));
-    process.stderr.write(`${name} round ${i + 1}: ${SERVERS.map((s) => `${s} ${got[s].at(-1).wall.toFixed(2)} s`).join(', ')}\n`);
+    process.stderr.write(`${name} round ${i + 1}: ${SERVERS.map((s) => `${s} ${got[s].at(-1).wall.toFixed(2)} s`).join(", ")}\n`);
   }
   rows.push([name, got]);
 }
 
-const base = await mkdtemp(join(tmpdir(), 'session-bench-'));
+const base = await mkdtemp(join(tmpdir(), "session-bench-"));
 const rows = [];
 try {
   process.stderr.write(`generating ${SIZE_MIB} MiB of context...\n`);
-  const big = join(base, 'big');
+  const big = join(base, "big");
   await makeBigDir(big, SIZE_MIB);
-  const ctx = join(base, 'ctx');
+  const ctx = join(base, "ctx");
   await mkdir(ctx);
   // The daemon must receive every byte of the named context; the result is the context.
-  await writeFile(join(ctx, 'Dockerfile'), `FROM scratch\nCOPY --from=${NAME} . /data/\n`);
+  await writeFile(join(ctx, "Dockerfile"), `FROM scratch\nCOPY --from=${NAME} . /data/\n`);
   const build = (key, extra = {}) => ({ context: ctx, namedContexts: { [NAME]: big }, sharedKey: key, ...extra });
   let key = randomUUID();
   await timed(SERVERS[0], build(key)); // the COPY's result is cached from here on: uploads time the upload
 
-  if (ONLY.has('upload')) {
+  if (ONLY.has("upload")) {
     await rounds(`${SIZE_MIB} MiB named-context upload`, async (server) => {
       key = randomUUID(); // new to the daemon: everything is sent
       const t = await timed(server, build(key));
@@ -99,11 +99,11 @@ try {
       return t;
     });
   }
-  if (ONLY.has('export')) {
+  if (ONLY.has("export")) {
     await timed(SERVERS[0], build(key)); // content cached under the last key: nothing to send
     await rounds(`${SIZE_MIB} MiB type=local export`, async (server, i) => {
       const out = join(base, `out-${server}-${i}`);
-      const t = await timed(server, build(key, { exports: [{ type: 'local', dest: out }] }));
+      const t = await timed(server, build(key, { exports: [{ type: "local", dest: out }] }));
       await rm(out, { recursive: true, force: true });
       return t;
     });
@@ -117,16 +117,18 @@ try {
 
 const pad = (s, n) => String(s).padEnd(n);
 const [ref, ...others] = SERVERS;
-console.log(`session over ${TRANSPORT}: median wall time (CPU time of this process) of ${RUNS} interleaved rounds; ratio = other / ${ref} (above 1: ${ref} faster)`);
-console.log(`${pad('scenario', 32)}${SERVERS.map((s) => pad(s, 18)).join('')}${others.map((s) => pad(`${s}/${ref}`, 18)).join('')}`);
+console.log(
+  `session over ${TRANSPORT}: median wall time (CPU time of this process) of ${RUNS} interleaved rounds; ratio = other / ${ref} (above 1: ${ref} faster)`,
+);
+console.log(`${pad("scenario", 32)}${SERVERS.map((s) => pad(s, 18)).join("")}${others.map((s) => pad(`${s}/${ref}`, 18)).join("")}`);
 for (const [name, got] of rows) {
   const wall = (s) => median(got[s].map((t) => t.wall));
   const cpu = (s) => median(got[s].map((t) => t.cpu));
   const cells = SERVERS.map((s) => pad(`${wall(s).toFixed(2)}s (${cpu(s).toFixed(2)}s)`, 18));
   const ratios = others.map((s) => pad(`${(wall(s) / wall(ref)).toFixed(2)} (${(cpu(s) / cpu(ref)).toFixed(2)})`, 18));
-  console.log(`${pad(name, 32)}${cells.join('')}${ratios.join('')}`);
+  console.log(`${pad(name, 32)}${cells.join("")}${ratios.join("")}`);
 }
-console.log('every run, wall s:');
+console.log("every run, wall s:");
 for (const [name, got] of rows) {
-  console.log(`  ${name}: ${SERVERS.map((s) => `${s} ${got[s].map((t) => t.wall.toFixed(2)).join(' ')}`).join(' | ')}`);
+  console.log(`  ${name}: ${SERVERS.map((s) => `${s} ${got[s].map((t) => t.wall.toFixed(2)).join(" ")}`).join(" | ")}`);
 }

@@ -8,35 +8,36 @@
 // Each phase's rows are also appended to $LFS_PHASES_FILE when set (tab-separated: name, seconds,
 // passed, failed), where .ci/run adds its set-up steps and prints the whole table. The last line is
 // "tests: N passed, N failed". Exits 1 when a test failed.
-import { spawn } from 'node:child_process';
-import { appendFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { spawn } from "node:child_process";
+import { appendFileSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 
-const root = new URL('..', import.meta.url).pathname;
-const dist = join(root, 'dist', 'test');
-const phases = process.argv.length > 2
-  ? process.argv.slice(2).map((p) => ({ name: relative(root, p), paths: [p] }))
-  : [
-      { name: 'unit tests', paths: [join(dist, 'unit')] },
-      ...readdirSync(join(dist, 'integration'))
-        .filter((f) => f.endsWith('.test.js'))
-        .sort()
-        .map((f) => ({ name: `integration/${f.replace(/\.js$/, '.ts')}`, paths: [join(dist, 'integration', f)] })),
-    ];
+const root = new URL("..", import.meta.url).pathname;
+const dist = join(root, "dist", "test");
+const phases =
+  process.argv.length > 2
+    ? process.argv.slice(2).map((p) => ({ name: relative(root, p), paths: [p] }))
+    : [
+        { name: "unit tests", paths: [join(dist, "unit")] },
+        ...readdirSync(join(dist, "integration"))
+          .filter((f) => f.endsWith(".test.js"))
+          .sort()
+          .map((f) => ({ name: `integration/${f.replace(/\.js$/, ".ts")}`, paths: [join(dist, "integration", f)] })),
+      ];
 
 /** Run node's test runner on the paths; its output goes through, its counts are read from its summary. */
 function runPhase(paths) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...paths], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let tail = '';
-    child.stdout.on('data', (chunk) => {
+    const child = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...paths], { stdio: ["ignore", "pipe", "inherit"] });
+    let tail = "";
+    child.stdout.on("data", (chunk) => {
       process.stdout.write(chunk);
       tail = (tail + chunk.toString()).slice(-4096);
     });
-    child.on('close', (code) => {
-      const count = (word) => Number(new RegExp(`^\\S* ?${word} (\\d+)$`, 'm').exec(tail.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? 0);
-      resolve({ seconds: (Date.now() - t0) / 1000, passed: count('pass'), failed: count('fail') + count('cancelled'), code });
+    child.on("close", (code) => {
+      const count = (word) => Number(new RegExp(`^\\S* ?${word} (\\d+)$`, "m").exec(tail.replace(/\x1b\[[0-9;]*m/g, ""))?.[1] ?? 0);
+      resolve({ seconds: (Date.now() - t0) / 1000, passed: count("pass"), failed: count("fail") + count("cancelled"), code });
     });
   });
 }
@@ -51,11 +52,12 @@ for (const phase of phases) {
 }
 
 const width = Math.max(...rows.map((r) => r.name.length), 5);
-console.log(`\n${'phase'.padEnd(width)}  seconds  passed  failed`);
-for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.seconds.toFixed(1).padStart(7)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}`);
+console.log(`\n${"phase".padEnd(width)}  seconds  passed  failed`);
+for (const r of rows)
+  console.log(`${r.name.padEnd(width)}  ${r.seconds.toFixed(1).padStart(7)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}`);
 const passed = rows.reduce((a, r) => a + r.passed, 0);
 const failed = rows.reduce((a, r) => a + r.failed, 0);
 const total = rows.reduce((a, r) => a + r.seconds, 0);
-console.log(`${'all tests'.padEnd(width)}  ${total.toFixed(1).padStart(7)}  ${String(passed).padStart(6)}  ${String(failed).padStart(6)}`);
+console.log(`${"all tests".padEnd(width)}  ${total.toFixed(1).padStart(7)}  ${String(passed).padStart(6)}  ${String(failed).padStart(6)}`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

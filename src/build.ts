@@ -157,8 +157,14 @@ export function buildSources(options: GenerateOptions): SourceFile[] {
 
 /** The build's outputs, as buildx combines -o, --load, --push and --tag. */
 export function buildOutputs(options: Pick<BuildOptions, "output" | "load" | "push" | "tags">): OutputSpec[] {
-  const given = options.output === undefined ? [] : typeof options.output === "string" || !Array.isArray(options.output) ? [options.output as string | OutputSpec] : [...(options.output as ReadonlyArray<string | OutputSpec>)];
-  if (given.length === 0 && !options.load && !options.push) throw new OptionError("output", "none", "a directory, an output spec (type=local, tar, oci, docker, image, cacheonly), load or push");
+  const given =
+    options.output === undefined
+      ? []
+      : typeof options.output === "string" || !Array.isArray(options.output)
+        ? [options.output as string | OutputSpec]
+        : [...(options.output as ReadonlyArray<string | OutputSpec>)];
+  if (given.length === 0 && !options.load && !options.push)
+    throw new OptionError("output", "none", "a directory, an output spec (type=local, tar, oci, docker, image, cacheonly), load or push");
   return combineOutputs(given, { ...(options.load && { load: true }), ...(options.push && { push: true }), ...(options.tags && { tags: options.tags }) });
 }
 
@@ -173,11 +179,21 @@ function outputDir(outputs: readonly OutputSpec[]): string | undefined {
 
 /** --platform names the architecture being built, or the user meant --arch. */
 export function checkPlatform(platform: string | string[] | undefined, archPlatform: string): void {
-  const list = (typeof platform === "string" ? [platform] : (platform ?? [])).flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
+  const list = (typeof platform === "string" ? [platform] : (platform ?? []))
+    .flatMap((p) => p.split(","))
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const p of list) {
     if (p === archPlatform) continue;
     const arch = supportedArchs().find((a) => archProfile(a).platform === p);
-    throw new OptionError("--platform", p, [archPlatform], arch ? `lfs-docker builds one architecture at a time: use --arch ${arch}` : `the platform of the architecture being built; choose the architecture with --arch (${supportedArchs().join(", ")})`);
+    throw new OptionError(
+      "--platform",
+      p,
+      [archPlatform],
+      arch
+        ? `lfs-docker builds one architecture at a time: use --arch ${arch}`
+        : `the platform of the architecture being built; choose the architecture with --arch (${supportedArchs().join(", ")})`,
+    );
   }
 }
 
@@ -220,7 +236,13 @@ function cacheOptions(options: BuildOptions): { cacheExports: CacheEntry[]; cach
   for (const e of cacheExports) {
     const dest = e.type === "local" ? e.attrs?.dest : undefined;
     const refusal = dest === undefined ? undefined : exportDirRefusal(resolve(dest));
-    if (refusal) throw new OptionError("--cache-to", `type=local,dest=${dest}`, "a new or empty directory, or one an earlier --cache-to type=local wrote", `${resolve(dest!)} is ${refusal}`);
+    if (refusal)
+      throw new OptionError(
+        "--cache-to",
+        `type=local,dest=${dest}`,
+        "a new or empty directory, or one an earlier --cache-to type=local wrote",
+        `${resolve(dest!)} is ${refusal}`,
+      );
   }
   return { cacheExports, cacheImports: cacheEntries("--cache-from", options.cacheFrom) };
 }
@@ -236,7 +258,12 @@ async function checkInputs(options: BuildOptions, model: BuildModel): Promise<vo
     try {
       readBounded(options.rootPasswordFile, { maxBytes: MAX_PASSWORD_FILE });
     } catch (err) {
-      throw new OptionError("--root-password-file", options.rootPasswordFile, "a readable regular file holding the root password, at most 4 KiB", (err as Error).message);
+      throw new OptionError(
+        "--root-password-file",
+        options.rootPasswordFile,
+        "a readable regular file holding the root password, at most 4 KiB",
+        (err as Error).message,
+      );
     }
   }
 }
@@ -247,31 +274,59 @@ function findBuilder(builder: string | undefined, platform: string): ResolvedBui
     return resolveBuilder({ ...(builder !== undefined && { builder }), platform });
   } catch (err) {
     if (err instanceof BuilderNotFoundError) {
-      throw new OptionError(err.source === "--builder" ? "--builder" : err.source, err.requested, err.available, "no such builder instance or docker context; an address (unix://, tcp://, docker://, docker-container://NAME) is accepted too");
+      throw new OptionError(
+        err.source === "--builder" ? "--builder" : err.source,
+        err.requested,
+        err.available,
+        "no such builder instance or docker context; an address (unix://, tcp://, docker://, docker-container://NAME) is accepted too",
+      );
     }
     throw err;
   }
 }
 
-
 /**
  * The split of the build across the builder's nodes, when they have different platforms and the
  * target's is not the first node's (node-plan.ts); checked before anything is built.
  */
-function splitPlan(options: BuildOptions, builder: ResolvedBuilder, dockerfile: string, platform: string, cacheTo: boolean): { plan: NodePlan; nodes: Map<string, ResolvedBuilder>; registry: string } | undefined {
+function splitPlan(
+  options: BuildOptions,
+  builder: ResolvedBuilder,
+  dockerfile: string,
+  platform: string,
+  cacheTo: boolean,
+): { plan: NodePlan; nodes: Map<string, ResolvedBuilder>; registry: string } | undefined {
   if (!builder.nodes) return undefined;
   const plan = planNodes(builder.name, builder.nodes, stageGraph(dockerfile), platform, options.target, options.sources !== undefined ? ["sources"] : []);
   if (!plan) return undefined;
   const where = plan.solves.map((s) => `${s.runs.join(", ") || s.stage} on ${s.node}`).join("; ");
   if (options.stageRegistry === undefined) {
-    throw new OptionError("--stage-registry", "none", "a registry repository every node of the builder reaches, such as registry.example:5000/lfs-stages", `builder ${JSON.stringify(builder.name)} splits this build across its nodes (${where}); the stages one node hands to another go through a registry`);
+    throw new OptionError(
+      "--stage-registry",
+      "none",
+      "a registry repository every node of the builder reaches, such as registry.example:5000/lfs-stages",
+      `builder ${JSON.stringify(builder.name)} splits this build across its nodes (${where}); the stages one node hands to another go through a registry`,
+    );
   }
-  if (cacheTo) throw new OptionError("--cache-to", "with a build split across nodes", "a build on one node", `builder ${JSON.stringify(builder.name)} splits this build (${where}); exporting the cache of a split build is not supported yet`);
+  if (cacheTo)
+    throw new OptionError(
+      "--cache-to",
+      "with a build split across nodes",
+      "a build on one node",
+      `builder ${JSON.stringify(builder.name)} splits this build (${where}); exporting the cache of a split build is not supported yet`,
+    );
   return { plan, nodes: nodeBuilders(plan, builder), registry: checkStageRegistry(options.stageRegistry) };
 }
 
 /** What every solve of the build shares: the context, sources, cache imports, secrets, ... */
-function sharedSolve(options: BuildOptions, context: string, secrets: Record<string, SecretSource>, noCacheFilter: string[] | undefined, cacheImports: CacheEntry[], entitlements: string[]): SharedSolve {
+function sharedSolve(
+  options: BuildOptions,
+  context: string,
+  secrets: Record<string, SecretSource>,
+  noCacheFilter: string[] | undefined,
+  cacheImports: CacheEntry[],
+  entitlements: string[],
+): SharedSolve {
   return {
     context,
     ...(options.sources !== undefined && { namedContexts: { sources: resolve(options.sources) } }),
@@ -331,7 +386,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const title = `LFS ${resolved.release} ${resolved.init} ${resolved.arch.name}: build report`;
   // What a builder's cache held is remembered per node when the build is split across nodes.
   const nodeKeys = split ? [...split.nodes.keys()] : [undefined];
-  const evictions = new Map(nodeKeys.map((n) => [n, new EvictionWatch(model, dockerfile, resolved.arch.platform, n === undefined ? builderKey : `${builderKey}/${n}`, (m) => options.onWarning?.(m), options.noCache === true)]));
+  const evictions = new Map(
+    nodeKeys.map((n) => [
+      n,
+      new EvictionWatch(
+        model,
+        dockerfile,
+        resolved.arch.platform,
+        n === undefined ? builderKey : `${builderKey}/${n}`,
+        (m) => options.onWarning?.(m),
+        options.noCache === true,
+      ),
+    ]),
+  );
   const onBuildEvent = (node: string | undefined) => (e: BuildEvent) => {
     if (e.type === "vertex-completed" || e.type === "vertex-cached" || e.type === "vertex-error") vertices.set(e.vertex.digest + (node ?? ""), e.vertex);
     else if (e.type === "vertex-started" && !vertices.has(e.vertex.digest + (node ?? ""))) vertices.set(e.vertex.digest + (node ?? ""), e.vertex);
@@ -345,7 +412,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // A split build: the other nodes' parts first; the last solve takes what they pushed.
     const last = split ? await upToLastSolve({ ...split, dockerfile, platform: resolved.arch.platform, shared, display, onEvent: onBuildEvent }) : undefined;
     await using client = await connectBuilder(builder);
-    const keepBytes = gcVerdict((await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy), Infinity).keepsBytes;
+    const keepBytes = gcVerdict(
+      (await client.workers().catch(() => [])).flatMap((w) => w.gcPolicy),
+      Infinity,
+    ).keepsBytes;
     for (const w of evictions.values()) w.keepBytes = keepBytes;
     const result = await client.solve({
       ...shared,
@@ -362,7 +432,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     await last?.done();
     const files = output !== undefined && exportDir !== undefined ? moveIntoPlace(exportDir, output, options.force === true) : [];
     const finished = await exportPlan.finish(result.exporterResponse);
-    if (metadataFile) writeMetadataFile(metadataFile, { exporterResponse: result.exporterResponse, buildRef: buildxBuildRef(builder, result.ref), extra: finished.metadata });
+    if (metadataFile)
+      writeMetadataFile(metadataFile, { exporterResponse: result.exporterResponse, buildRef: buildxBuildRef(builder, result.ref), extra: finished.metadata });
     const r = { ...report(), outcome: { status: "succeeded" as const } };
     if (r.sbuSeconds) rememberSbu(builderKey, r.sbuSeconds);
     return {
@@ -399,7 +470,12 @@ const REPORT_FILES = ["build-report.txt", "build-report.json", "build-report.htm
  * Before a build writes anything: remove what an earlier build that was killed left where this one
  * writes (its marked staging and partial directories, its half-written reports), and say so.
  */
-async function removeLeftovers(options: BuildOptions, outputs: readonly OutputSpec[], output: string | undefined, reportDir: string | undefined): Promise<void> {
+async function removeLeftovers(
+  options: BuildOptions,
+  outputs: readonly OutputSpec[],
+  output: string | undefined,
+  reportDir: string | undefined,
+): Promise<void> {
   const dirs = [...new Set([output, reportDir, ...fileOutputDirs(outputs)].filter((d): d is string => d !== undefined))];
   const found: Leftover[] = [];
   for (const dir of dirs) found.push(...(await sweepLeftovers(dir)));
@@ -410,7 +486,9 @@ async function removeLeftovers(options: BuildOptions, outputs: readonly OutputSp
   const gone = (await sweepLeftovers(tmpdir(), TEMP_NAME)).filter((l) => l.removed);
   if (gone.length > 0) {
     const pids = [...new Set(gone.map((l) => l.owner.pid))].join(", ");
-    options.onWarning?.(`removed ${gone.length} temporary ${gone.length === 1 ? "directory" : "directories"} of killed builds from ${tmpdir()} (${mib(gone.reduce((n, l) => n + l.bytes, 0))}; lfs-docker pid ${pids})`);
+    options.onWarning?.(
+      `removed ${gone.length} temporary ${gone.length === 1 ? "directory" : "directories"} of killed builds from ${tmpdir()} (${mib(gone.reduce((n, l) => n + l.bytes, 0))}; lfs-docker pid ${pids})`,
+    );
   }
   for (const l of found) {
     const who = `lfs-docker pid ${l.owner.pid}, started ${l.owner.created}`;
@@ -474,7 +552,8 @@ function diskFull(err: unknown, dir: string | undefined): BuildKitError | undefi
  */
 function daemonLost(err: DaemonLostError, plan: BuildPlan, vertices: Map<string, VertexInfo>): DaemonLostError {
   for (const v of vertices.values()) {
-    if (err.running.includes(v.name) && !v.completed && !v.error) vertices.set(v.digest, { ...v, error: "interrupted: the connection to the BuildKit daemon was lost" });
+    if (err.running.includes(v.name) && !v.completed && !v.error)
+      vertices.set(v.digest, { ...v, error: "interrupted: the connection to the BuildKit daemon was lost" });
   }
   const steps = err.running.map((name) => describeStep(plan, name));
   const during = steps.length === 0 ? "" : ` while ${steps.join(", ")} ${steps.length === 1 ? "was" : "were"} running`;
@@ -482,7 +561,13 @@ function daemonLost(err: DaemonLostError, plan: BuildPlan, vertices: Map<string,
   const message =
     `lost the BuildKit daemon${err.daemon ? ` (${err.daemon})` : ""}${during} (${why}); ` +
     "every section that finished before is in the daemon's cache, unless the daemon lost its state: once it runs again, run the same command to resume";
-  return new DaemonLostError(message, { cause: err.cause, ...(err.grpcCode !== undefined && { grpcCode: err.grpcCode }), ...(err.details !== undefined && { details: err.details }), ...(err.daemon !== undefined && { daemon: err.daemon }), running: err.running });
+  return new DaemonLostError(message, {
+    cause: err.cause,
+    ...(err.grpcCode !== undefined && { grpcCode: err.grpcCode }),
+    ...(err.details !== undefined && { details: err.details }),
+    ...(err.daemon !== undefined && { daemon: err.daemon }),
+    running: err.running,
+  });
 }
 
 /** How a build that threw ended: the failing step with its section, exit code and log tail. */
@@ -517,7 +602,8 @@ export function moveIntoPlace(staging: string, output: string, force: boolean): 
     if (existing) {
       if (!force) throw new OptionError("--output", dest, "a name not already taken, or --force to replace it", "exists");
       // --force replaces a regular file only, never a link, a directory or a device.
-      if (!existing.isFile()) throw new OptionError("--output", dest, "a name not already taken, or a regular file to replace with --force", `it is ${fileKind(existing)}`);
+      if (!existing.isFile())
+        throw new OptionError("--output", dest, "a name not already taken, or a regular file to replace with --force", `it is ${fileKind(existing)}`);
     }
     renameSync(join(staging, name), dest);
     files.push(dest);

@@ -52,7 +52,10 @@ export function parsedLayout(dockerfile: string): StepMap {
 export function stepIdentities(dockerfile: string, platform: string, layout: StepMap = parsedLayout(dockerfile)): Map<string, string> {
   const lines = dockerfile.split("\n");
   const stages = layout.stages;
-  const header = lines.slice(0, stages[0]?.firstLine ?? 0).filter(meaningful).join("\n");
+  const header = lines
+    .slice(0, stages[0]?.firstLine ?? 0)
+    .filter(meaningful)
+    .join("\n");
   const memo = new Map<string, string>();
   const identityOf = (text: string, self: string, seen: Set<string>): string => {
     const hash = createHash("sha256").update(`${platform}\n${header}\n${text}\n`);
@@ -71,7 +74,14 @@ export function stepIdentities(dockerfile: string, platform: string, layout: Ste
     const known = memo.get(name);
     if (known) return known;
     const s = stages.find((x) => x.name === name)!;
-    const id = identityOf(lines.slice(s.firstLine, s.lastLine + 1).filter(meaningful).join("\n"), name, seen);
+    const id = identityOf(
+      lines
+        .slice(s.firstLine, s.lastLine + 1)
+        .filter(meaningful)
+        .join("\n"),
+      name,
+      seen,
+    );
     memo.set(name, id);
     return id;
   };
@@ -81,7 +91,10 @@ export function stepIdentities(dockerfile: string, platform: string, layout: Ste
     if (step.instruction === "FROM") continue;
     const stage = stages.find((s) => s.name === step.stage);
     if (!stage) continue;
-    const text = lines.slice(stage.firstLine, step.lastLine + 1).filter(meaningful).join("\n");
+    const text = lines
+      .slice(stage.firstLine, step.lastLine + 1)
+      .filter(meaningful)
+      .join("\n");
     out.set(`${step.stage} ${step.step}`, identityOf(text, stage.name, new Set()));
   }
   return out;

@@ -29,7 +29,7 @@ export function checkCacheEntry(flag: CacheFlag, entry: CacheEntry, shown: strin
   const attrs: Record<string, string> = {};
   for (const [key, value] of Object.entries(entry.attrs ?? {})) {
     if (typeof value !== "string") refuse(`"${key}" must be a string`);
-     
+
     if (/[\x00-\x1f\x7f]/.test(key + value)) refuse(`"${key}" holds a control character`);
     if (key === "type") refuse(`"type" is given twice`);
     attrs[key] = value;

@@ -62,7 +62,9 @@ export class EvictionWatch {
     rememberFinished(this.builder, this.finished, this.env);
     if (this.rebuilt.length > 1) {
       const steps = this.rebuilt.map((v) => describeStep(this.plan, v));
-      this.notify(`${steps.length} steps that earlier builds on this builder had finished were built again (evicted from BuildKit's cache): ${steps.join(", ")}`);
+      this.notify(
+        `${steps.length} steps that earlier builds on this builder had finished were built again (evicted from BuildKit's cache): ${steps.join(", ")}`,
+      );
     }
   }
 }

@@ -31,5 +31,16 @@ export { createProgressDisplay, TimeLeft, formatTimeLeft, type Estimate, type Pl
 export type { ProgressMode } from "./progress/index.js";
 export * from "./sources/index.js";
 export { boot, BootError, type BootOptions, type BootResult, type CommandResult } from "./boot/boot.js";
-export { ConsoleLog, MILESTONES, DEFAULT_RULES, FATAL_PATTERNS, wrapCommand, commandOutput, markerToken, type MilestoneName, type MilestoneEvent, type MilestoneRule } from "./boot/console.js";
+export {
+  ConsoleLog,
+  MILESTONES,
+  DEFAULT_RULES,
+  FATAL_PATTERNS,
+  wrapCommand,
+  commandOutput,
+  markerToken,
+  type MilestoneName,
+  type MilestoneEvent,
+  type MilestoneRule,
+} from "./boot/console.js";
 export { qemuCommand, MissingToolError, type Firmware, type Medium, type Accel, type QemuOptions } from "./boot/qemu.js";

@@ -143,7 +143,11 @@ const CONFIG_RULES: Record<keyof SystemConfig, ConfigRule> = {
     accepted: "a DNS domain (RFC 1123) such as localdomain or example.org: dot-separated labels of letters, digits and inner hyphens",
     ok: (v, c) => isDomain(v) && c.hostname.length + 1 + v.length <= 253,
   },
-  timezone: { kind: "quoted", accepted: "a tz database name such as UTC or Europe/Paris (data/timezones.txt)", ok: (v) => v.length <= 64 && timezones().has(v) },
+  timezone: {
+    kind: "quoted",
+    accepted: "a tz database name such as UTC or Europe/Paris (data/timezones.txt)",
+    ok: (v) => v.length <= 64 && timezones().has(v),
+  },
   locale: {
     kind: "quoted",
     accepted: "a glibc locale such as en_US or de_DE (language_TERRITORY, without charmap or @modifier; data/locales.txt)",
@@ -182,7 +186,8 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   let release: string;
   let bookDir: string;
   if (options.book !== undefined) {
-    if (typeof options.book !== "string" || options.book === "" || options.book.includes("\0")) throw new OptionError("book", options.book, "a directory holding book.json (see stages/README.md)");
+    if (typeof options.book !== "string" || options.book === "" || options.book.includes("\0"))
+      throw new OptionError("book", options.book, "a directory holding book.json (see stages/README.md)");
     const book = loadBookDir(options.book);
     if (options.release !== undefined && options.release !== book.release) {
       throw new OptionError("release", options.release, [book.release], `the book in ${options.book} is release ${book.release}`);
@@ -221,7 +226,8 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   const kernelFragment = checkKernelFragment(options.kernelFragment ?? "");
 
   const until = options.until;
-  if (until !== undefined && (typeof until !== "string" || !/^\d{1,2}\.\d{1,3}$/.test(until))) throw new OptionError("until", until, "a book section number such as 5.5 or 8.29");
+  if (until !== undefined && (typeof until !== "string" || !/^\d{1,2}\.\d{1,3}$/.test(until)))
+    throw new OptionError("until", until, "a book section number such as 5.5 or 8.29");
 
   return {
     release,

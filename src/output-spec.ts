@@ -165,10 +165,12 @@ export function combineOutputs(
     specs = specs.map((s) => (s.type === "image" || s.type === "oci" || s.type === "docker" ? { ...s, name: tags.join(",") } : s));
   }
   for (const s of specs) {
-    if (s.type === "image" && s.push && !s.name) throw new OptionError("--push", "type=image,push=true", "an image name to push to: --tag NAME, or -o type=image,name=NAME,push=true", "no name given");
+    if (s.type === "image" && s.push && !s.name)
+      throw new OptionError("--push", "type=image,push=true", "an image name to push to: --tag NAME, or -o type=image,name=NAME,push=true", "no name given");
   }
   const locals = specs.filter((s) => s.type === "local");
-  if (locals.length > 1) throw new OptionError("--output", locals.map((s) => s.dest).join(" and "), "one local directory per build (the report goes beside its files)");
+  if (locals.length > 1)
+    throw new OptionError("--output", locals.map((s) => s.dest).join(" and "), "one local directory per build (the report goes beside its files)");
   const toStdout = specs.filter((s) => "dest" in s && s.dest === "-");
   if (toStdout.length > 1) throw new OptionError("--output", "dest=- twice", "one output to standard output");
   return specs;

@@ -30,7 +30,14 @@ export function sectionEvents(plan: BuildPlan, timeLeft: TimeLeft, emit: (e: Sec
     const key = stepKey(e.vertex.name);
     const step = key === undefined ? undefined : steps.get(key);
     if (!key || !step) return;
-    const type = e.type === "vertex-started" ? "section-started" : e.type === "vertex-completed" ? "section-built" : e.type === "vertex-cached" ? "section-cached" : "section-failed";
+    const type =
+      e.type === "vertex-started"
+        ? "section-started"
+        : e.type === "vertex-completed"
+          ? "section-built"
+          : e.type === "vertex-cached"
+            ? "section-cached"
+            : "section-failed";
     if (seen.has(`${key} ${type}`)) return;
     seen.add(`${key} ${type}`);
     const v = e.vertex;

@@ -92,7 +92,10 @@ const PROFILES: Readonly<Record<ArchName, ArchProfile>> = {
 export const allArchProfiles = (): readonly ArchProfile[] => Object.values(PROFILES);
 
 /** The architectures the generator accepts today. */
-export const supportedArchs = (): ArchName[] => allArchProfiles().filter((p) => p.supported).map((p) => p.name);
+export const supportedArchs = (): ArchName[] =>
+  allArchProfiles()
+    .filter((p) => p.supported)
+    .map((p) => p.name);
 
 export function isArchName(value: string): value is ArchName {
   return Object.hasOwn(PROFILES, value);

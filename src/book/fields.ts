@@ -14,7 +14,10 @@ export interface Place {
   readonly path: string;
 }
 
-export const at = (p: Place, key: string | number): Place => ({ file: p.file, path: typeof key === "number" ? `${p.path}[${key}]` : p.path ? `${p.path}.${key}` : key });
+export const at = (p: Place, key: string | number): Place => ({
+  file: p.file,
+  path: typeof key === "number" ? `${p.path}[${key}]` : p.path ? `${p.path}.${key}` : key,
+});
 
 /** The BookError for a field: `FILE: FIELD: got VALUE; accepted: WHAT`. */
 export function fieldError(p: Place, accepted: string, value?: unknown, detail?: string): BookError {
@@ -79,9 +82,19 @@ export function asInteger(p: Place, value: unknown, min: number, max: number): n
 /** Rules shared by the book's files and the script headers. */
 export const RULES = {
   /** A plain file name: no directory, no leading dot or dash, no space. */
-  fileName: { pattern: /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/, max: 200, kind: "line", accepted: "a plain file name (letters, digits, . _ + ~ -, not starting with . or -)" },
+  fileName: {
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/,
+    max: 200,
+    kind: "line",
+    accepted: "a plain file name (letters, digits, . _ + ~ -, not starting with . or -)",
+  },
   /** A relative directory inside an unpacked tarball. */
-  relativeDir: { pattern: /^(?!\.\.?(\/|$))[A-Za-z0-9._+~-]+(\/(?!\.\.?(\/|$))[A-Za-z0-9._+~-]+)*$/, max: 200, kind: "line", accepted: "a relative directory (names of letters, digits, . _ + ~ -, no . or .. part)" },
+  relativeDir: {
+    pattern: /^(?!\.\.?(\/|$))[A-Za-z0-9._+~-]+(\/(?!\.\.?(\/|$))[A-Za-z0-9._+~-]+)*$/,
+    max: 200,
+    kind: "line",
+    accepted: "a relative directory (names of letters, digits, . _ + ~ -, no . or .. part)",
+  },
   /** One line of text shown in a comment (titles, names). */
   line: (max: number) => ({ max, kind: "line", accepted: `one line of text, at most ${max} characters, without control characters` }) as const,
 } satisfies Record<string, StringRule | ((n: number) => StringRule)>;

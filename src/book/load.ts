@@ -61,7 +61,8 @@ export function loadBookDir(bookDir: string): Book {
   const dir = resolve(bookDir);
   const cached = cache.get(dir);
   if (cached) return cached;
-  if (!existsSync(join(dir, "book.json"))) throw new OptionError("book", bookDir, "a directory holding book.json, sources.json and chapterNN/ scripts (see stages/README.md)");
+  if (!existsSync(join(dir, "book.json")))
+    throw new OptionError("book", bookDir, "a directory holding book.json, sources.json and chapterNN/ scripts (see stages/README.md)");
   const inside = !relative(packageRoot(), dir).startsWith("..");
   const root = inside ? packageRoot() : dirname(dir);
   // The book's directory is named in the Dockerfile's comments: one line, no control character.

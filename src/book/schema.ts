@@ -31,20 +31,41 @@ export interface BookJson {
   chapters: BookChapterJson[];
 }
 
-const RELEASE = { pattern: /^[A-Za-z0-9][A-Za-z0-9._+-]*$/, max: 32, kind: "line", accepted: "a release name such as 12.3 (letters, digits, . _ + -)" } as const;
+const RELEASE = {
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._+-]*$/,
+  max: 32,
+  kind: "line",
+  accepted: "a release name such as 12.3 (letters, digits, . _ + -)",
+} as const;
 const TAG = { pattern: /^[A-Za-z0-9][A-Za-z0-9._+-]*$/, max: 64, kind: "line", accepted: "a tag such as r12.3 (letters, digits, . _ + -)" } as const;
 const TITLE = { max: 100, kind: "quoted", accepted: 'one line of at most 100 characters, without control characters, ", \\, $ or `' } as const;
 const SHELL = { pattern: /^\/[A-Za-z0-9._+/-]*$/, max: 100, kind: "quoted", accepted: "an absolute path such as /bin/bash" } as const;
-const PAGES = { pattern: /^\S+$/, max: 300, kind: "line", accepted: "an address pattern without spaces, with {release}, {-systemd}, {chapter}, {page}" } as const;
-const PAGE = { pattern: /^[a-z0-9][a-z0-9._+-]*$/, max: 64, kind: "line", accepted: "a page name such as binutils-pass1 (lower-case letters, digits, . _ + -)" } as const;
+const PAGES = {
+  pattern: /^\S+$/,
+  max: 300,
+  kind: "line",
+  accepted: "an address pattern without spaces, with {release}, {-systemd}, {chapter}, {page}",
+} as const;
+const PAGE = {
+  pattern: /^[a-z0-9][a-z0-9._+-]*$/,
+  max: 64,
+  kind: "line",
+  accepted: "a page name such as binutils-pass1 (lower-case letters, digits, . _ + -)",
+} as const;
 const MD5 = { pattern: /^[0-9a-fA-F]{32}$/, max: 32, kind: "line", accepted: "an MD5 sum: 32 hexadecimal digits" } as const;
 const VERSION = { pattern: /^[A-Za-z0-9._+~-]*$/, max: 64, kind: "line", accepted: "a version such as 2.3.2 (letters, digits, . _ + ~ -), or empty" } as const;
-const URL_RULE = { pattern: /^https?:\/\/[^\s"'\\<>`{}|^]+$/, max: 2000, kind: "line", accepted: "an http:// or https:// URL without spaces, quotes or backslashes" } as const;
+const URL_RULE = {
+  pattern: /^https?:\/\/[^\s"'\\<>`{}|^]+$/,
+  max: 2000,
+  kind: "line",
+  accepted: "an http:// or https:// URL without spaces, quotes or backslashes",
+} as const;
 
 function section(p: Place, value: unknown): BookSectionJson {
   const o = asObject(p, value, ["page", "title", "edition", "text", "sbu"]);
   if (o.text !== undefined && typeof o.text !== "boolean") throw fieldError(at(p, "text"), "true or false", o.text);
-  if (o.sbu !== undefined && !(typeof o.sbu === "number" && Number.isFinite(o.sbu) && o.sbu >= 0)) throw fieldError(at(p, "sbu"), "a number of SBU, 0 or more", o.sbu);
+  if (o.sbu !== undefined && !(typeof o.sbu === "number" && Number.isFinite(o.sbu) && o.sbu >= 0))
+    throw fieldError(at(p, "sbu"), "a number of SBU, 0 or more", o.sbu);
   return {
     page: asString(at(p, "page"), o.page, PAGE),
     title: asString(at(p, "title"), o.title, RULES.line(200)),

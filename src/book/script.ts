@@ -35,7 +35,8 @@ export function parseScript(path: string, text: string): { header: ScriptHeader;
   const body = lines.slice(i).join("\n").replace(/^\n+/, "").replace(/\s+$/, "");
   checkFields(path, fields);
   const bodyProblem = dockerfileProblem(body, "text");
-  if (bodyProblem) throw new BookError(path, `${bodyProblem}; accepted: shell commands without control characters (but tab) or heredoc delimiters alone on a line`);
+  if (bodyProblem)
+    throw new BookError(path, `${bodyProblem}; accepted: shell commands without control characters (but tab) or heredoc delimiters alone on a line`);
   const user = fields.user;
   if (user !== undefined && user !== "root" && user !== "lfs") throw new BookError(path, `@user must be root or lfs, not ${JSON.stringify(user)}`);
   const stage = fields.stage;

@@ -69,7 +69,11 @@ export class BootError extends LfsDockerError {
   readonly milestones: MilestoneEvent[];
   constructor(message: string, tail: string[], milestones: MilestoneEvent[], options?: { cause?: unknown }) {
     const reached = milestones.length ? milestones.map((m) => `${m.name} ${m.seconds.toFixed(1)} s`).join(", ") : "none";
-    super("E_BOOT", `${message}\nmilestones reached: ${reached}\nlast console lines:\n${tail.map((l) => `  | ${printable(l)}`).join("\n") || "  (the console printed nothing)"}`, options);
+    super(
+      "E_BOOT",
+      `${message}\nmilestones reached: ${reached}\nlast console lines:\n${tail.map((l) => `  | ${printable(l)}`).join("\n") || "  (the console printed nothing)"}`,
+      options,
+    );
     this.name = "BootError";
     this.consoleTail = tail;
     this.milestones = milestones;
@@ -97,7 +101,8 @@ async function checkBootOptions(options: BootOptions): Promise<Omit<QemuOptions,
   if (!isArchName(arch)) throw new OptionError("arch", arch, ["x86_64", "aarch64"]);
   const firmware = options.firmware ?? (arch === "x86_64" ? "bios" : "uefi");
   const timeout = options.timeout ?? 600;
-  if (typeof timeout !== "number" || !(timeout > 0 && timeout <= 86400)) throw new OptionError("timeout", timeout, "a number of seconds greater than 0, at most 86400");
+  if (typeof timeout !== "number" || !(timeout > 0 && timeout <= 86400))
+    throw new OptionError("timeout", timeout, "a number of seconds greater than 0, at most 86400");
   try {
     const s = await stat(options.iso);
     if (!s.isFile()) throw new Error("not a regular file");
@@ -151,7 +156,10 @@ export async function boot(options: BootOptions): Promise<BootResult> {
 }
 
 /** QEMU's command line for this boot, with its files in `work`: the firmware log, the console socket, UEFI variables. */
-async function machineFiles(work: string, checked: Awaited<ReturnType<typeof checkBootOptions>>): Promise<{ binary: string; args: string[]; accel: string[]; debugLog: string; consoleSocket: string }> {
+async function machineFiles(
+  work: string,
+  checked: Awaited<ReturnType<typeof checkBootOptions>>,
+): Promise<{ binary: string; args: string[]; accel: string[]; debugLog: string; consoleSocket: string }> {
   const { arch, firmware } = checked;
   const debugLog = join(work, "firmware.log");
   const consoleSocket = join(work, "console.sock");
@@ -254,7 +262,10 @@ class Machine {
     if (spawnError) this.fail(`cannot start ${this.binary}: ${spawnError.message}`, spawnError);
     if (exited) {
       // QEMU's own notice that it waits for our console connection is no part of why it ended.
-      const said = this.stderr.split("\n").filter((l) => l.trim() !== "" && !/info: QEMU waiting for connection on/.test(l)).join("\n");
+      const said = this.stderr
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !/info: QEMU waiting for connection on/.test(l))
+        .join("\n");
       this.fail(`QEMU exited (${exited.signal ?? `code ${exited.code}`}) while waiting for ${what}${said ? `: ${said}` : ""}`);
     }
     if (options.signal?.aborted) this.fail(`boot cancelled while waiting for ${what}`, options.signal.reason);

@@ -23,7 +23,11 @@ export interface MilestoneRule {
  * and initramfs lines are printed by the ISO's own grub.cfg and /init (templates/partials/iso-builder.hbs).
  */
 export const DEFAULT_RULES: readonly MilestoneRule[] = [
-  { name: "firmware", pattern: /SeaBIOS \(version|BdsDxe: (loading|starting)|UEFI firmware|EFI stub: /, description: "the firmware started and looks for a boot device" },
+  {
+    name: "firmware",
+    pattern: /SeaBIOS \(version|BdsDxe: (loading|starting)|UEFI firmware|EFI stub: /,
+    description: "the firmware started and looks for a boot device",
+  },
   { name: "grub", pattern: /lfs-docker: GRUB .* is up|GNU GRUB +version/, description: "GRUB read its configuration from the medium" },
   { name: "kernel", pattern: /Linux version \d+\.\d+/, description: "the kernel is running" },
   { name: "initramfs", pattern: /lfs-docker initramfs: looking for the live medium/, description: "the initramfs' /init runs" },
@@ -39,7 +43,7 @@ export const FATAL_PATTERNS: readonly RegExp[] = [
 ];
 
 // CSI and OSC escape sequences, and the other control characters a terminal would not show.
- 
+
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 /** Remove terminal escape sequences and control characters (but tabs) from one line. */

@@ -162,7 +162,9 @@ export function qemuCommand(o: QemuOptions, resolve: (program: string) => string
   const accel = o.accel === "auto" ? (kvmUsable(o.arch) ? ["kvm", "tcg"] : ["tcg"]) : [o.accel];
   // The console on a socket rather than QEMU's stdio: QEMU's stdio back end spins when stdin is the
   // socket pair Node gives a child process (seen as a boot forty times slower under TCG).
-  const serial = o.consoleSocket ? ["-chardev", `socket,id=console,path=${qemuPath(o.consoleSocket)},server=on,wait=on`, "-serial", "chardev:console"] : ["-serial", "stdio"];
+  const serial = o.consoleSocket
+    ? ["-chardev", `socket,id=console,path=${qemuPath(o.consoleSocket)},server=on,wait=on`, "-serial", "chardev:console"]
+    : ["-serial", "stdio"];
   const args: string[] = ["-m", String(o.memory), "-display", "none", "-monitor", "none", ...serial, "-no-reboot", "-nic", "none"];
   for (const a of accel) args.push("-accel", a);
 
@@ -175,7 +177,8 @@ export function qemuCommand(o: QemuOptions, resolve: (program: string) => string
     else args.push("-drive", `file=${qemuPath(o.iso)},format=raw,media=disk,snapshot=on,if=ide,index=0`);
   } else {
     args.push("-machine", "virt", "-cpu", "cortex-a57", "-device", "virtio-scsi-pci,id=scsi");
-    if (o.medium === "cdrom") args.push("-drive", `file=${qemuPath(o.iso)},format=raw,media=cdrom,readonly=on,if=none,id=medium`, "-device", "scsi-cd,drive=medium");
+    if (o.medium === "cdrom")
+      args.push("-drive", `file=${qemuPath(o.iso)},format=raw,media=cdrom,readonly=on,if=none,id=medium`, "-device", "scsi-cd,drive=medium");
     else args.push("-drive", `file=${qemuPath(o.iso)},format=raw,snapshot=on,if=none,id=medium`, "-device", "scsi-hd,drive=medium");
   }
 

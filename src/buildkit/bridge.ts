@@ -12,17 +12,17 @@
  * The bridge keeps the whole of grpc-js (flow control, keepalive, cancellation) and is what this
  * driver uses.
  */
-import { rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { rm } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Duplex } from "node:stream";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { makeOwnedDir } from '../fs/owned-dir.js';
+import { makeOwnedDir } from "../fs/owned-dir.js";
 
-const debug = createDebug('lfs-docker:buildkit');
+const debug = createDebug("lfs-docker:buildkit");
 
 export type Dialer = () => Promise<Duplex>;
 
@@ -35,13 +35,13 @@ export interface Bridge {
 }
 
 export async function startBridge(dial: Dialer, label: string): Promise<Bridge> {
-  const dir = await makeOwnedDir(tmpdir(), 'lfs-docker-bk-', 'the socket of a connection to a BuildKit daemon');
-  const path = join(dir, 'buildkit.sock');
+  const dir = await makeOwnedDir(tmpdir(), "lfs-docker-bk-", "the socket of a connection to a BuildKit daemon");
+  const path = join(dir, "buildkit.sock");
   const open = new Set<Duplex>();
   let lastError: Error | undefined;
   const server: Server = createServer((local: Socket) => {
     open.add(local);
-    local.on('close', () => open.delete(local));
+    local.on("close", () => open.delete(local));
     local.pause();
     dial().then(
       (upstream) => {
@@ -49,34 +49,34 @@ export async function startBridge(dial: Dialer, label: string): Promise<Bridge> 
           upstream.destroy();
           return;
         }
-        debug('bridge %s: upstream connected', label);
+        debug("bridge %s: upstream connected", label);
         lastError = undefined; // the daemon answers again: an old dial failure no longer explains anything
         open.add(upstream);
-        upstream.on('close', () => {
+        upstream.on("close", () => {
           open.delete(upstream);
           local.destroy();
         });
-        local.on('close', () => upstream.destroy());
-        upstream.on('error', (err) => {
-          debug('bridge %s: upstream error: %s', label, err.message);
+        local.on("close", () => upstream.destroy());
+        upstream.on("error", (err) => {
+          debug("bridge %s: upstream error: %s", label, err.message);
           local.destroy();
         });
-        local.on('error', () => upstream.destroy());
+        local.on("error", () => upstream.destroy());
         local.pipe(upstream);
         upstream.pipe(local);
         local.resume();
       },
       (err: Error) => {
-        debug('bridge %s: dial failed: %s', label, err.message);
+        debug("bridge %s: dial failed: %s", label, err.message);
         lastError = err;
         local.destroy();
       },
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(path, () => {
-      server.off('error', reject);
+      server.off("error", reject);
       resolve();
     });
   });

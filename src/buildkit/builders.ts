@@ -15,28 +15,21 @@
  *
  * Pure apart from reading the docker config directory: unit-tested with a directory of real-shaped files.
  */
-import { isAbsolute } from 'node:path';
+import { isAbsolute } from "node:path";
 
-import { BUILDER_NAME, currentBuilderName, instanceNames, readInstance, type BuildxNode, type BuildxNodeGroup } from './buildx-store.js';
-import type { TlsOptions } from './connhelpers/index.js';
-import {
-  contextEndpoint,
-  contextNames,
-  currentContextName,
-  currentEndpointKey,
-  type DockerEndpoint,
-  type DockerEnv,
-} from './docker-contexts.js';
-import { BuildKitError } from './errors.js';
+import { BUILDER_NAME, currentBuilderName, instanceNames, readInstance, type BuildxNode, type BuildxNodeGroup } from "./buildx-store.js";
+import type { TlsOptions } from "./connhelpers/index.js";
+import { contextEndpoint, contextNames, currentContextName, currentEndpointKey, type DockerEndpoint, type DockerEnv } from "./docker-contexts.js";
+import { BuildKitError } from "./errors.js";
 
 /** Where the builder came from, in the words a message shows. */
-export type BuilderSource = '--builder' | 'BUILDX_BUILDER' | 'current builder' | 'BUILDKIT_HOST' | 'default';
+export type BuilderSource = "--builder" | "BUILDX_BUILDER" | "current builder" | "BUILDKIT_HOST" | "default";
 
 export interface ResolvedBuilder {
   /** The builder's name as buildx knows it (`default`, `mybuilder`), or the address given. */
   name: string;
   /** buildx's driver (`docker`, `docker-container`, `remote`), or `address` for an address given as such. */
-  driver: 'docker' | 'docker-container' | 'remote' | 'address';
+  driver: "docker" | "docker-container" | "remote" | "address";
   /** The node used: buildx's node name (a context builder's node is named after it), or the address. */
   node: string;
   /** What the connection helpers dial. */
@@ -66,36 +59,36 @@ export interface ResolveBuilderOptions extends DockerEnv {
 
 /** No builder of that name: the message lists the builders there are. */
 export class BuilderNotFoundError extends BuildKitError {
-  override readonly name = 'BuilderNotFoundError';
+  override readonly name = "BuilderNotFoundError";
   constructor(
     readonly requested: string,
     readonly source: BuilderSource,
     readonly available: string[],
   ) {
     super(
-      'INVALID_OPTIONS',
-      `no builder ${JSON.stringify(requested)} found (from ${source}); builders: ${available.join(', ')}` +
-        ' (buildx builder instances and docker contexts), or an address: unix://, tcp://, docker://, docker-container://NAME',
+      "INVALID_OPTIONS",
+      `no builder ${JSON.stringify(requested)} found (from ${source}); builders: ${available.join(", ")}` +
+        " (buildx builder instances and docker contexts), or an address: unix://, tcp://, docker://, docker-container://NAME",
     );
   }
 }
 
-const DRIVERS = ['docker', 'docker-container', 'remote'];
-const REMOTE_SCHEMES = ['unix', 'tcp', 'docker-container'];
-const REMOTE_OPTS = ['servername', 'cacert', 'cert', 'key', 'default-load'];
+const DRIVERS = ["docker", "docker-container", "remote"];
+const REMOTE_SCHEMES = ["unix", "tcp", "docker-container"];
+const REMOTE_OPTS = ["servername", "cacert", "cert", "key", "default-load"];
 
 /** The builder to use, by buildx's precedence (see the file's header). */
 export function resolveBuilder(o: ResolveBuilderOptions = {}): ResolvedBuilder {
   const env = o.env ?? process.env;
   const flag = o.builder?.trim();
-  if (flag) return byNameOrAddress(flag, '--builder', o);
-  const fromEnv = env['BUILDX_BUILDER']?.trim();
-  if (fromEnv) return byNameOrAddress(fromEnv, 'BUILDX_BUILDER', o);
+  if (flag) return byNameOrAddress(flag, "--builder", o);
+  const fromEnv = env["BUILDX_BUILDER"]?.trim();
+  if (fromEnv) return byNameOrAddress(fromEnv, "BUILDX_BUILDER", o);
   const current = currentBuilderName(currentEndpointKey(o), o);
-  if (current) return fromInstance(readInstance(current, o)!, 'current builder', o);
-  const buildkitHost = env['BUILDKIT_HOST']?.trim();
-  if (buildkitHost) return fromAddress(buildkitHost, 'BUILDKIT_HOST');
-  return fromContext(currentContextName(o), 'default', o);
+  if (current) return fromInstance(readInstance(current, o)!, "current builder", o);
+  const buildkitHost = env["BUILDKIT_HOST"]?.trim();
+  if (buildkitHost) return fromAddress(buildkitHost, "BUILDKIT_HOST");
+  return fromContext(currentContextName(o), "default", o);
 }
 
 /** Every builder name `--builder` accepts here: instances, then contexts. */
@@ -104,7 +97,7 @@ export function builderNames(o: DockerEnv = {}): string[] {
 }
 
 function byNameOrAddress(value: string, source: BuilderSource, o: ResolveBuilderOptions): ResolvedBuilder {
-  if (value.includes('://')) return fromAddress(value, source);
+  if (value.includes("://")) return fromAddress(value, source);
   if (BUILDER_NAME.test(value)) {
     const instance = readInstance(value, o);
     if (instance) return fromInstance(instance, source, o);
@@ -115,67 +108,67 @@ function byNameOrAddress(value: string, source: BuilderSource, o: ResolveBuilder
 
 function fromAddress(address: string, source: BuilderSource): ResolvedBuilder {
   const engine = dockerAddressEndpoint(address);
-  return { name: address, driver: 'address', node: address, address, ...(engine ? { dockerEndpoint: engine } : {}), source, buildx: false };
+  return { name: address, driver: "address", node: address, address, ...(engine ? { dockerEndpoint: engine } : {}), source, buildx: false };
 }
 
 /** The engine a `docker://` address names (`docker://` itself: the environment's), for its image store. */
 function dockerAddressEndpoint(address: string): DockerEndpoint | undefined {
   const m = /^docker:\/\/([^/]*)(\/.*)?$/.exec(address);
   if (!m) return undefined;
-  if (m[1]) return { context: '', host: `tcp://${m[1]}`, skipTlsVerify: false, fromEnvironment: false };
-  if (m[2] && m[2] !== '/') return { context: '', host: `unix://${m[2]}`, skipTlsVerify: false, fromEnvironment: false };
-  return { context: 'default', host: '', skipTlsVerify: false, fromEnvironment: true };
+  if (m[1]) return { context: "", host: `tcp://${m[1]}`, skipTlsVerify: false, fromEnvironment: false };
+  if (m[2] && m[2] !== "/") return { context: "", host: `unix://${m[2]}`, skipTlsVerify: false, fromEnvironment: false };
+  return { context: "default", host: "", skipTlsVerify: false, fromEnvironment: true };
 }
 
 /** A docker context's own builder: buildx's `docker` driver, named after the context. */
 function fromContext(name: string, source: BuilderSource, o: DockerEnv): ResolvedBuilder {
   const endpoint = contextEndpoint(name, o);
   if (!endpoint) throw new BuilderNotFoundError(name, source, builderNames(o));
-  return { name, driver: 'docker', node: name, address: engineAddress(endpoint), dockerEndpoint: endpoint, source, buildx: true };
+  return { name, driver: "docker", node: name, address: engineAddress(endpoint), dockerEndpoint: endpoint, source, buildx: true };
 }
 
 function unsupported(ng: BuildxNodeGroup, why: string): BuildKitError {
-  return new BuildKitError('UNSUPPORTED_ADDRESS', `builder ${JSON.stringify(ng.Name)}: ${why}`);
+  return new BuildKitError("UNSUPPORTED_ADDRESS", `builder ${JSON.stringify(ng.Name)}: ${why}`);
 }
 
 function fromInstance(ng: BuildxNodeGroup, source: BuilderSource, o: ResolveBuilderOptions): ResolvedBuilder {
   if (!DRIVERS.includes(ng.Driver)) {
-    throw unsupported(ng, `driver ${JSON.stringify(ng.Driver)} is not supported (supported: ${DRIVERS.join(', ')})`);
+    throw unsupported(ng, `driver ${JSON.stringify(ng.Driver)} is not supported (supported: ${DRIVERS.join(", ")})`);
   }
-  if (ng.Dynamic) throw unsupported(ng, 'dynamic node groups are not supported');
+  if (ng.Dynamic) throw unsupported(ng, "dynamic node groups are not supported");
   const node = o.node !== undefined ? ng.Nodes.find((n) => n.Name === o.node) : pickNode(ng.Nodes, o.platform);
-  if (!node) throw unsupported(ng, o.node !== undefined ? `it has no node ${JSON.stringify(o.node)}` : 'it has no nodes');
+  if (!node) throw unsupported(ng, o.node !== undefined ? `it has no node ${JSON.stringify(o.node)}` : "it has no nodes");
   const nodes = ng.Nodes.map((n) => ({ name: n.Name, platforms: nodePlatforms(n) }));
   const base = { name: ng.Name, node: node.Name, source, buildx: true, nodes };
-  if (ng.Driver === 'docker') {
+  if (ng.Driver === "docker") {
     const endpoint = nodeDockerEndpoint(ng, node, o);
-    return { ...base, driver: 'docker', address: engineAddress(endpoint, ng), dockerEndpoint: endpoint };
+    return { ...base, driver: "docker", address: engineAddress(endpoint, ng), dockerEndpoint: endpoint };
   }
-  if (ng.Driver === 'docker-container') {
+  if (ng.Driver === "docker-container") {
     const endpoint = nodeDockerEndpoint(ng, node, o);
-    return { ...base, driver: 'docker-container', address: `docker-container://buildx_buildkit_${node.Name}`, dockerEndpoint: endpoint };
+    return { ...base, driver: "docker-container", address: `docker-container://buildx_buildkit_${node.Name}`, dockerEndpoint: endpoint };
   }
-  return { ...base, driver: 'remote', ...remoteNode(ng, node, o) };
+  return { ...base, driver: "remote", ...remoteNode(ng, node, o) };
 }
 
 /** A node's platforms as the builder lists them: `os/architecture[/variant]`. */
 export function nodePlatforms(n: BuildxNode): string[] {
-  return (n.Platforms ?? []).map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
+  return (n.Platforms ?? []).map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/"));
 }
 
 /** The node for the platform: the first that lists it, else the first that lists none, else the first. */
 export function pickNode(nodes: readonly BuildxNode[], platform: string | undefined): BuildxNode | undefined {
   if (!platform) return nodes[0];
   const lists = (n: BuildxNode) =>
-    (n.Platforms ?? []).some((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/') === platform || `${p.os}/${p.architecture}` === platform);
+    (n.Platforms ?? []).some((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/") === platform || `${p.os}/${p.architecture}` === platform);
   return nodes.find(lists) ?? nodes.find((n) => (n.Platforms ?? []).length === 0) ?? nodes[0];
 }
 
 /** A docker/docker-container node's engine: a context name, a docker host, or (empty) the current context. */
 function nodeDockerEndpoint(ng: BuildxNodeGroup, node: BuildxNode, o: DockerEnv): DockerEndpoint {
-  const ep = node.Endpoint ?? '';
-  if (ep.includes('://')) return { context: '', host: ep, skipTlsVerify: false, fromEnvironment: false };
-  const name = ep === '' ? currentContextName(o) : ep;
+  const ep = node.Endpoint ?? "";
+  if (ep.includes("://")) return { context: "", host: ep, skipTlsVerify: false, fromEnvironment: false };
+  const name = ep === "" ? currentContextName(o) : ep;
   const endpoint = contextEndpoint(name, o);
   if (!endpoint) throw unsupported(ng, `node ${node.Name}'s docker context ${JSON.stringify(name)} does not exist`);
   return endpoint;
@@ -183,43 +176,43 @@ function nodeDockerEndpoint(ng: BuildxNodeGroup, node: BuildxNode, o: DockerEnv)
 
 /** The `docker://` address of an engine (TLS contexts get `docker://` and their files; see connect-builder.ts). */
 export function engineAddress(ep: DockerEndpoint, ng?: BuildxNodeGroup): string {
-  if (ep.fromEnvironment) return 'docker://';
+  if (ep.fromEnvironment) return "docker://";
   const where = ng ? `builder ${JSON.stringify(ng.Name)}` : `docker context ${JSON.stringify(ep.context)}`;
   let url: URL;
   try {
     url = new URL(ep.host);
   } catch (err) {
-    throw new BuildKitError('UNSUPPORTED_ADDRESS', `${where}: invalid docker host ${JSON.stringify(ep.host)}`, { cause: err });
+    throw new BuildKitError("UNSUPPORTED_ADDRESS", `${where}: invalid docker host ${JSON.stringify(ep.host)}`, { cause: err });
   }
-  if (url.protocol === 'unix:') return `docker://${url.pathname}`;
-  if (url.protocol === 'tcp:') {
-    if (ep.skipTlsVerify) throw new BuildKitError('UNSUPPORTED_ADDRESS', `${where}: a docker endpoint that skips TLS verification is not supported`);
-    return ep.tls ? 'docker://' : `docker://${url.host}`;
+  if (url.protocol === "unix:") return `docker://${url.pathname}`;
+  if (url.protocol === "tcp:") {
+    if (ep.skipTlsVerify) throw new BuildKitError("UNSUPPORTED_ADDRESS", `${where}: a docker endpoint that skips TLS verification is not supported`);
+    return ep.tls ? "docker://" : `docker://${url.host}`;
   }
-  throw new BuildKitError('UNSUPPORTED_ADDRESS', `${where}: docker host ${ep.host} is not supported (unix:// and tcp:// are)`);
+  throw new BuildKitError("UNSUPPORTED_ADDRESS", `${where}: docker host ${ep.host} is not supported (unix:// and tcp:// are)`);
 }
 
 /** A remote node's address and TLS, checked as buildx's remote driver checks its options. */
-function remoteNode(ng: BuildxNodeGroup, node: BuildxNode, o: DockerEnv): Pick<ResolvedBuilder, 'address' | 'tls' | 'dockerEndpoint'> {
+function remoteNode(ng: BuildxNodeGroup, node: BuildxNode, o: DockerEnv): Pick<ResolvedBuilder, "address" | "tls" | "dockerEndpoint"> {
   const address = node.Endpoint;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(address)?.[1]?.toLowerCase();
   if (!scheme || !REMOTE_SCHEMES.includes(scheme)) {
-    throw unsupported(ng, `remote endpoint ${JSON.stringify(address)} is not supported (${REMOTE_SCHEMES.map((s) => `${s}://`).join(', ')} are)`);
+    throw unsupported(ng, `remote endpoint ${JSON.stringify(address)} is not supported (${REMOTE_SCHEMES.map((s) => `${s}://`).join(", ")} are)`);
   }
   const opts = node.DriverOpts ?? {};
   for (const [k, v] of Object.entries(opts)) {
     if (!REMOTE_OPTS.includes(k)) throw unsupported(ng, `invalid driver option ${k} for remote driver`);
-    if (['cacert', 'cert', 'key'].includes(k) && !isAbsolute(v)) throw unsupported(ng, `non-absolute path '${v}' provided for ${k}`);
+    if (["cacert", "cert", "key"].includes(k) && !isAbsolute(v)) throw unsupported(ng, `non-absolute path '${v}' provided for ${k}`);
   }
-  const out: Pick<ResolvedBuilder, 'address' | 'tls' | 'dockerEndpoint'> = { address };
-  if (scheme === 'docker-container') out.dockerEndpoint = contextEndpoint(currentContextName(o), o)!;
-  if (!['servername', 'cacert', 'cert', 'key'].some((k) => opts[k] !== undefined)) return out;
-  const missing = [...(opts['cacert'] ? [] : ['cacert']), ...(opts['cert'] && !opts['key'] ? ['key'] : []), ...(opts['key'] && !opts['cert'] ? ['cert'] : [])];
-  if (missing.length > 0) throw unsupported(ng, `tls enabled, but missing keys ${missing.join(', ')}`);
+  const out: Pick<ResolvedBuilder, "address" | "tls" | "dockerEndpoint"> = { address };
+  if (scheme === "docker-container") out.dockerEndpoint = contextEndpoint(currentContextName(o), o)!;
+  if (!["servername", "cacert", "cert", "key"].some((k) => opts[k] !== undefined)) return out;
+  const missing = [...(opts["cacert"] ? [] : ["cacert"]), ...(opts["cert"] && !opts["key"] ? ["key"] : []), ...(opts["key"] && !opts["cert"] ? ["cert"] : [])];
+  if (missing.length > 0) throw unsupported(ng, `tls enabled, but missing keys ${missing.join(", ")}`);
   out.tls = {
-    ca: opts['cacert']!,
-    ...(opts['cert'] ? { cert: opts['cert'], key: opts['key']! } : {}),
-    servername: opts['servername'] || new URL(address).hostname,
+    ca: opts["cacert"]!,
+    ...(opts["cert"] ? { cert: opts["cert"], key: opts["key"]! } : {}),
+    servername: opts["servername"] || new URL(address).hostname,
   };
   return out;
 }
@@ -232,6 +225,6 @@ export function buildxBuildRef(b: ResolvedBuilder, ref: string): string | undefi
 /** One line for messages: `builder "x" (docker-container, node x0)` or the address. */
 export function describeBuilder(b: ResolvedBuilder): string {
   if (!b.buildx) return `${b.address} (from ${b.source})`;
-  const node = b.node !== b.name ? `, node ${b.node}` : '';
+  const node = b.node !== b.name ? `, node ${b.node}` : "";
   return `builder ${JSON.stringify(b.name)} (${b.driver}${node}, from ${b.source})`;
 }

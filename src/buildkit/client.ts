@@ -2,35 +2,28 @@
  * The BuildKit client: connect() picks a connection helper for the address, then the Control API
  * (workers, disk usage, prune, solve) runs over grpc-js.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
-import * as grpc from '@grpc/grpc-js';
-import createDebug from 'debug';
+import * as grpc from "@grpc/grpc-js";
+import createDebug from "debug";
 
-import {
-  NEEDS,
-  PROBE_NAME,
-  detectCapabilities,
-  explainUnsupported,
-  type DaemonCapabilities,
-  type EngineInfo,
-} from './capabilities.js';
-import type { ResolvedBuilder } from './builders.js';
-import { openTransport, resolveAddress, type ConnectOptions, type Transport } from './connhelpers/index.js';
-import { cacheExportUnsupported, exportsNeedingStore } from './cache-export-support.js';
-import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from './errors.js';
-import { runSolve } from './solve.js';
-import type { LocalLayout } from './solve-request.js';
-import type { PruneOptions, PruneResult, SolveOptions, SolveResult, UsageRecord, WorkerInfo } from './types.js';
-import { AsyncQueue } from './session/peer.js';
-import { timestampToDate, type BuildEvent } from './status.js';
-import { wire, type ControlClient } from './wire/load.js';
-import type { WireBuildkitVersion, WireUsageRecord, WireWorkerRecord } from './wire/types.js';
-import { startUnary, type ControlUnary, type UnaryName } from './wire/unary.js';
+import { NEEDS, PROBE_NAME, detectCapabilities, explainUnsupported, type DaemonCapabilities, type EngineInfo } from "./capabilities.js";
+import type { ResolvedBuilder } from "./builders.js";
+import { openTransport, resolveAddress, type ConnectOptions, type Transport } from "./connhelpers/index.js";
+import { cacheExportUnsupported, exportsNeedingStore } from "./cache-export-support.js";
+import { BuildKitError, SolveError, UnsupportedFeatureError, rpcError } from "./errors.js";
+import { runSolve } from "./solve.js";
+import type { LocalLayout } from "./solve-request.js";
+import type { PruneOptions, PruneResult, SolveOptions, SolveResult, UsageRecord, WorkerInfo } from "./types.js";
+import { AsyncQueue } from "./session/peer.js";
+import { timestampToDate, type BuildEvent } from "./status.js";
+import { wire, type ControlClient } from "./wire/load.js";
+import type { WireBuildkitVersion, WireUsageRecord, WireWorkerRecord } from "./wire/types.js";
+import { startUnary, type ControlUnary, type UnaryName } from "./wire/unary.js";
 
-const debug = createDebug('lfs-docker:buildkit');
+const debug = createDebug("lfs-docker:buildkit");
 
 /** How long a call waits for a new connection after its own failed (see BuildKitClient.unary). */
 const RECONNECT_TIMEOUT_MS = 5000;
@@ -63,7 +56,7 @@ export function workerFromWire(w: WireWorkerRecord): WorkerInfo {
   const out: WorkerInfo = {
     id: w.ID,
     labels: { ...w.Labels },
-    platforms: specs.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/')),
+    platforms: specs.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")),
     platformSpecs: specs,
     gcPolicy: (w.GCPolicy ?? []).map((g) => ({
       all: g.all,
@@ -93,7 +86,10 @@ export class BuildKitClient implements AsyncDisposable {
   private caps: Promise<DaemonCapabilities> | undefined;
 
   /** Use connect(). */
-  constructor(address: string, private readonly transport: Transport) {
+  constructor(
+    address: string,
+    private readonly transport: Transport,
+  ) {
     this.address = address;
     this.description = transport.description;
     const { Control } = wire();
@@ -102,7 +98,7 @@ export class BuildKitClient implements AsyncDisposable {
 
   /** True when the daemon is Docker Engine's embedded BuildKit. */
   get dockerEngine(): boolean {
-    return this.address.startsWith('docker://');
+    return this.address.startsWith("docker://");
   }
 
   /**
@@ -126,7 +122,7 @@ export class BuildKitClient implements AsyncDisposable {
    * error naming the daemon and why it cannot be reached (within RECONNECT_TIMEOUT_MS).
    */
   private async reconnect(why: string): Promise<void> {
-    debug('%s; connecting again to %s', why, this.description);
+    debug("%s; connecting again to %s", why, this.description);
     this.renewControl();
     await this.ready(RECONNECT_TIMEOUT_MS);
   }
@@ -134,26 +130,26 @@ export class BuildKitClient implements AsyncDisposable {
   /** Reconnects first when the connection has failed and grpc-js waits out its back-off. */
   private async freshIfFailed(): Promise<void> {
     const state = this.control.getChannel().getConnectivityState(false);
-    if (state === grpc.connectivityState.TRANSIENT_FAILURE) await this.reconnect('the connection had failed');
+    if (state === grpc.connectivityState.TRANSIENT_FAILURE) await this.reconnect("the connection had failed");
   }
 
   private unaryOnce<N extends UnaryName>(name: N, req: ControlUnary[N][0], signal?: AbortSignal): Promise<ControlUnary[N][1]> {
     return new Promise((resolve, reject) => {
       const call = startUnary(this.control, name, req, new grpc.Metadata(), {}, (err, res) => {
-        signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener("abort", onAbort);
         if (err || !res) reject(this.wrap(name, err));
         else resolve(res);
       });
       const onAbort = (): void => call.cancel();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
   private wrap(what: string, err: unknown): BuildKitError {
     const e = rpcError(what, err);
     const dialErr = this.transport.lastError();
-    if (e.code === 'CONNECT' && dialErr) {
-      return new BuildKitError('CONNECT', `${e.message} (${this.description}: ${dialErr.message})`, {
+    if (e.code === "CONNECT" && dialErr) {
+      return new BuildKitError("CONNECT", `${e.message} (${this.description}: ${dialErr.message})`, {
         cause: dialErr,
         ...(e.grpcCode !== undefined ? { grpcCode: e.grpcCode } : {}),
         ...(e.details !== undefined ? { details: e.details } : {}),
@@ -177,7 +173,7 @@ export class BuildKitClient implements AsyncDisposable {
       if (!err) return;
       const dialErr = this.transport.lastError();
       if (dialErr || Date.now() >= end) {
-        throw new BuildKitError('CONNECT', `cannot connect to ${this.description}: ${dialErr?.message ?? err.message}`, {
+        throw new BuildKitError("CONNECT", `cannot connect to ${this.description}: ${dialErr?.message ?? err.message}`, {
           cause: dialErr ?? err,
         });
       }
@@ -185,7 +181,7 @@ export class BuildKitClient implements AsyncDisposable {
   }
 
   async workers(filter: string[] = [], signal?: AbortSignal): Promise<WorkerInfo[]> {
-    const res = await this.unary('ListWorkers', { filter }, signal);
+    const res = await this.unary("ListWorkers", { filter }, signal);
     return (res.record ?? []).map(workerFromWire);
   }
 
@@ -197,7 +193,7 @@ export class BuildKitClient implements AsyncDisposable {
   /** BuildKit version from the Info RPC (v0.11+), or from the workers, or undefined. */
   async version(signal?: AbortSignal): Promise<{ package: string; version: string; revision: string } | undefined> {
     try {
-      const res = await this.unary('Info', {}, signal);
+      const res = await this.unary("Info", {}, signal);
       if (res.buildkitVersion?.version) return { ...res.buildkitVersion };
     } catch (err) {
       if (!(err instanceof BuildKitError) || err.grpcCode !== grpc.status.UNIMPLEMENTED) throw err;
@@ -207,7 +203,7 @@ export class BuildKitClient implements AsyncDisposable {
   }
 
   async diskUsage(filter: string[] = [], signal?: AbortSignal): Promise<UsageRecord[]> {
-    const res = await this.unary('DiskUsage', { filter }, signal);
+    const res = await this.unary("DiskUsage", { filter }, signal);
     return (res.record ?? []).map(usageFromWire);
   }
 
@@ -222,18 +218,18 @@ export class BuildKitClient implements AsyncDisposable {
       const call = this.control.Prune(req);
       const records: UsageRecord[] = [];
       const onAbort = (): void => call.cancel();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      call.on('data', (r: WireUsageRecord) => {
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      call.on("data", (r: WireUsageRecord) => {
         const u = usageFromWire(r);
         records.push(u);
         opts.onRecord?.(u);
       });
-      call.on('error', (err) => {
-        opts.signal?.removeEventListener('abort', onAbort);
-        reject(this.wrap('Prune', err));
+      call.on("error", (err) => {
+        opts.signal?.removeEventListener("abort", onAbort);
+        reject(this.wrap("Prune", err));
       });
-      call.on('end', () => {
-        opts.signal?.removeEventListener('abort', onAbort);
+      call.on("end", () => {
+        opts.signal?.removeEventListener("abort", onAbort);
         resolve({ records, reclaimedBytes: records.reduce((n, r) => n + r.size, 0) });
       });
     });
@@ -251,7 +247,7 @@ export class BuildKitClient implements AsyncDisposable {
   capabilities(): Promise<DaemonCapabilities> {
     this.caps ??= detectCapabilities(this.control, this.transport.engine?.bind(this.transport)).catch((err: unknown) => {
       this.caps = undefined;
-      throw err instanceof BuildKitError ? err : this.wrap('capabilities', err);
+      throw err instanceof BuildKitError ? err : this.wrap("capabilities", err);
     });
     return this.caps;
   }
@@ -262,23 +258,25 @@ export class BuildKitClient implements AsyncDisposable {
    * probe from deciding.
    */
   async probeDockerfileFeatures(signal?: AbortSignal): Promise<{ heredocs: boolean | Error; namedContexts: boolean | Error }> {
-    const dir = await mkdtemp(join(tmpdir(), 'lfs-docker-probe-'));
-    const verdict = (feature: string) => (err: unknown): boolean | Error => {
-      if (err instanceof UnsupportedFeatureError && err.feature === feature) return false;
-      return err instanceof Error ? err : new Error(String(err));
-    };
+    const dir = await mkdtemp(join(tmpdir(), "lfs-docker-probe-"));
+    const verdict =
+      (feature: string) =>
+      (err: unknown): boolean | Error => {
+        if (err instanceof UnsupportedFeatureError && err.feature === feature) return false;
+        return err instanceof Error ? err : new Error(String(err));
+      };
     try {
       const heredocs = await this.solve({
         context: dir,
-        dockerfileText: 'FROM scratch\nCOPY <<EOF /probe\nlfs-docker\nEOF\n',
+        dockerfileText: "FROM scratch\nCOPY <<EOF /probe\nlfs-docker\nEOF\n",
         ...(signal ? { signal } : {}),
-      }).then(() => true, verdict('heredocs'));
+      }).then(() => true, verdict("heredocs"));
       const namedContexts = await this.solve({
         context: dir,
         dockerfileText: `FROM scratch\nCOPY --from=${PROBE_NAME} / /\n`,
         namedContexts: { [PROBE_NAME]: dir },
         ...(signal ? { signal } : {}),
-      }).then(() => true, verdict('named-contexts'));
+      }).then(() => true, verdict("named-contexts"));
       return { heredocs, namedContexts };
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -287,7 +285,7 @@ export class BuildKitClient implements AsyncDisposable {
 
   /** Runs a Dockerfile build (see SolveOptions). */
   async solve(opts: SolveOptions): Promise<SolveResult> {
-    if (this.closed) throw new BuildKitError('INVALID_OPTIONS', 'client is closed');
+    if (this.closed) throw new BuildKitError("INVALID_OPTIONS", "client is closed");
     // A daemon restarted since the last call: build on a new connection, not fail on the dead one.
     await this.freshIfFailed();
     await this.checkCacheExport(opts);
@@ -297,11 +295,11 @@ export class BuildKitClient implements AsyncDisposable {
       if (!caps.exporterList) {
         if (opts.noCache) {
           throw new UnsupportedFeatureError(
-            'multiple-exports',
+            "multiple-exports",
             caps.label,
             `${caps.label} takes one export per build (several exports in one build need ${NEEDS.exporterList}); ` +
-              'lfs-docker then runs one build per export, the later ones from the cache, which noCache rules out. ' +
-              'Ask for one export at a time, or drop noCache.',
+              "lfs-docker then runs one build per export, the later ones from the cache, which noCache rules out. " +
+              "Ask for one export at a time, or drop noCache.",
           );
         }
         oneExportPerSolve = true;
@@ -315,9 +313,7 @@ export class BuildKitClient implements AsyncDisposable {
         lastTransportError: () => this.transport.lastError(),
         oneExportPerSolve,
         ...(this.transport.dialSession ? { dialSession: () => this.transport.dialSession!() } : {}),
-        ...(this.transport.openEngineSession
-          ? { openEngineSession: (h: Record<string, string | string[]>) => this.transport.openEngineSession!(h) }
-          : {}),
+        ...(this.transport.openEngineSession ? { openEngineSession: (h: Record<string, string | string[]>) => this.transport.openEngineSession!(h) } : {}),
         explain: (err, o, layout) => this.explain(err, o, layout),
         connectionSuspect: () => this.renewControl(),
         freshControl: () => this.separateControl(),
@@ -335,7 +331,7 @@ export class BuildKitClient implements AsyncDisposable {
     const types = exportsNeedingStore(opts?.cacheExports);
     if (!this.dockerEngine || types.length === 0 || !this.transport.imageStore) return;
     const store = await this.transport.imageStore().catch((err: unknown) => {
-      debug('GET /info failed: %s', (err as Error).message);
+      debug("GET /info failed: %s", (err as Error).message);
       return undefined;
     });
     if (store && !store.containerd) throw cacheExportUnsupported(this.description, types, store);
@@ -348,7 +344,7 @@ export class BuildKitClient implements AsyncDisposable {
    */
   private renewControl(): void {
     if (this.closed) return;
-    debug('renewing the gRPC channel to %s', this.description);
+    debug("renewing the gRPC channel to %s", this.description);
     const old = this.control;
     this.control = this.separateControl();
     old.close();
@@ -359,23 +355,23 @@ export class BuildKitClient implements AsyncDisposable {
     const { Control } = wire();
     return new Control(this.transport.target, this.transport.credentials, {
       ...this.transport.channelOptions,
-      'grpc.use_local_subchannel_pool': 1,
+      "grpc.use_local_subchannel_pool": 1,
     });
   }
 
   /** A failed solve → a clear UnsupportedFeatureError when the daemon lacks what was used. */
   private async explain(err: BuildKitError, opts: SolveOptions, layout: LocalLayout): Promise<BuildKitError> {
-    if (!(err instanceof SolveError) || err.code !== 'SOLVE') return err;
+    if (!(err instanceof SolveError) || err.code !== "SOLVE") return err;
     let dockerfile = opts.dockerfileText;
     if (dockerfile === undefined) {
-      const dir = layout.localDirs['dockerfile'] ?? resolve(opts.context);
-      dockerfile = await readFile(join(dir, layout.filename), 'utf8').catch(() => undefined);
+      const dir = layout.localDirs["dockerfile"] ?? resolve(opts.context);
+      dockerfile = await readFile(join(dir, layout.filename), "utf8").catch(() => undefined);
     }
     const namedContexts = Object.keys(opts.namedContexts ?? {});
     // Cheap test first: only ask the daemon who it is when the failure looks like a missing feature.
-    if (!explainUnsupported(err, { dockerfile, namedContexts, label: '' })) return err;
+    if (!explainUnsupported(err, { dockerfile, namedContexts, label: "" })) return err;
     const caps = await this.capabilities().catch(() => undefined);
-    return explainUnsupported(err, { dockerfile, namedContexts, label: caps?.label ?? 'this BuildKit daemon' }) ?? err;
+    return explainUnsupported(err, { dockerfile, namedContexts, label: caps?.label ?? "this BuildKit daemon" }) ?? err;
   }
 
   /**
@@ -397,7 +393,7 @@ export class BuildKitClient implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    debug('closing client for %s', this.description);
+    debug("closing client for %s", this.description);
     this.control.close();
     await this.transport.close();
   }
@@ -414,7 +410,7 @@ export class BuildKitClient implements AsyncDisposable {
  */
 export async function connect(address?: string, options: ConnectOptions = {}): Promise<BuildKitClient> {
   const addr = resolveAddress(address, options.env ?? process.env);
-  debug('connecting to %s', addr);
+  debug("connecting to %s", addr);
   const transport = await openTransport(addr, options);
   const client = new BuildKitClient(addr, transport);
   try {
@@ -423,6 +419,6 @@ export async function connect(address?: string, options: ConnectOptions = {}): P
     await client.close();
     throw err;
   }
-  debug('connected to %s', transport.description);
+  debug("connected to %s", transport.description);
   return client;
 }

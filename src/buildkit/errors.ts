@@ -24,35 +24,31 @@
  * a numeric gRPC status sent back to the daemon, never shown to the user as such) and internal
  * signals that never leave their module (TransferError's retry verdict, Interrupted, ...).
  */
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 
-import { LfsDockerError } from '../errors.js';
+import { LfsDockerError } from "../errors.js";
 
 export type BuildKitErrorCode =
-  | 'CONNECT' // the daemon could not be reached
-  | 'UNSUPPORTED_ADDRESS' // unknown scheme or malformed address
-  | 'INVALID_OPTIONS' // options rejected before anything was sent
-  | 'RPC' // a control call failed
-  | 'SOLVE' // the build failed
-  | 'CANCELLED' // the caller aborted
-  | 'SESSION' // the session failed (upload, export, ...)
-  | 'EXPORT' // an export could not be written safely
-  | 'AUTH' // registry credentials could not be read (docker config, credential helper)
-  | 'UNSUPPORTED'; // the daemon (e.g. BuildKit 0.8 in Docker 20.10) cannot do what was asked
+  | "CONNECT" // the daemon could not be reached
+  | "UNSUPPORTED_ADDRESS" // unknown scheme or malformed address
+  | "INVALID_OPTIONS" // options rejected before anything was sent
+  | "RPC" // a control call failed
+  | "SOLVE" // the build failed
+  | "CANCELLED" // the caller aborted
+  | "SESSION" // the session failed (upload, export, ...)
+  | "EXPORT" // an export could not be written safely
+  | "AUTH" // registry credentials could not be read (docker config, credential helper)
+  | "UNSUPPORTED"; // the daemon (e.g. BuildKit 0.8 in Docker 20.10) cannot do what was asked
 
 export class BuildKitError extends LfsDockerError {
-  override readonly name: string = 'BuildKitError';
+  override readonly name: string = "BuildKitError";
   declare readonly code: BuildKitErrorCode;
   /** gRPC status code when the failure came from a call. */
   readonly grpcCode: number | undefined;
   /** The daemon's message (gRPC status details) when there is one. */
   readonly details: string | undefined;
 
-  constructor(
-    code: BuildKitErrorCode,
-    message: string,
-    options: { cause?: unknown; grpcCode?: number; details?: string } = {},
-  ) {
+  constructor(code: BuildKitErrorCode, message: string, options: { cause?: unknown; grpcCode?: number; details?: string } = {}) {
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.grpcCode = options.grpcCode;
     this.details = options.details;
@@ -61,7 +57,7 @@ export class BuildKitError extends LfsDockerError {
 
 /** A step of the build failed (or the solve failed as a whole). */
 export class SolveError extends BuildKitError {
-  override readonly name = 'SolveError';
+  override readonly name = "SolveError";
   /** Name of the failing step, e.g. `[build 2/3] RUN make`. */
   readonly vertex: string | undefined;
   /** Exit code of the failing process, when the daemon reported one. */
@@ -80,7 +76,7 @@ export class SolveError extends BuildKitError {
       logTail?: string[];
     } = {},
   ) {
-    super('SOLVE', message, options);
+    super("SOLVE", message, options);
     this.vertex = options.vertex;
     this.exitCode = options.exitCode;
     this.logTail = options.logTail ?? [];
@@ -92,17 +88,14 @@ export class SolveError extends BuildKitError {
  * it broke), and no step had failed: `running` names the steps that were running then.
  */
 export class DaemonLostError extends BuildKitError {
-  override readonly name = 'DaemonLostError';
+  override readonly name = "DaemonLostError";
   /** The daemon, as the client describes it (`Docker Engine at unix:///var/run/docker.sock`), when known. */
   readonly daemon: string | undefined;
   /** The names of the steps that had started and not ended (`[host 4/5] RUN ...`). */
   readonly running: string[];
 
-  constructor(
-    message: string,
-    options: { cause?: unknown; grpcCode?: number; details?: string; daemon?: string; running?: string[] } = {},
-  ) {
-    super('CONNECT', message, options);
+  constructor(message: string, options: { cause?: unknown; grpcCode?: number; details?: string; daemon?: string; running?: string[] } = {}) {
+    super("CONNECT", message, options);
     this.daemon = options.daemon;
     this.running = options.running ?? [];
   }
@@ -110,31 +103,21 @@ export class DaemonLostError extends BuildKitError {
 
 /** Something the daemon cannot do (found by trying), with what to use instead. */
 export class UnsupportedFeatureError extends BuildKitError {
-  override readonly name = 'UnsupportedFeatureError';
+  override readonly name = "UnsupportedFeatureError";
   /** `heredocs`, `named-contexts`, `syntax-directive`, `multiple-exports`, ... */
   readonly feature: string;
   /** Who could not do it, e.g. `BuildKit 0.8 in Docker 20.10`. */
   readonly daemon: string;
 
-  constructor(
-    feature: string,
-    daemon: string,
-    message: string,
-    options: { cause?: unknown; grpcCode?: number; details?: string } = {},
-  ) {
-    super('UNSUPPORTED', message, options);
+  constructor(feature: string, daemon: string, message: string, options: { cause?: unknown; grpcCode?: number; details?: string } = {}) {
+    super("UNSUPPORTED", message, options);
     this.feature = feature;
     this.daemon = daemon;
   }
 }
 
 export function isServiceError(err: unknown): err is ServiceError {
-  return (
-    err instanceof Error &&
-    typeof (err as Partial<ServiceError>).code === 'number' &&
-    'details' in err &&
-    'metadata' in err
-  );
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === "number" && "details" in err && "metadata" in err;
 }
 
 /** Name of a gRPC status code (`UNAVAILABLE`, ...). */
@@ -145,7 +128,7 @@ export function grpcCodeName(code: number): string {
 /** Wraps a failed control call so the code and the daemon's message reach the user. */
 export function rpcError(what: string, err: unknown): BuildKitError {
   if (isServiceError(err)) {
-    const code = err.code === GrpcStatus.CANCELLED ? 'CANCELLED' : err.code === GrpcStatus.UNAVAILABLE ? 'CONNECT' : 'RPC';
+    const code = err.code === GrpcStatus.CANCELLED ? "CANCELLED" : err.code === GrpcStatus.UNAVAILABLE ? "CONNECT" : "RPC";
     return new BuildKitError(code, `${what}: ${grpcCodeName(err.code)}: ${err.details || err.message}`, {
       cause: err,
       grpcCode: err.code,
@@ -154,5 +137,5 @@ export function rpcError(what: string, err: unknown): BuildKitError {
   }
   if (err instanceof BuildKitError) return err;
   const msg = err instanceof Error ? err.message : String(err);
-  return new BuildKitError('RPC', `${what}: ${msg}`, { cause: err });
+  return new BuildKitError("RPC", `${what}: ${msg}`, { cause: err });
 }

@@ -6,10 +6,10 @@
  * removes them all. So a rule without filters and without keepDuration keeps at most keepBytes of a
  * build's layers; one with keepDuration keeps what was used recently, whatever its size.
  */
-import { formatMiB } from '../text/bytes.js';
-import type { WorkerInfo } from './types.js';
+import { formatMiB } from "../text/bytes.js";
+import type { WorkerInfo } from "./types.js";
 
-export type GcRule = WorkerInfo['gcPolicy'][number];
+export type GcRule = WorkerInfo["gcPolicy"][number];
 
 /** `20.0 GiB`, `512 MiB`. */
 const bytes = (n: number): string => formatMiB(n, { digits: 0 });
@@ -21,9 +21,12 @@ function duration(ms: number): string {
 
 /** One rule as a line: `keep 20.0 GiB, what was used in the last 2 d; records: type==source.local (all)`. */
 export function describeGcRule(r: GcRule): string {
-  const keep = [r.keepBytes > 0 ? `keep ${bytes(r.keepBytes)}` : 'keep nothing', ...(r.keepDurationMs > 0 ? [`and what was used in the last ${duration(r.keepDurationMs)}`] : [])];
-  const what = r.filters.length > 0 ? `records: ${r.filters.join(' ')}` : 'every record';
-  return `${keep.join(' ')}; ${what}${r.all ? ' (internal ones too)' : ''}`;
+  const keep = [
+    r.keepBytes > 0 ? `keep ${bytes(r.keepBytes)}` : "keep nothing",
+    ...(r.keepDurationMs > 0 ? [`and what was used in the last ${duration(r.keepDurationMs)}`] : []),
+  ];
+  const what = r.filters.length > 0 ? `records: ${r.filters.join(" ")}` : "every record";
+  return `${keep.join(" ")}; ${what}${r.all ? " (internal ones too)" : ""}`;
 }
 
 export interface GcVerdict {

@@ -2,10 +2,10 @@
  * The daemon's record of a build (Control.ListenBuildHistory, BuildKit 0.11+): how a build ended,
  * asked for when the Solve call's own answer cannot reach us (see SOLVE_ANSWER_GRACE_MS in solve.ts).
  */
-import * as grpc from '@grpc/grpc-js';
+import * as grpc from "@grpc/grpc-js";
 
-import type { ControlClient } from './wire/load.js';
-import type { WireBuildHistoryEvent } from './wire/types.js';
+import type { ControlClient } from "./wire/load.js";
+import type { WireBuildHistoryEvent } from "./wire/types.js";
 
 /** How the daemon recorded the end of a build. */
 export interface BuildOutcome {
@@ -32,20 +32,20 @@ export function watchBuildOutcome(control: ControlClient, ref: string, signal: A
     const done = (v: BuildOutcome | undefined): void => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener("abort", onAbort);
       call.cancel();
       resolve(v);
     };
     const onAbort = (): void => done(undefined);
     // Not EarlyExit: a build still being recorded is sent as STARTED, and its COMPLETE follows.
     const call = control.ListenBuildHistory({ Ref: ref, ActiveOnly: false, EarlyExit: false });
-    signal.addEventListener('abort', onAbort, { once: true });
-    call.on('data', (e: WireBuildHistoryEvent) => {
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.on("data", (e: WireBuildHistoryEvent) => {
       if (Number(e.type) !== COMPLETE || e.record?.Ref !== ref) return;
       const err = e.record.error;
       done(err && err.code !== grpc.status.OK ? { ref, error: { code: err.code, message: err.message } } : { ref });
     });
-    call.on('error', () => done(undefined));
-    call.on('end', () => done(undefined));
+    call.on("error", () => done(undefined));
+    call.on("end", () => done(undefined));
   });
 }

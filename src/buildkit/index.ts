@@ -1,7 +1,7 @@
 /**
  * BuildKit driver: public API.
  */
-export { BuildKitClient, connect, workerFromWire, type SolveJob } from './client.js';
+export { BuildKitClient, connect, workerFromWire, type SolveJob } from "./client.js";
 export {
   BuilderNotFoundError,
   builderNames,
@@ -11,10 +11,10 @@ export {
   type BuilderSource,
   type ResolveBuilderOptions,
   type ResolvedBuilder,
-} from './builders.js';
-export { buildxDir, readInstance, instanceNames, type BuildxNode, type BuildxNodeGroup } from './buildx-store.js';
-export { builderConnectOptions, connectBuilder, dockerForEndpoint } from './connect-builder.js';
-export { contextEndpoint, contextNames, currentContextName, dockerConfigDir, type DockerEndpoint, type DockerEnv } from './docker-contexts.js';
+} from "./builders.js";
+export { buildxDir, readInstance, instanceNames, type BuildxNode, type BuildxNodeGroup } from "./buildx-store.js";
+export { builderConnectOptions, connectBuilder, dockerForEndpoint } from "./connect-builder.js";
+export { contextEndpoint, contextNames, currentContextName, dockerConfigDir, type DockerEndpoint, type DockerEnv } from "./docker-contexts.js";
 export {
   connectionHelperSchemes,
   registerConnectionHelper,
@@ -23,7 +23,7 @@ export {
   type ConnectOptions,
   type TlsOptions,
   type Transport,
-} from './connhelpers/index.js';
+} from "./connhelpers/index.js";
 export {
   credentialHelperGet,
   dockerConfigCredentials,
@@ -31,8 +31,8 @@ export {
   type CredentialsProvider,
   type DockerConfigOptions,
   type RegistryCredentials,
-} from './auth.js';
-export { BuildKitError, DaemonLostError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from './errors.js';
+} from "./auth.js";
+export { BuildKitError, DaemonLostError, SolveError, UnsupportedFeatureError, type BuildKitErrorCode } from "./errors.js";
 export {
   buildkitForDocker,
   daemonLabel,
@@ -43,10 +43,10 @@ export {
   syntaxDirective,
   type DaemonCapabilities,
   type EngineInfo,
-} from './capabilities.js';
-export { UnsafeExportError } from './session/receive.js';
-export { ExportSpaceError } from './session/targets.js';
-export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from './solve-request.js';
+} from "./capabilities.js";
+export { UnsafeExportError } from "./session/receive.js";
+export { ExportSpaceError } from "./session/targets.js";
+export { buildSolveRequest, DOCKERFILE_FRONTEND, frontendAttrs } from "./solve-request.js";
 export {
   StatusTracker,
   type BuildEvent,
@@ -55,7 +55,7 @@ export {
   type VertexLogInfo,
   type VertexStatusInfo,
   type VertexWarningInfo,
-} from './status.js';
+} from "./status.js";
 export type {
   CacheEntry,
   DaemonExport,
@@ -71,4 +71,4 @@ export type {
   TarExport,
   UsageRecord,
   WorkerInfo,
-} from './types.js';
+} from "./types.js";

@@ -5,15 +5,15 @@
  * session's content store; the client writes the index once the build is done, from the manifest
  * descriptor the daemon answers with (`cache.manifest`), as buildkit's client/solve.go does.
  */
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 
-import { ReadRefused, readBounded } from '../fs/bounded-read.js';
-import { writeFileSafe } from '../fs/safe-write.js';
-import { LfsDockerError } from '../errors.js';
+import { ReadRefused, readBounded } from "../fs/bounded-read.js";
+import { writeFileSafe } from "../fs/safe-write.js";
+import { LfsDockerError } from "../errors.js";
 
-export const REF_NAME = 'org.opencontainers.image.ref.name';
-const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
+export const REF_NAME = "org.opencontainers.image.ref.name";
+const INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
 /** Largest index.json read. */
 const MAX_INDEX = 16 * 1024 * 1024;
 
@@ -34,20 +34,20 @@ export interface OciIndex {
 
 /** A cache directory that is not an OCI layout lfs-docker can read or write. */
 export class LayoutError extends LfsDockerError {
-  override readonly name = 'LayoutError';
+  override readonly name = "LayoutError";
   constructor(message: string, options?: { cause?: unknown }) {
-    super('E_CACHE_LAYOUT', message, options);
+    super("E_CACHE_LAYOUT", message, options);
   }
 }
 
 /** The directory's index.json, or undefined when it has none. Never read through a link. */
 export function readIndex(dir: string): OciIndex | undefined {
-  const path = join(dir, 'index.json');
+  const path = join(dir, "index.json");
   let text: string;
   try {
-    text = readBounded(path, { maxBytes: MAX_INDEX, noFollow: true }).toString('utf8');
+    text = readBounded(path, { maxBytes: MAX_INDEX, noFollow: true }).toString("utf8");
   } catch (err) {
-    if (err instanceof ReadRefused && err.code === 'ENOENT') return undefined;
+    if (err instanceof ReadRefused && err.code === "ENOENT") return undefined;
     throw new LayoutError(`${path}: ${(err as Error).message}`, { cause: err });
   }
   let index: unknown;
@@ -57,7 +57,7 @@ export function readIndex(dir: string): OciIndex | undefined {
     throw new LayoutError(`${path} is not JSON: ${(err as Error).message}`, { cause: err });
   }
   const manifests = (index as { manifests?: unknown } | null)?.manifests;
-  if (typeof index !== 'object' || index === null || (manifests !== undefined && !Array.isArray(manifests))) {
+  if (typeof index !== "object" || index === null || (manifests !== undefined && !Array.isArray(manifests))) {
     throw new LayoutError(`${path} is not an OCI image index`);
   }
   return { ...(index as OciIndex), manifests: (manifests ?? []) as OciDescriptor[] };
@@ -65,7 +65,7 @@ export function readIndex(dir: string): OciIndex | undefined {
 
 /** The descriptor tagged `tag` in the index, if any. */
 export function taggedManifest(index: OciIndex, tag: string): OciDescriptor | undefined {
-  return index.manifests.find((m) => m?.annotations?.[REF_NAME] === tag && typeof m.digest === 'string');
+  return index.manifests.find((m) => m?.annotations?.[REF_NAME] === tag && typeof m.digest === "string");
 }
 
 /**
@@ -76,15 +76,15 @@ export function exportDirRefusal(dir: string): string | undefined {
   let names: string[];
   try {
     const s = lstatSync(dir);
-    if (s.isSymbolicLink()) return 'a symbolic link (give the directory it points to)';
-    if (!s.isDirectory()) return 'not a directory';
+    if (s.isSymbolicLink()) return "a symbolic link (give the directory it points to)";
+    if (!s.isDirectory()) return "not a directory";
     names = readdirSync(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? undefined : (code ?? (err as Error).message);
+    return code === "ENOENT" ? undefined : (code ?? (err as Error).message);
   }
-  if (names.length === 0 || names.includes('oci-layout') || names.includes('index.json')) return undefined;
-  return 'a directory that holds other files, not an OCI layout (no oci-layout or index.json)';
+  if (names.length === 0 || names.includes("oci-layout") || names.includes("index.json")) return undefined;
+  return "a directory that holds other files, not an OCI layout (no oci-layout or index.json)";
 }
 
 /** Tags `desc` as `tag` in the directory's index.json (other tags are kept); writes oci-layout if missing. */
@@ -94,10 +94,10 @@ export function putIndex(dir: string, desc: OciDescriptor, tag: string): void {
   index.manifests = [...index.manifests.filter((m) => m?.annotations?.[REF_NAME] !== tag), entry];
   let layout = true;
   try {
-    lstatSync(join(dir, 'oci-layout'));
+    lstatSync(join(dir, "oci-layout"));
   } catch {
     layout = false;
   }
-  if (!layout) writeFileSafe(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }) + '\n');
-  writeFileSafe(join(dir, 'index.json'), JSON.stringify(index) + '\n');
+  if (!layout) writeFileSafe(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }) + "\n");
+  writeFileSafe(join(dir, "index.json"), JSON.stringify(index) + "\n");
 }

@@ -1,10 +1,10 @@
 /** What a solve needs from the client: the Control connection and what the client knows of the daemon. */
-import type { Duplex } from 'node:stream';
+import type { Duplex } from "node:stream";
 
-import type { BuildKitError } from './errors.js';
-import type { LocalLayout } from './solve-request.js';
-import type { SolveOptions } from './types.js';
-import type { ControlClient } from './wire/load.js';
+import type { BuildKitError } from "./errors.js";
+import type { LocalLayout } from "./solve-request.js";
+import type { SolveOptions } from "./types.js";
+import type { ControlClient } from "./wire/load.js";
 
 export interface SolveContext {
   control: ControlClient;

@@ -2,13 +2,13 @@
  * The error a failed solve ends with: the failing step, its exit code and log, the daemon's words;
  * or the cancellation, the refused export, the failed upload or the lost daemon that ended it.
  */
-import * as grpc from '@grpc/grpc-js';
+import * as grpc from "@grpc/grpc-js";
 
-import { BuildKitError, DaemonLostError, SolveError, grpcCodeName, isServiceError } from './errors.js';
-import { UnsafeExportError } from './session/receive.js';
-import { exitCodeFromMessage, type StatusTracker } from './status.js';
+import { BuildKitError, DaemonLostError, SolveError, grpcCodeName, isServiceError } from "./errors.js";
+import { UnsafeExportError } from "./session/receive.js";
+import { exitCodeFromMessage, type StatusTracker } from "./status.js";
 
-const isCancel = (error: string | undefined): boolean => /cancel/i.test(error ?? '');
+const isCancel = (error: string | undefined): boolean => /cancel/i.test(error ?? "");
 
 /** Builds the error the caller sees: the failing step, its exit code and log, the daemon's words. */
 export function solveError(
@@ -22,23 +22,23 @@ export function solveError(
   daemon?: string,
 ): BuildKitError {
   if (signal?.aborted) {
-    return new BuildKitError('CANCELLED', 'build cancelled', { cause: signal.reason ?? err });
+    return new BuildKitError("CANCELLED", "build cancelled", { cause: signal.reason ?? err });
   }
   if (exportFailure) {
     // Refused: the daemon sent what we do not write (see UnsafeExportError); failed: we could not write it.
-    const verb = exportFailure instanceof UnsafeExportError ? 'refused' : 'failed';
-    return new BuildKitError('EXPORT', `export ${verb}: ${exportFailure.message}`, { cause: exportFailure });
+    const verb = exportFailure instanceof UnsafeExportError ? "refused" : "failed";
+    return new BuildKitError("EXPORT", `export ${verb}: ${exportFailure.message}`, { cause: exportFailure });
   }
   if (firstFailure instanceof BuildKitError && firstFailure !== err) return firstFailure;
   const v = tracker.failedVertex();
   // An upload cut short is usually a consequence (the daemon cancels it when a step fails),
   // so it is the cause only when no step reported a failure of its own.
   if (uploadFailure && (!v || isCancel(v.error))) {
-    return new BuildKitError('SESSION', `build failed in the session: ${uploadFailure.message}`, { cause: uploadFailure });
+    return new BuildKitError("SESSION", `build failed in the session: ${uploadFailure.message}`, { cause: uploadFailure });
   }
   const grpcCode = isServiceError(err) ? err.code : undefined;
   const details = isServiceError(err) ? err.details : err instanceof Error ? err.message : String(err);
-  const why = transportError ? ` (${transportError.message})` : '';
+  const why = transportError ? ` (${transportError.message})` : "";
   // A connection that drops after a step failed (the daemon's answer lost on the way) must not hide the
   // step: the step's failure is what the user has to act on.
   const stepFailed = v?.error !== undefined && !isCancel(v.error);
@@ -47,7 +47,7 @@ export function solveError(
   }
   if (v) return stepError(err, tracker, v, { grpcCode, details, why });
   const exitCode = exitCodeFromMessage(details);
-  const codeName = grpcCode !== undefined ? `${grpcCodeName(grpcCode)}: ` : '';
+  const codeName = grpcCode !== undefined ? `${grpcCodeName(grpcCode)}: ` : "";
   return new SolveError(`failed to solve: ${codeName}${details}`, {
     cause: err,
     ...(grpcCode !== undefined ? { grpcCode } : {}),
@@ -62,9 +62,12 @@ function daemonLost(
   tracker: StatusTracker,
   d: { grpcCode: number; details: string; why: string; transportError: Error | undefined; daemon: string | undefined },
 ): DaemonLostError {
-  const running = tracker.running().filter((r) => !r.cached && !r.error).map((r) => r.name);
-  const during = running.length === 0 ? '' : ` while ${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} running`;
-  return new DaemonLostError(`lost the BuildKit daemon${d.daemon ? ` (${d.daemon})` : ''}${during}: ${d.details}${d.why}`, {
+  const running = tracker
+    .running()
+    .filter((r) => !r.cached && !r.error)
+    .map((r) => r.name);
+  const during = running.length === 0 ? "" : ` while ${running.join(", ")} ${running.length === 1 ? "was" : "were"} running`;
+  return new DaemonLostError(`lost the BuildKit daemon${d.daemon ? ` (${d.daemon})` : ""}${during}: ${d.details}${d.why}`, {
     cause: d.transportError ?? err,
     grpcCode: d.grpcCode,
     details: d.details,
@@ -77,7 +80,7 @@ function daemonLost(
 function stepError(
   err: unknown,
   tracker: StatusTracker,
-  v: NonNullable<ReturnType<StatusTracker['failedVertex']>>,
+  v: NonNullable<ReturnType<StatusTracker["failedVertex"]>>,
   d: { grpcCode: number | undefined; details: string; why: string },
 ): SolveError {
   const lines: string[] = [];
@@ -85,11 +88,11 @@ function stepError(
   const exitCode = exitCodeFromMessage(d.details) ?? (v.error ? exitCodeFromMessage(v.error) : undefined);
   lines.push(`failed to solve: ${v.name}: ${v.error ?? d.details}`);
   if (logTail.length > 0) {
-    lines.push('------', ` > ${v.name}:`, ...logTail.map((l) => `${l}`), '------');
+    lines.push("------", ` > ${v.name}:`, ...logTail.map((l) => `${l}`), "------");
   }
   if (d.grpcCode === grpc.status.UNAVAILABLE) lines.push(`(then the connection to the BuildKit daemon dropped: ${d.details}${d.why})`);
   else if (v.error && d.details && !d.details.includes(v.error)) lines.push(d.details);
-  return new SolveError(lines.join('\n'), {
+  return new SolveError(lines.join("\n"), {
     cause: err,
     ...(d.grpcCode !== undefined ? { grpcCode: d.grpcCode } : {}),
     details: d.details,

@@ -11,25 +11,25 @@
  * A failing task or the caller's signal cancels the Solve call on the daemon (which stops the
  * build and kills its processes) and closes the session. Exports are received, not committed.
  */
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 
-import * as grpc from '@grpc/grpc-js';
-import createDebug from 'debug';
+import * as grpc from "@grpc/grpc-js";
+import createDebug from "debug";
 
-import { dockerConfigCredentials } from './auth.js';
-import { BuildKitError, grpcCodeName } from './errors.js';
-import { watchBuildOutcome } from './history.js';
-import type { OciContentStore } from './session/content-store.js';
-import { Session } from './session/session.js';
-import type { ExportTarget } from './session/targets.js';
-import { solveError } from './solve-error.js';
-import type { SolveContext } from './solve-context.js';
-import { StatusTracker, solveStatusFromWire, type BuildEvent } from './status.js';
-import type { SolveOptions, SolveResult } from './types.js';
-import type { WireSolveRequest, WireSolveResponse, WireStatusResponse } from './wire/types.js';
+import { dockerConfigCredentials } from "./auth.js";
+import { BuildKitError, grpcCodeName } from "./errors.js";
+import { watchBuildOutcome } from "./history.js";
+import type { OciContentStore } from "./session/content-store.js";
+import { Session } from "./session/session.js";
+import type { ExportTarget } from "./session/targets.js";
+import { solveError } from "./solve-error.js";
+import type { SolveContext } from "./solve-context.js";
+import { StatusTracker, solveStatusFromWire, type BuildEvent } from "./status.js";
+import type { SolveOptions, SolveResult } from "./types.js";
+import type { WireSolveRequest, WireSolveResponse, WireStatusResponse } from "./wire/types.js";
 
-const debug = createDebug('lfs-docker:buildkit');
+const debug = createDebug("lfs-docker:buildkit");
 
 /**
  * After the Status stream ended, how long the Solve call's own answer may take before we look
@@ -56,7 +56,7 @@ function recordedError(error: { code: number; message: string }): grpc.ServiceEr
 }
 
 export function newRef(): string {
-  return randomBytes(12).toString('hex');
+  return randomBytes(12).toString("hex");
 }
 
 /** Wait `ms` without keeping the process alive for it. */
@@ -78,7 +78,7 @@ export interface RoundExport {
 export class SolveRound {
   readonly ref: string;
   private readonly tracker = new StatusTracker();
-  private readonly uploads: SolveResult['uploads'] = {};
+  private readonly uploads: SolveResult["uploads"] = {};
   /** Ties the tasks: aborted by the first failure, the caller's signal, or the end of the round. */
   private readonly ac = new AbortController();
   private readonly session: Session;
@@ -112,15 +112,19 @@ export class SolveRound {
   async run(makeRequest: (sessionId: string, ref: string) => WireSolveRequest): Promise<SolveResult> {
     const { opts, ac } = this;
     const req = makeRequest(this.session.id, this.ref);
-    debug('solve %s: frontend %s attrs %o exporters %o cache %o', this.ref, req.Frontend, req.FrontendAttrs, req.Exporters, req.Cache);
-    const onUserAbort = (): void => ac.abort(opts.signal?.reason ?? new Error('aborted'));
-    opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+    debug("solve %s: frontend %s attrs %o exporters %o cache %o", this.ref, req.Frontend, req.FrontendAttrs, req.Exporters, req.Cache);
+    const onUserAbort = (): void => ac.abort(opts.signal?.reason ?? new Error("aborted"));
+    opts.signal?.addEventListener("abort", onUserAbort, { once: true });
     if (opts.signal?.aborted) onUserAbort();
-    ac.signal.addEventListener('abort', () => {
-      this.solveCall?.cancel();
-      this.statusCall?.cancel();
-      void this.session.close();
-    }, { once: true });
+    ac.signal.addEventListener(
+      "abort",
+      () => {
+        this.solveCall?.cancel();
+        this.statusCall?.cancel();
+        void this.session.close();
+      },
+      { once: true },
+    );
 
     const sessionTask = this.runSession();
     const statusTask = this.watchStatus();
@@ -130,8 +134,8 @@ export class SolveRound {
       if (answer.response) return await this.succeeded(answer.response, statusTask);
       return await this.failed(answer.error, statusTask);
     } finally {
-      opts.signal?.removeEventListener('abort', onUserAbort);
-      if (!ac.signal.aborted) ac.abort(new Error('solve finished'));
+      opts.signal?.removeEventListener("abort", onUserAbort);
+      if (!ac.signal.aborted) ac.abort(new Error("solve finished"));
       await this.session.close();
       await sessionTask;
     }
@@ -147,10 +151,10 @@ export class SolveRound {
   private runSession(): Promise<void> {
     return this.session.run(this.ctx.control, this.ctx.dialSession, this.ctx.openEngineSession).then(
       () => {
-        if (!this.ac.signal.aborted && this.solveCall) debug('session ended before the solve');
+        if (!this.ac.signal.aborted && this.solveCall) debug("session ended before the solve");
       },
       (err: unknown) => {
-        this.fail(new BuildKitError('SESSION', `session failed: ${(err as Error).message}`, { cause: err }));
+        this.fail(new BuildKitError("SESSION", `session failed: ${(err as Error).message}`, { cause: err }));
       },
     );
   }
@@ -160,10 +164,10 @@ export class SolveRound {
     return new Promise<void>((resolve) => {
       const call = this.ctx.control.Status({ Ref: this.ref });
       this.statusCall = call;
-      call.on('data', (r: WireStatusResponse) => this.onStatus(r));
-      call.on('end', () => resolve());
-      call.on('error', (err: grpc.ServiceError) => {
-        if (err.code !== grpc.status.CANCELLED) debug('status stream failed: %s', err.message);
+      call.on("data", (r: WireStatusResponse) => this.onStatus(r));
+      call.on("end", () => resolve());
+      call.on("error", (err: grpc.ServiceError) => {
+        if (err.code !== grpc.status.CANCELLED) debug("status stream failed: %s", err.message);
         resolve();
       });
     });
@@ -176,7 +180,7 @@ export class SolveRound {
       this.opts.onStatus?.(status);
       this.opts.progress?.update(status);
     } catch (err) {
-      debug('status consumer threw: %s', (err as Error).message);
+      debug("status consumer threw: %s", (err as Error).message);
     }
     this.emit(events);
   }
@@ -187,7 +191,7 @@ export class SolveRound {
       try {
         this.opts.onEvent(e);
       } catch (err) {
-        debug('onEvent threw: %s', (err as Error).message);
+        debug("onEvent threw: %s", (err as Error).message);
       }
     }
   }
@@ -213,7 +217,7 @@ export class SolveRound {
       return { response: await Promise.race([solveTask, this.watchOutcome(statusTask, stop.signal)]) };
     } catch (err) {
       if (this.answerLost) {
-        debug('solve %s: %s', this.ref, (err as Error).message);
+        debug("solve %s: %s", this.ref, (err as Error).message);
         this.ctx.connectionSuspect?.();
       }
       return { error: err };
@@ -233,11 +237,12 @@ export class SolveRound {
     if (v?.error && /cancel/i.test(v.error)) return never();
     await new Promise<void>((r) => {
       const t = setTimeout(r, SOLVE_ANSWER_GRACE_MS);
-      stop.addEventListener('abort', () => clearTimeout(t), { once: true });
+      stop.addEventListener("abort", () => clearTimeout(t), { once: true });
     });
     if (stop.aborted) return never();
-    const why = `the daemon's answer to the Solve call did not arrive within ${SOLVE_ANSWER_GRACE_MS / 1000} s of the end of the build ` +
-      '(an error message over 64 KiB, e.g. one quoting a large Dockerfile, is more than Node\'s HTTP/2 accepts)';
+    const why =
+      `the daemon's answer to the Solve call did not arrive within ${SOLVE_ANSWER_GRACE_MS / 1000} s of the end of the build ` +
+      "(an error message over 64 KiB, e.g. one quoting a large Dockerfile, is more than Node's HTTP/2 accepts)";
     if (v?.error) {
       this.answerLost = true;
       throw new SolveAnswerLost(`${why}; the failing step is taken from the build's status`);
@@ -253,7 +258,7 @@ export class SolveRound {
       control.close();
     }
     if (!outcome?.error) return never();
-    debug('solve %s: %s; the error is taken from the daemon\'s build record', this.ref, why);
+    debug("solve %s: %s; the error is taken from the daemon's build record", this.ref, why);
     this.answerLost = true;
     throw recordedError(outcome.error);
   }
@@ -267,8 +272,8 @@ export class SolveRound {
     const missing = this.exports.filter((t) => t.target && !t.target.received);
     if (missing.length > 0) {
       throw new BuildKitError(
-        'EXPORT',
-        `the daemon sent nothing for ${missing.map((t) => t.what).join(', ')}; it may take only one export per build (BuildKit < 0.13)`,
+        "EXPORT",
+        `the daemon sent nothing for ${missing.map((t) => t.what).join(", ")}; it may take only one export per build (BuildKit < 0.13)`,
       );
     }
     await Promise.race([statusTask, delay(5000)]);
@@ -278,7 +283,7 @@ export class SolveRound {
       exporterResponse: { ...response.ExporterResponse },
       uploads: this.uploads,
       warnings: tracker.warnings.map((w) => ({
-        vertexName: tracker.vertex(w.vertex)?.name ?? '',
+        vertexName: tracker.vertex(w.vertex)?.name ?? "",
         short: w.short,
         detail: w.detail,
         url: w.url,
@@ -297,6 +302,15 @@ export class SolveRound {
     await Promise.race([statusTask, delay(2000)]);
     await this.session.settled().catch(() => {});
     const { ctx, session } = this;
-    throw solveError(error, this.firstFailure, session.exportFailure ?? undefined, this.tracker, this.opts.signal, ctx.lastTransportError(), session.failure, ctx.daemon);
+    throw solveError(
+      error,
+      this.firstFailure,
+      session.exportFailure ?? undefined,
+      this.tracker,
+      this.opts.signal,
+      ctx.lastTransportError(),
+      session.failure,
+      ctx.daemon,
+    );
   }
 }

@@ -4,26 +4,26 @@
  * export targets prepared first; the targets committed (renamed into place) only when every solve
  * of the build succeeded, and aborted otherwise.
  */
-import { rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { makeOwnedDir } from '../fs/owned-dir.js';
-import { closeCacheStores, finishCacheExports, resolveCache, type ResolvedCache } from './cache.js';
-import { BuildKitError } from './errors.js';
-import { DirTarget, StreamTarget, type ExportTarget } from './session/targets.js';
-import { buildSolveRequest, localLayout, validateExports, type LocalLayout } from './solve-request.js';
-import { SolveRound, newRef } from './solve-round.js';
-import type { ExportSpec, SolveOptions, SolveResult } from './types.js';
-import type { SolveContext } from './solve-context.js';
+import { makeOwnedDir } from "../fs/owned-dir.js";
+import { closeCacheStores, finishCacheExports, resolveCache, type ResolvedCache } from "./cache.js";
+import { BuildKitError } from "./errors.js";
+import { DirTarget, StreamTarget, type ExportTarget } from "./session/targets.js";
+import { buildSolveRequest, localLayout, validateExports, type LocalLayout } from "./solve-request.js";
+import { SolveRound, newRef } from "./solve-round.js";
+import type { ExportSpec, SolveOptions, SolveResult } from "./types.js";
+import type { SolveContext } from "./solve-context.js";
 
-export type { SolveContext } from './solve-context.js';
-export { solveError } from './solve-error.js';
-export { SOLVE_ANSWER_GRACE_MS, newRef } from './solve-round.js';
+export type { SolveContext } from "./solve-context.js";
+export { solveError } from "./solve-error.js";
+export { SOLVE_ANSWER_GRACE_MS, newRef } from "./solve-round.js";
 
-const debug = createDebug('lfs-docker:buildkit');
+const debug = createDebug("lfs-docker:buildkit");
 
 /** What runSolve prepared, as far as it got: released or committed at the end. */
 interface Prepared {
@@ -36,15 +36,15 @@ interface Prepared {
 async function assertDir(p: string, what: string): Promise<void> {
   try {
     const st = await stat(p);
-    if (!st.isDirectory()) throw new BuildKitError('INVALID_OPTIONS', `${what} ${p} is not a directory`);
+    if (!st.isDirectory()) throw new BuildKitError("INVALID_OPTIONS", `${what} ${p} is not a directory`);
   } catch (err) {
     if (err instanceof BuildKitError) throw err;
-    throw new BuildKitError('INVALID_OPTIONS', `${what} ${p} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new BuildKitError("INVALID_OPTIONS", `${what} ${p} cannot be read: ${(err as Error).message}`, { cause: err });
   }
 }
 
-function targetFor(spec: NonNullable<SolveOptions['exports']>[number]): ExportTarget | undefined {
-  if (spec.type === 'local') {
+function targetFor(spec: NonNullable<SolveOptions["exports"]>[number]): ExportTarget | undefined {
+  if (spec.type === "local") {
     const s = spec as { dest: string; overwrite?: boolean; allowSetid?: boolean };
     return new DirTarget(s.dest, { overwrite: s.overwrite ?? false, allowSetid: s.allowSetid ?? false });
   }
@@ -53,7 +53,7 @@ function targetFor(spec: NonNullable<SolveOptions['exports']>[number]): ExportTa
 }
 
 function describeExport(spec: ExportSpec, i: number): string {
-  const dest = typeof spec.dest === 'string' ? ` to ${spec.dest}` : '';
+  const dest = typeof spec.dest === "string" ? ` to ${spec.dest}` : "";
   return `export ${i} (${spec.type}${dest})`;
 }
 
@@ -63,7 +63,7 @@ function describeExport(spec: ExportSpec, i: number): string {
  * exporter per solve gets one solve per export.
  */
 export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<SolveResult> {
-  if (!opts || typeof opts.context !== 'string') throw new BuildKitError('INVALID_OPTIONS', 'solve: context directory is required');
+  if (!opts || typeof opts.context !== "string") throw new BuildKitError("INVALID_OPTIONS", "solve: context directory is required");
   const exports = opts.exports ?? [];
   validateExports(exports);
   opts.signal?.throwIfAborted();
@@ -81,7 +81,7 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
   } catch (err) {
     await Promise.all(prepared.targets.map((t) => t?.abort().catch(() => {})));
     if (!started) throw err;
-    let e = err instanceof BuildKitError ? err : new BuildKitError('EXPORT', `export failed: ${(err as Error).message}`, { cause: err });
+    let e = err instanceof BuildKitError ? err : new BuildKitError("EXPORT", `export failed: ${(err as Error).message}`, { cause: err });
     if (ctx.explain && prepared.layout) e = await ctx.explain(e, opts, prepared.layout).catch(() => e);
     await Promise.resolve(opts.progress?.done(e)).catch(() => {});
     throw e;
@@ -94,20 +94,20 @@ export async function runSolve(ctx: SolveContext, opts: SolveOptions): Promise<S
 /** The cache entries, the Dockerfile, the local directories and the export targets, recorded in `p` as they are made. */
 async function prepare(opts: SolveOptions, exports: ExportSpec[], p: Prepared): Promise<{ cache: ResolvedCache; layout: LocalLayout }> {
   const cache = (p.cache = await resolveCache(opts));
-  for (const w of cache.warnings) (opts.onWarning ?? ((m: string) => debug('warning: %s', m)))(w);
+  for (const w of cache.warnings) (opts.onWarning ?? ((m: string) => debug("warning: %s", m)))(w);
   if (opts.dockerfileText !== undefined) {
-    p.dfDir = await makeOwnedDir(tmpdir(), 'lfs-docker-df-', 'the Dockerfile of a build');
-    await writeFile(join(p.dfDir, 'Dockerfile'), opts.dockerfileText, { mode: 0o600 });
+    p.dfDir = await makeOwnedDir(tmpdir(), "lfs-docker-df-", "the Dockerfile of a build");
+    await writeFile(join(p.dfDir, "Dockerfile"), opts.dockerfileText, { mode: 0o600 });
   }
   const layout = (p.layout = localLayout(opts, p.dfDir));
-  for (const [name, dir] of Object.entries(layout.localDirs)) await assertDir(dir, name === 'context' ? 'build context' : `local dir ${name}`);
+  for (const [name, dir] of Object.entries(layout.localDirs)) await assertDir(dir, name === "context" ? "build context" : `local dir ${name}`);
   for (const spec of exports) {
     const t = targetFor(spec);
     if (t) {
       try {
         await t.prepare();
       } catch (err) {
-        throw new BuildKitError('INVALID_OPTIONS', `export ${spec.type}: ${(err as Error).message}`, { cause: err });
+        throw new BuildKitError("INVALID_OPTIONS", `export ${spec.type}: ${(err as Error).message}`, { cause: err });
       }
     }
     p.targets.push(t);
@@ -128,7 +128,7 @@ async function solveRounds(
   const baseRef = opts.ref ?? newRef();
   const results: SolveResult[] = [];
   for (const [r, round] of rounds.entries()) {
-    if (r > 0) debug('one exporter per solve on this daemon: solving again for %s', describeExport(exports[round[0]!]!, round[0]!));
+    if (r > 0) debug("one exporter per solve on this daemon: solving again for %s", describeExport(exports[round[0]!]!, round[0]!));
     // The cache is exported once, by the first solve; every solve may import it.
     const roundOpts: SolveOptions = {
       ...opts,
@@ -151,7 +151,7 @@ async function solveRounds(
 function mergeResults(results: SolveResult[]): SolveResult {
   const first = results[0]!;
   if (results.length === 1) return first;
-  const uploads: SolveResult['uploads'] = {};
+  const uploads: SolveResult["uploads"] = {};
   for (const r of results) {
     for (const [name, u] of Object.entries(r.uploads)) {
       const sum = (uploads[name] ??= { entries: 0, files: 0, bytes: 0 });

@@ -3,27 +3,20 @@
  * BuildKit's client.SolveStatus) and into discrete events (vertex started/completed/cached/
  * error, logs, statuses, warnings). Pure logic, no I/O.
  */
-import type {
-  WireStatusResponse,
-  WireTimestamp,
-  WireVertex,
-  WireVertexLog,
-  WireVertexStatus,
-  WireVertexWarning,
-} from './wire/types.js';
-import type { SolveStatus, VertexInfo, VertexLogInfo, VertexStatusInfo, VertexWarningInfo } from './solve-status.js';
-import { VertexTable, vertexInfo, type VertexRecord } from './vertex-table.js';
+import type { WireStatusResponse, WireTimestamp, WireVertex, WireVertexLog, WireVertexStatus, WireVertexWarning } from "./wire/types.js";
+import type { SolveStatus, VertexInfo, VertexLogInfo, VertexStatusInfo, VertexWarningInfo } from "./solve-status.js";
+import { VertexTable, vertexInfo, type VertexRecord } from "./vertex-table.js";
 
-export type { SolveStatus, VertexInfo, VertexLogInfo, VertexStatusInfo, VertexWarningInfo } from './solve-status.js';
+export type { SolveStatus, VertexInfo, VertexLogInfo, VertexStatusInfo, VertexWarningInfo } from "./solve-status.js";
 
 export type BuildEvent =
-  | { type: 'vertex-started'; vertex: VertexInfo }
-  | { type: 'vertex-completed'; vertex: VertexInfo; durationMs: number }
-  | { type: 'vertex-cached'; vertex: VertexInfo }
-  | { type: 'vertex-error'; vertex: VertexInfo; error: string; exitCode?: number }
-  | { type: 'log'; vertex: string; name: string; stream: number; data: Buffer; timestamp: Date }
-  | { type: 'status'; status: VertexStatusInfo; vertexName: string }
-  | { type: 'warning'; warning: VertexWarningInfo; vertexName: string };
+  | { type: "vertex-started"; vertex: VertexInfo }
+  | { type: "vertex-completed"; vertex: VertexInfo; durationMs: number }
+  | { type: "vertex-cached"; vertex: VertexInfo }
+  | { type: "vertex-error"; vertex: VertexInfo; error: string; exitCode?: number }
+  | { type: "log"; vertex: string; name: string; stream: number; data: Buffer; timestamp: Date }
+  | { type: "status"; status: VertexStatusInfo; vertexName: string }
+  | { type: "warning"; warning: VertexWarningInfo; vertexName: string };
 
 export function timestampToDate(ts: WireTimestamp | null | undefined): Date | undefined {
   if (!ts) return undefined;
@@ -68,8 +61,8 @@ function warningFromWire(w: WireVertexWarning): VertexWarningInfo {
   return {
     vertex: w.vertex,
     level: Number(w.level),
-    short: w.short.toString('utf8'),
-    detail: (w.detail ?? []).map((d) => d.toString('utf8')),
+    short: w.short.toString("utf8"),
+    detail: (w.detail ?? []).map((d) => d.toString("utf8")),
     url: w.url,
   };
 }
@@ -121,15 +114,15 @@ export class StatusTracker {
     const events: BuildEvent[] = [];
     for (const v of s.vertexes) this.vertexEvents(this.table.vertex(v), events);
     for (const st of s.statuses) {
-      events.push({ type: 'status', status: st, vertexName: this.table.status(st)?.name ?? '' });
+      events.push({ type: "status", status: st, vertexName: this.table.status(st)?.name ?? "" });
     }
     for (const l of s.logs) {
       const r = this.table.log(l);
-      events.push({ type: 'log', vertex: l.vertex, name: r?.name ?? '', stream: l.stream, data: l.data, timestamp: l.timestamp });
+      events.push({ type: "log", vertex: l.vertex, name: r?.name ?? "", stream: l.stream, data: l.data, timestamp: l.timestamp });
     }
     for (const w of s.warnings) {
       this.warnings.push(w);
-      events.push({ type: 'warning', warning: w, vertexName: this.table.get(w.vertex)?.name ?? '' });
+      events.push({ type: "warning", warning: w, vertexName: this.table.get(w.vertex)?.name ?? "" });
     }
     return events;
   }
@@ -141,22 +134,22 @@ export class StatusTracker {
     const cur = vertexInfo(r);
     if (cur.started && !e.started && !cur.cached) {
       e.started = true;
-      events.push({ type: 'vertex-started', vertex: cur });
+      events.push({ type: "vertex-started", vertex: cur });
     }
     if (e.done) return;
     if (cur.error) {
       e.done = true;
-      const ev: BuildEvent = { type: 'vertex-error', vertex: cur, error: cur.error };
+      const ev: BuildEvent = { type: "vertex-error", vertex: cur, error: cur.error };
       const code = exitCodeFromMessage(cur.error);
       if (code !== undefined) ev.exitCode = code;
       events.push(ev);
     } else if (cur.cached && (cur.completed || cur.started)) {
       e.done = true;
-      events.push({ type: 'vertex-cached', vertex: cur });
+      events.push({ type: "vertex-cached", vertex: cur });
     } else if (cur.completed) {
       e.done = true;
       const dur = cur.started ? cur.completed.getTime() - cur.started.getTime() : 0;
-      events.push({ type: 'vertex-completed', vertex: cur, durationMs: Math.max(0, dur) });
+      events.push({ type: "vertex-completed", vertex: cur, durationMs: Math.max(0, dur) });
     }
   }
 

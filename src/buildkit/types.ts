@@ -3,10 +3,10 @@
  * Shapes mirror buildkit's Go client (client/solve.go SolveOpt, client/workers.go WorkerInfo,
  * client/diskusage.go UsageInfo, client/prune.go) at v0.13.
  */
-import type { Writable } from 'node:stream';
+import type { Writable } from "node:stream";
 
-import type { CredentialsProvider } from './auth.js';
-import type { BuildEvent, SolveStatus } from './status.js';
+import type { CredentialsProvider } from "./auth.js";
+import type { BuildEvent, SolveStatus } from "./status.js";
 
 /** Where a secret's value comes from. A plain string is a file path. */
 export type SecretSource = string | { file: string } | { env: string } | { value: string | Buffer };
@@ -62,7 +62,7 @@ export interface PruneResult {
 
 /** `local`: the result's filesystem into a directory on this machine. */
 export interface LocalExport {
-  type: 'local';
+  type: "local";
   dest: string;
   /** Replace an existing non-empty `dest` (default false: refused before the build starts). */
   overwrite?: boolean;
@@ -77,7 +77,7 @@ export interface LocalExport {
  * are never ended).
  */
 export interface TarExport {
-  type: 'tar';
+  type: "tar";
   dest: string | Writable;
   overwrite?: boolean;
   attrs?: Record<string, string>;
@@ -172,4 +172,4 @@ export interface SolveResult {
   sessionTransport: SessionTransport;
 }
 
-export type SessionTransport = 'engine' | 'raw' | 'grpc-js';
+export type SessionTransport = "engine" | "raw" | "grpc-js";

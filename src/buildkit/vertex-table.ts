@@ -4,7 +4,7 @@
  * sub-statuses and the last lines of their logs. The driver's StatusTracker (events, the failing
  * step and its log) and the progress displays' ProgressModel both keep one. Pure logic, no I/O.
  */
-import type { VertexInfo, VertexLogInfo, VertexStatusInfo } from './solve-status.js';
+import type { VertexInfo, VertexLogInfo, VertexStatusInfo } from "./solve-status.js";
 
 /** A vertex with everything seen of it so far. */
 export interface VertexRecord extends VertexInfo {
@@ -61,7 +61,7 @@ export class VertexTable {
       statuses: new Map(),
       logs: [],
       logTotal: 0,
-      partialLog: '',
+      partialLog: "",
     };
     this.byDigest.set(digest, r);
     this.order.push(r);
@@ -95,8 +95,8 @@ export class VertexTable {
   log(l: VertexLogInfo): VertexRecord | undefined {
     const r = this.byDigest.get(l.vertex) ?? (this.opts.adoptUnknown ? this.create(l.vertex, l.vertex) : undefined);
     if (!r) return undefined;
-    const parts = (r.partialLog + l.data.toString('utf8')).split(/\r?\n/);
-    r.partialLog = parts.pop() ?? '';
+    const parts = (r.partialLog + l.data.toString("utf8")).split(/\r?\n/);
+    r.partialLog = parts.pop() ?? "";
     r.partialAt = l.timestamp;
     for (const line of parts) r.logs.push({ at: l.timestamp, line });
     r.logTotal += parts.length;

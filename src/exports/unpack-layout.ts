@@ -63,7 +63,12 @@ export function unpackLayout(dir: string): LayoutUnpacker {
     },
     final(cb) {
       extract.end(() => {});
-      finished.then(() => work).then(() => cb(failure), (err: Error) => cb(failure ?? err));
+      finished
+        .then(() => work)
+        .then(
+          () => cb(failure),
+          (err: Error) => cb(failure ?? err),
+        );
     },
     destroy(err, cb) {
       extract.destroy(err ?? undefined);

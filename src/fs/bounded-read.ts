@@ -23,7 +23,17 @@ export interface BoundedReadOptions {
 }
 
 const kindOf = (s: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }) =>
-  s.isDirectory() ? "a directory" : s.isFIFO() ? "a FIFO" : s.isCharacterDevice() ? "a character device" : s.isBlockDevice() ? "a block device" : s.isSocket() ? "a socket" : "not a regular file";
+  s.isDirectory()
+    ? "a directory"
+    : s.isFIFO()
+      ? "a FIFO"
+      : s.isCharacterDevice()
+        ? "a character device"
+        : s.isBlockDevice()
+          ? "a block device"
+          : s.isSocket()
+            ? "a socket"
+            : "not a regular file";
 
 /** The bytes of a regular file of at most `maxBytes`; throws ReadRefused otherwise. */
 export function readBounded(path: string, o: BoundedReadOptions): Buffer {

@@ -158,7 +158,8 @@ export function readOwner(dir: string): Owner | undefined {
   } catch {
     return undefined;
   }
-  if (o?.tool !== "lfs-docker" || !Number.isInteger(o.pid) || (o.pid ?? 0) <= 0 || typeof o.host !== "string" || typeof o.created !== "string") return undefined;
+  if (o?.tool !== "lfs-docker" || !Number.isInteger(o.pid) || (o.pid ?? 0) <= 0 || typeof o.host !== "string" || typeof o.created !== "string")
+    return undefined;
   return { ...o, purpose: typeof o.purpose === "string" ? o.purpose : "a temporary directory" } as Owner;
 }
 

@@ -33,7 +33,10 @@ export class TimeLeft {
   private builtSeconds = 0;
   private builtSbu = 0;
 
-  constructor(plan: readonly PlannedStep[], private readonly givenSbuSeconds: number | null = null) {
+  constructor(
+    plan: readonly PlannedStep[],
+    private readonly givenSbuSeconds: number | null = null,
+  ) {
     for (const s of plan) this.steps.set(s.key, s);
   }
 

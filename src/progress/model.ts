@@ -3,11 +3,11 @@
  * vertexes numbered in order of appearance, `#N` as docker prints them, their sub-statuses and log
  * lines) with step titles, warnings and the time left. Pure logic.
  */
-import { sectionStepName, stepName } from './step-name.js';
-import { TimeLeft } from './estimate.js';
-import type { SolveStatus } from '../buildkit/status.js';
-import { VertexTable, type VertexRecord } from '../buildkit/vertex-table.js';
-import type { StepInfo } from '../render/step-map.js';
+import { sectionStepName, stepName } from "./step-name.js";
+import { TimeLeft } from "./estimate.js";
+import type { SolveStatus } from "../buildkit/status.js";
+import { VertexTable, type VertexRecord } from "../buildkit/vertex-table.js";
+import type { StepInfo } from "../render/step-map.js";
 
 export interface ProgressDisplay {
   update(status: SolveStatus): void;
@@ -90,11 +90,11 @@ export function errorSummary(model: ProgressModel, error: unknown, tail = 10): s
   const v = model.failed();
   const logs = v ? model.logLines(v.digest, tail) : [];
   if (v && logs.length > 0) {
-    lines.push('------', ` > ${v.title}:`);
+    lines.push("------", ` > ${v.title}:`);
     for (const l of logs) lines.push(l);
-    lines.push('------');
+    lines.push("------");
   }
-  const msg = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  const msg = error instanceof Error ? error.message.split("\n")[0]! : String(error);
   lines.push(`ERROR: ${v && v.error && !msg.includes(v.error) ? `${v.title}: ${v.error}` : msg}`);
   return lines;
 }

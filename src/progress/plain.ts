@@ -11,11 +11,11 @@
  * A step that fails prints `#N ERROR: <message>`, and done(error) prints the failing step's last
  * log lines between `------` rules and the error.
  */
-import type { SolveStatus } from '../buildkit/status.js';
-import { formatTimeLeft } from './estimate.js';
-import { printable } from '../text/terminal.js';
-import { errorSummary, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from './model.js';
-import { formatDockerBytes } from '../text/bytes.js';
+import type { SolveStatus } from "../buildkit/status.js";
+import { formatTimeLeft } from "./estimate.js";
+import { printable } from "../text/terminal.js";
+import { errorSummary, formatDuration, ProgressModel, type ProgressDisplay, type VertexView } from "./model.js";
+import { formatDockerBytes } from "../text/bytes.js";
 
 export interface Output {
   write(s: string): unknown;
@@ -59,13 +59,13 @@ export class PlainDisplay implements ProgressDisplay {
 
   private line(v: VertexView, text: string): void {
     if (this.current !== v.digest) {
-      if (this.printedAny) this.out.write('\n');
+      if (this.printedAny) this.out.write("\n");
       this.current = v.digest;
       this.out.write(`#${v.index} ${v.title}\n`);
       this.st(v).header = true;
       this.printedAny = true;
     }
-    if (text !== '') this.out.write(`#${v.index} ${text}\n`);
+    if (text !== "") this.out.write(`#${v.index} ${text}\n`);
   }
 
   update(status: SolveStatus): void {
@@ -85,7 +85,7 @@ export class PlainDisplay implements ProgressDisplay {
       const s = this.st(v);
       const active = v.started || v.cached || v.completed || v.error;
       if (!active && v.logs.length === 0 && v.statuses.size === 0) continue;
-      if (!s.header && !s.done && (v.started || v.cached)) this.line(v, '');
+      if (!s.header && !s.done && (v.started || v.cached)) this.line(v, "");
       // Logs since last time.
       // `s.logs` counts the lines printed; the model keeps only the last ones, so a step that logged
       // more than that between two flushes has lines that were never seen here: say how many.
@@ -110,21 +110,21 @@ export class PlainDisplay implements ProgressDisplay {
           const ms = st.completed.getTime() - st.started.getTime();
           if (ms >= 50) parts.push(formatDuration(ms));
         }
-        parts.push('done');
-        this.line(v, parts.join(' '));
+        parts.push("done");
+        this.line(v, parts.join(" "));
       }
       if (s.done) continue;
       const finished = v.error || v.cached || v.completed;
       if ((finished || final) && v.partialLog) {
         this.line(v, `${logTime(v, v.partialAt ?? new Date())} ${printable(v.partialLog)}`);
-        v.partialLog = '';
+        v.partialLog = "";
       }
       if (v.error) {
         s.done = true;
         this.line(v, `ERROR: ${v.error}`);
       } else if (v.cached) {
         s.done = true;
-        this.line(v, 'CACHED');
+        this.line(v, "CACHED");
       } else if (v.completed) {
         s.done = true;
         const ms = v.started ? v.completed.getTime() - v.started.getTime() : 0;
@@ -147,11 +147,11 @@ export class PlainDisplay implements ProgressDisplay {
     this.timer = undefined;
     this.flush(true);
     if (this.model.warnings.length > 0) {
-      this.out.write(`\n${this.model.warnings.length} warning${this.model.warnings.length === 1 ? '' : 's'} found:\n`);
+      this.out.write(`\n${this.model.warnings.length} warning${this.model.warnings.length === 1 ? "" : "s"} found:\n`);
       for (const w of this.model.warnings) this.out.write(` - ${w.short}\n`);
     }
     if (error !== undefined) {
-      this.out.write('\n');
+      this.out.write("\n");
       for (const l of errorSummary(this.model, error)) this.out.write(`${l}\n`);
     }
   }

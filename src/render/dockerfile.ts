@@ -47,12 +47,7 @@ const pageUrl = (book: Book, o: ResolvedOptions, s: EditionSection): string =>
 
 function stageEnv(stage: StageName, page: string, o: ResolvedOptions): string[] {
   if (stage === "host" && page === "settingenviron") {
-    return [
-      "LC_ALL=POSIX",
-      `LFS_TGT=${o.arch.triple}`,
-      "PATH=/mnt/lfs/tools/bin:/usr/bin:/bin",
-      "CONFIG_SITE=/mnt/lfs/usr/share/config.site",
-    ];
+    return ["LC_ALL=POSIX", `LFS_TGT=${o.arch.triple}`, "PATH=/mnt/lfs/tools/bin:/usr/bin:/bin", "CONFIG_SITE=/mnt/lfs/usr/share/config.site"];
   }
   if (stage === "toolchain" && page === "chroot") {
     return ["HOME=/root", `PS1="(lfs chroot) \\u:\\w\\$ "`, "PATH=/usr/bin:/usr/sbin"];
@@ -184,7 +179,10 @@ export function generate(options: GenerateOptions = {}, hb: TemplateEngine = cre
 export function renderDockerfile(model: DockerfileModel, hb: TemplateEngine = createEngine()): { text: string; map: StepMap } {
   const o = model.options;
   const stage = (name: StageName) => model.stages.find((s) => s.name === name);
-  const marked = loadTemplate(hb, "Dockerfile.hbs")({
+  const marked = loadTemplate(
+    hb,
+    "Dockerfile.hbs",
+  )({
     version,
     o,
     book: model.book,
@@ -208,7 +206,10 @@ export function renderDockerfile(model: DockerfileModel, hb: TemplateEngine = cr
 
 /** The ISO 9660 volume identifier: at most 32 of A-Z, 0-9 and _ (ECMA-119 d-characters). */
 export function volumeId(o: Pick<ResolvedOptions, "release" | "arch" | "init">): string {
-  return `LFS_${o.release}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_").slice(0, 32);
+  return `LFS_${o.release}`
+    .toUpperCase()
+    .replace(/[^A-Z0-9_]/g, "_")
+    .slice(0, 32);
 }
 
 /** The ISO's file name inside the output directory. */

@@ -130,8 +130,7 @@ export function dockerfileStepLines(dockerfile: string): StepLines[] {
   return steps;
 }
 
-const seconds = (v: ReportVertex): number | null =>
-  v.started && v.completed ? Math.max(0, (v.completed.getTime() - v.started.getTime()) / 1000) : null;
+const seconds = (v: ReportVertex): number | null => (v.started && v.completed ? Math.max(0, (v.completed.getTime() - v.started.getTime()) / 1000) : null);
 
 const times = (v: ReportVertex) => ({
   ...(v.started && { startedAt: v.started.toISOString() }),
@@ -139,7 +138,13 @@ const times = (v: ReportVertex) => ({
 });
 
 /** The fields of a step the report keeps, in their order in build-report.json. */
-const stepInfo = (s: StepInfo): StepInfo => ({ stage: s.stage, step: s.step, title: s.title, instruction: s.instruction, ...(s.section !== undefined && { section: s.section }) });
+const stepInfo = (s: StepInfo): StepInfo => ({
+  stage: s.stage,
+  step: s.step,
+  title: s.title,
+  instruction: s.instruction,
+  ...(s.section !== undefined && { section: s.section }),
+});
 
 /**
  * Join the vertices of a solve with the Dockerfile's steps: the map the generator emitted beside it
@@ -165,7 +170,16 @@ export function buildReport(
     const step = key === undefined ? undefined : steps.get(key);
     if (key === undefined || !step) continue;
     const figure = step.section === undefined ? undefined : bookSbu.get(step.section);
-    const row: ReportRow = { ...step, vertex: v.name, seconds: v.cached ? null : seconds(v), cached: v.cached, failed: v.error !== undefined && v.error !== "", sbu: null, ...(figure !== undefined && { bookSbu: figure }), ...times(v) };
+    const row: ReportRow = {
+      ...step,
+      vertex: v.name,
+      seconds: v.cached ? null : seconds(v),
+      cached: v.cached,
+      failed: v.error !== undefined && v.error !== "",
+      sbu: null,
+      ...(figure !== undefined && { bookSbu: figure }),
+      ...times(v),
+    };
     const seen = byStep.get(key);
     const weight = (r: ReportRow) => (r.failed ? 3 : r.cached ? 1 : 2) * 1e9 + (r.seconds ?? 0);
     if (!seen || weight(row) > weight(seen)) byStep.set(key, row);
@@ -194,7 +208,9 @@ export function formatReport(report: BuildReport): string {
     const secs = r.seconds === null ? "-" : r.seconds.toFixed(1);
     const sbu = r.sbu === null ? "-" : r.sbu.toFixed(2);
     const book = r.bookSbu === undefined ? "-" : String(r.bookSbu);
-    lines.push(`${(r.section ?? "").padEnd(7)}  ${r.stage.padEnd(11)}  ${secs.padStart(7)}  ${sbu.padStart(7)}  ${book.padStart(8)}  ${state.padEnd(6)}  ${printable(r.title)}`);
+    lines.push(
+      `${(r.section ?? "").padEnd(7)}  ${r.stage.padEnd(11)}  ${secs.padStart(7)}  ${sbu.padStart(7)}  ${book.padStart(8)}  ${state.padEnd(6)}  ${printable(r.title)}`,
+    );
   }
   lines.push(
     "",

@@ -87,7 +87,11 @@ function bar(r: ReportRow, max: number): string {
       ? `<text class="${cls} inside" x="100%" dx="-6" y="13" text-anchor="end">${text}</text>`
       : `<text class="${cls}" x="${pct.toFixed(2)}%" dx="${pct > 0 ? 6 : 9}" y="13">${text}</text>`;
   let body: string;
-  if (r.failed) body = pct > 0 ? `<rect class="failed" x="0" y="3" width="${pct.toFixed(2)}%" height="12"/>${label("failed", "failed")}` : `<rect class="failed" x="0" y="1" width="4" height="16"/>${label("failed", "failed")}`;
+  if (r.failed)
+    body =
+      pct > 0
+        ? `<rect class="failed" x="0" y="3" width="${pct.toFixed(2)}%" height="12"/>${label("failed", "failed")}`
+        : `<rect class="failed" x="0" y="1" width="4" height="16"/>${label("failed", "failed")}`;
   else if (r.cached) body = `<rect class="cached" x="0" y="1" width="3" height="16"/><text class="cached" x="9" y="13">cached</text>`;
   else if (pct > 0) body = `<rect class="built" x="0" y="3" width="${pct.toFixed(2)}%" height="12"/>`;
   else body = `<text class="none" x="0" y="13">no time recorded</text>`;
@@ -99,7 +103,9 @@ function axis(max: number, step: number): string {
   for (let t = 0; t <= max; t += step) {
     const x = (t / max) * 100;
     const anchor = t === 0 ? "start" : t === max ? "end" : "middle";
-    ticks.push(`<line x1="${x.toFixed(2)}%" x2="${x.toFixed(2)}%" y1="14" y2="20"/><text x="${x.toFixed(2)}%" y="11" text-anchor="${anchor}">${tickLabel(t)}</text>`);
+    ticks.push(
+      `<line x1="${x.toFixed(2)}%" x2="${x.toFixed(2)}%" y1="14" y2="20"/><text x="${x.toFixed(2)}%" y="11" text-anchor="${anchor}">${tickLabel(t)}</text>`,
+    );
   }
   return `<svg class="axis" width="100%" height="20" aria-hidden="true">${ticks.join("")}</svg>`;
 }
@@ -157,7 +163,7 @@ function outcomeHtml(o: BuildOutcome | undefined): string {
   if (o.message) parts.push(`<p class="message">${escapeHtml(o.message)}</p>`);
   if (o.failed) {
     const f = o.failed;
-    const what = f.section ? `${f.section} ${f.title ?? ""}`.trim() : f.title ?? f.step;
+    const what = f.section ? `${f.section} ${f.title ?? ""}`.trim() : (f.title ?? f.step);
     parts.push(
       `<p>Failed step: <strong>${escapeHtml(what)}</strong>${f.exitCode !== undefined ? `, exit code <strong>${escapeHtml(String(f.exitCode))}</strong>` : ""}</p>`,
       `<p class="vertex"><code>${escapeHtml(f.step)}</code></p>`,
@@ -222,7 +228,15 @@ export function renderHtmlReport(report: BuildReport, meta: HtmlReportMeta = {})
 
   const summary = [
     `<table class="summary"><thead><tr><th>stage</th><th class="n">steps</th><th class="n">built</th><th class="n">cached</th><th class="n">failed</th><th class="n">seconds</th><th class="n">SBU</th><th>time</th></tr></thead><tbody>`,
-    ...groups.map((g) => totalsRow(escapeHtml(g.stage), totals(g.chapters.flatMap((c) => c.rows), report.sbuSeconds))),
+    ...groups.map((g) =>
+      totalsRow(
+        escapeHtml(g.stage),
+        totals(
+          g.chapters.flatMap((c) => c.rows),
+          report.sbuSeconds,
+        ),
+      ),
+    ),
     totalsRow("all steps", all, "total"),
     `</tbody></table>`,
   ].join("\n");
@@ -234,7 +248,10 @@ export function renderHtmlReport(report: BuildReport, meta: HtmlReportMeta = {})
     `<span><svg width="28" height="14"><rect class="failed" x="0" y="2" width="28" height="10"/></svg> failed</span></div>`;
 
   const stages = groups.map((g) => {
-    const t = totals(g.chapters.flatMap((c) => c.rows), report.sbuSeconds);
+    const t = totals(
+      g.chapters.flatMap((c) => c.rows),
+      report.sbuSeconds,
+    );
     const bodies = g.chapters.map((c) => {
       const ct = totals(c.rows, report.sbuSeconds);
       const name = c.chapter === undefined ? "Other steps" : `Chapter ${escapeHtml(c.chapter)}`;

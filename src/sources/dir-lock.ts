@@ -39,7 +39,12 @@ export async function withDirLock<T>(path: string, fn: () => Promise<T>): Promis
   const started = Date.now();
   for (let wait = 5; !(await take(guard)); wait = Math.min(wait * 2, 200)) {
     if (await stale(guard)) await unlink(guard).catch(() => undefined);
-    else if (Date.now() - started > WAIT_MS) throw new SourcesError("E_SOURCES_LOCK", `${guard} has been held for over ${WAIT_MS / 1000} s: another lfs-docker is updating the lock, or left this file behind (delete it)`, { file: guard });
+    else if (Date.now() - started > WAIT_MS)
+      throw new SourcesError(
+        "E_SOURCES_LOCK",
+        `${guard} has been held for over ${WAIT_MS / 1000} s: another lfs-docker is updating the lock, or left this file behind (delete it)`,
+        { file: guard },
+      );
     else await pause(wait + Math.random() * wait);
   }
   try {

@@ -13,14 +13,7 @@ import { LfsDockerError } from "../errors.js";
  * - `E_SOURCES_ABORTED`: the caller's signal aborted the run.
  */
 export type SourcesErrorCode =
-  | "E_SOURCES_DIR"
-  | "E_SOURCES_NOSPACE"
-  | "E_SOURCES_IO"
-  | "E_SOURCES_FETCH"
-  | "E_SOURCES_LOCK"
-  | "E_SOURCES_VERIFY"
-  | "E_SOURCES_NAME"
-  | "E_SOURCES_ABORTED";
+  "E_SOURCES_DIR" | "E_SOURCES_NOSPACE" | "E_SOURCES_IO" | "E_SOURCES_FETCH" | "E_SOURCES_LOCK" | "E_SOURCES_VERIFY" | "E_SOURCES_NAME" | "E_SOURCES_ABORTED";
 
 /** An error about the book's source files; `file` names the file (or directory) concerned, when there is one. */
 export class SourcesError extends LfsDockerError {
@@ -46,7 +39,11 @@ export function fsError(err: unknown, path: string, action: string): SourcesErro
   if (err instanceof SourcesError) return err;
   const code = errnoCode(err);
   if (code !== undefined && NO_SPACE.has(code)) {
-    return new SourcesError("E_SOURCES_NOSPACE", `cannot ${action} ${path}: no space left on the device (${code}); free some space and run the command again (partial downloads are kept as *.part files and resumed)`, { cause: err, file: path });
+    return new SourcesError(
+      "E_SOURCES_NOSPACE",
+      `cannot ${action} ${path}: no space left on the device (${code}); free some space and run the command again (partial downloads are kept as *.part files and resumed)`,
+      { cause: err, file: path },
+    );
   }
   const detail = err instanceof Error ? err.message : String(err);
   return new SourcesError("E_SOURCES_IO", `cannot ${action} ${path}: ${detail}`, { cause: err, file: path });

@@ -131,13 +131,19 @@ async function prepareDir(dir: string): Promise<void> {
     if (!s.isDirectory()) throw new SourcesError("E_SOURCES_DIR", `cannot use ${dir} as the sources directory: it is a file, not a directory`, { file: dir });
   } catch (err) {
     if (err instanceof SourcesError) throw err;
-    throw new SourcesError("E_SOURCES_DIR", `cannot use ${dir} as the sources directory: ${explain(err)} (${errnoCode(err) ?? "error"})`, { cause: err, file: dir });
+    throw new SourcesError("E_SOURCES_DIR", `cannot use ${dir} as the sources directory: ${explain(err)} (${errnoCode(err) ?? "error"})`, {
+      cause: err,
+      file: dir,
+    });
   }
   const probe = join(dir, `.lfs-docker-write-test.${process.pid}.${randomBytes(4).toString("hex")}`);
   try {
     await writeFile(probe, "", { flag: "wx" });
   } catch (err) {
-    throw new SourcesError("E_SOURCES_DIR", `cannot write in the sources directory ${dir}: ${explain(err)} (${errnoCode(err) ?? "error"})`, { cause: err, file: dir });
+    throw new SourcesError("E_SOURCES_DIR", `cannot write in the sources directory ${dir}: ${explain(err)} (${errnoCode(err) ?? "error"})`, {
+      cause: err,
+      file: dir,
+    });
   }
   await rm(probe, { force: true });
 }
@@ -210,7 +216,14 @@ async function removePart(part: string): Promise<void> {
 }
 
 /** Try one address until it gives a verified file, a permanent failure, or runs out of retries. */
-async function fromAddress(ctx: Ctx, f: SourceFile, url: string, path: string, part: string, counter: { bytes: number }): Promise<{ r: TransferResult; added: boolean }> {
+async function fromAddress(
+  ctx: Ctx,
+  f: SourceFile,
+  url: string,
+  path: string,
+  part: string,
+  counter: { bytes: number },
+): Promise<{ r: TransferResult; added: boolean }> {
   let strikes = 0;
   let attempts = 0;
   let cleanRetry = false;
@@ -350,7 +363,13 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
     failures.length === 1
       ? `cannot fetch ${f.file} from ${redactUrls(failures[0]!.url)}: ${failures[0]!.error.message}`
       : `cannot fetch ${f.file}: all ${failures.length} addresses failed:\n${lines}`;
-  const cause = failures.length === 1 ? failures[0]!.error : new AggregateError(failures.map((x) => x.error), "");
+  const cause =
+    failures.length === 1
+      ? failures[0]!.error
+      : new AggregateError(
+          failures.map((x) => x.error),
+          "",
+        );
   throw new SourcesError(lockRefusal ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", message, { cause, file: f.file });
 }
 
@@ -410,7 +429,12 @@ export async function fetchSources(options: FetchOptions): Promise<FetchResult> 
   const store = new LockStore(dir, await readLock(dir));
 
   const controller = new AbortController();
-  const onAbort = () => controller.abort(new SourcesError("E_SOURCES_ABORTED", `aborted; partial downloads are kept as *.part in ${dir} and resumed by the next run`, { cause: options.signal?.reason }));
+  const onAbort = () =>
+    controller.abort(
+      new SourcesError("E_SOURCES_ABORTED", `aborted; partial downloads are kept as *.part in ${dir} and resumed by the next run`, {
+        cause: options.signal?.reason,
+      }),
+    );
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const agents = createAgents(jobs);
   const ctx: Ctx = {
@@ -475,24 +499,29 @@ async function fetchAll(
   let fatal: unknown;
   let results: (FetchedFile | undefined)[];
   try {
-    results = await runPool(files, jobs, async (f) => {
-      try {
-        return await fetchOne(ctx, f);
-      } catch (err) {
-        const error = controller.signal.aborted && !isFatal(err) ? controller.signal.reason : err;
-        if (error instanceof SourcesError && !isFatal(error)) {
-          failed.push(error);
-          ctx.emit({ type: "failed", file: f, error });
+    results = await runPool(
+      files,
+      jobs,
+      async (f) => {
+        try {
+          return await fetchOne(ctx, f);
+        } catch (err) {
+          const error = controller.signal.aborted && !isFatal(err) ? controller.signal.reason : err;
+          if (error instanceof SourcesError && !isFatal(error)) {
+            failed.push(error);
+            ctx.emit({ type: "failed", file: f, error });
+            return undefined;
+          }
+          if (fatal === undefined) {
+            fatal = error;
+            controller.abort(error);
+            if (error instanceof Error && !(error instanceof SourcesError && error.code === "E_SOURCES_ABORTED")) ctx.emit({ type: "failed", file: f, error });
+          }
           return undefined;
         }
-        if (fatal === undefined) {
-          fatal = error;
-          controller.abort(error);
-          if (error instanceof Error && !(error instanceof SourcesError && error.code === "E_SOURCES_ABORTED")) ctx.emit({ type: "failed", file: f, error });
-        }
-        return undefined;
-      }
-    }, controller.signal);
+      },
+      controller.signal,
+    );
   } catch (err) {
     fatal ??= err;
     results = [];
@@ -505,7 +534,10 @@ async function failedFiles(dir: string, total: number, failed: SourcesError[]): 
   const kept = await keptParts(dir, failed);
   if (failed.length === 1 && !kept) return failed[0]!;
   const lock = failed.every((e) => e.code === "E_SOURCES_LOCK");
-  const head = failed.length === 1 ? failed[0]!.message : `${failed.length} of ${total} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`;
+  const head =
+    failed.length === 1
+      ? failed[0]!.message
+      : `${failed.length} of ${total} files could not be fetched into ${dir}:\n${failed.map((e) => `  ${e.message}`).join("\n")}`;
   return new SourcesError(lock ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", kept ? `${head}\n${kept}` : head, {
     cause: failed.length === 1 ? failed[0] : new AggregateError(failed, ""),
     file: failed.length === 1 ? failed[0]!.file : dir,

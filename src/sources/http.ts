@@ -128,7 +128,13 @@ function request(url: string, headers: Record<string, string>, o: TransferOption
         try {
           next = new URL(location, u).href;
         } catch (err) {
-          reject(new TransferError(`redirected to an invalid address ${printable(JSON.stringify(redactUrls(location.slice(0, 200))))}`, { retryable: false, status, cause: err }));
+          reject(
+            new TransferError(`redirected to an invalid address ${printable(JSON.stringify(redactUrls(location.slice(0, 200))))}`, {
+              retryable: false,
+              status,
+              cause: err,
+            }),
+          );
           return;
         }
         resolve(request(next, headers, o, redirectsLeft - 1));
@@ -177,7 +183,11 @@ async function openPart(part: string, resume: boolean): Promise<FileHandle> {
     fh = await open(part, flags, 0o644);
   } catch (err) {
     const code = errnoCode(err);
-    if (code === "ELOOP" || code === "ENXIO") throw new SourcesError("E_SOURCES_IO", `${part} is ${code === "ELOOP" ? "a symbolic link" : "a FIFO"}, not a regular file: refused (delete it)`, { cause: err, file: part });
+    if (code === "ELOOP" || code === "ENXIO")
+      throw new SourcesError("E_SOURCES_IO", `${part} is ${code === "ELOOP" ? "a symbolic link" : "a FIFO"}, not a regular file: refused (delete it)`, {
+        cause: err,
+        file: part,
+      });
     throw fsError(err, part, "write");
   }
   const s = await fh.stat();
@@ -190,7 +200,7 @@ async function openPart(part: string, resume: boolean): Promise<FileHandle> {
 
 /** Write all of `chunk` at `position` (a write may take only part of it). */
 async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < chunk.length; ) {
+  for (let done = 0; done < chunk.length;) {
     const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, position + done);
     done += bytesWritten;
   }
@@ -237,7 +247,11 @@ async function planFromAnswer(res: IncomingMessage, offset: number, part: string
     if (range?.start !== offset) {
       res.destroy();
       await resetPart(part);
-      throw new TransferError(`the server answered a range other than the one asked for (${res.headers["content-range"] ?? "no Content-Range"}); restarting`, { retryable: true, immediate: true, status });
+      throw new TransferError(`the server answered a range other than the one asked for (${res.headers["content-range"] ?? "no Content-Range"}); restarting`, {
+        retryable: true,
+        immediate: true,
+        status,
+      });
     }
     const length = contentLength(res);
     return { kind: "body", writeFrom: offset, total: range.total ?? (length === undefined ? undefined : offset + length), restarted: false };
@@ -252,7 +266,11 @@ async function planFromAnswer(res: IncomingMessage, offset: number, part: string
     const range = parseContentRange(res.headers["content-range"]);
     if (range?.total === offset) return { kind: "complete" };
     await resetPart(part);
-    throw new TransferError(`HTTP 416 for bytes from ${offset}: the partial file does not fit the server's; restarting`, { retryable: true, immediate: true, status });
+    throw new TransferError(`HTTP 416 for bytes from ${offset}: the partial file does not fit the server's; restarting`, {
+      retryable: true,
+      immediate: true,
+      status,
+    });
   }
   const retryable = status >= 500 || status === 408 || status === 429;
   // The reason phrase is the server's text: escaped and short, never raw on the terminal.
@@ -325,7 +343,12 @@ async function writeBody(
     if (fsFailure !== undefined) throw fsError(fsFailure, o.part, "write");
     if (o.signal.aborted) throw o.signal.reason;
     const why = p.timedOut() ? silence(o.timeoutMs) : err instanceof TransferError ? err.message : `connection lost (${(err as Error).message})`;
-    throw new TransferError(`${why} after ${received}${total === undefined ? "" : ` of ${total}`} bytes`, { retryable: true, network: !(err instanceof TransferError) || err.network, progressed: received > writeFrom, cause: err });
+    throw new TransferError(`${why} after ${received}${total === undefined ? "" : ` of ${total}`} bytes`, {
+      retryable: true,
+      network: !(err instanceof TransferError) || err.network,
+      progressed: received > writeFrom,
+      cause: err,
+    });
   }
   return received;
 }

@@ -75,7 +75,11 @@ export async function readLock(dir: string): Promise<SourceLock | undefined> {
 /** Parse and check the text of a lock file (`where` names it in errors). */
 export function parseLock(text: string, where = LOCK_FILE): SourceLock {
   const bad = (why: string, cause?: unknown) =>
-    new SourcesError("E_SOURCES_LOCK", `${where} is not a valid lfs-docker sources lock: ${why}; fix or delete it (it is rewritten from the files that match the book)`, { cause, file: where });
+    new SourcesError(
+      "E_SOURCES_LOCK",
+      `${where} is not a valid lfs-docker sources lock: ${why}; fix or delete it (it is rewritten from the files that match the book)`,
+      { cause, file: where },
+    );
   let data: unknown;
   try {
     data = JSON.parse(text);

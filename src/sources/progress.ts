@@ -127,7 +127,9 @@ class FetchProgressView {
     }
     const elapsed = t - this.start;
     const { planned, finished, bytes } = this;
-    lines.push(`${bar(planned ? finished / planned : 0, 30)} ${finished}/${planned} files  ${formatBytes(bytes)} downloaded  ${rate(bytes, elapsed)}  ${clock(elapsed)}`);
+    lines.push(
+      `${bar(planned ? finished / planned : 0, 30)} ${finished}/${planned} files  ${formatBytes(bytes)} downloaded  ${rate(bytes, elapsed)}  ${clock(elapsed)}`,
+    );
     return lines.map((l) => this.fit(l));
   }
 
@@ -189,7 +191,11 @@ class FetchProgressView {
       case "done":
         this.active.delete(name);
         this.finished++;
-        this.say(e.status === "present" ? `ok          ${name} (already there, verified)` : `downloaded  ${name} ${formatBytes(e.size)}${e.url ? ` from ${e.url}` : ""}`);
+        this.say(
+          e.status === "present"
+            ? `ok          ${name} (already there, verified)`
+            : `downloaded  ${name} ${formatBytes(e.size)}${e.url ? ` from ${e.url}` : ""}`,
+        );
         break;
       case "failed":
         this.active.delete(name);

@@ -52,7 +52,12 @@ export function selectSources(sel: SourceSelection = {}): SourceFile[] {
     for (const h of hits) wanted.add(h);
   }
   if (unknown.length > 0) {
-    throw new OptionError("--only", unknown.length === 1 ? unknown[0] : unknown.join(", "), files.map((f) => f.name), "not a package, patch or file name of this edition of the book");
+    throw new OptionError(
+      "--only",
+      unknown.length === 1 ? unknown[0] : unknown.join(", "),
+      files.map((f) => f.name),
+      "not a package, patch or file name of this edition of the book",
+    );
   }
   return files.filter((f) => wanted.has(f));
 }

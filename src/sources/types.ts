@@ -9,7 +9,14 @@ export type FetchEvent =
   /** A file in the directory failed the book's MD5 and was deleted; it will be downloaded again. */
   | { readonly type: "replace"; readonly file: SourceFile; readonly reason: string }
   /** A transfer started (headers received). `offset`: bytes kept from an earlier partial download. */
-  | { readonly type: "start"; readonly file: SourceFile; readonly url: string; readonly offset: number; readonly total: number | undefined; readonly restarted: boolean }
+  | {
+      readonly type: "start";
+      readonly file: SourceFile;
+      readonly url: string;
+      readonly offset: number;
+      readonly total: number | undefined;
+      readonly restarted: boolean;
+    }
   /** Bytes arrived: `received` counts the whole file so far (including resumed bytes). */
   | { readonly type: "data"; readonly file: SourceFile; readonly received: number; readonly total: number | undefined }
   /** An attempt at `url` failed and will be made again after `delayMs`. */

@@ -10,11 +10,25 @@ import { excerpt } from "../text/terminal.js";
  */
 export function checkFileName(f: SourceFile): void {
   const name = f.file;
-  if (typeof name !== "string" || name === "" || name === "." || name === ".." || basename(name) !== name || name.includes("\\") || /[\x00-\x1f\x7f-\x9f]/.test(name)) {
-    throw new SourcesError("E_SOURCES_NAME", `the book's file name ${excerpt(String(name))} (${excerpt(String(f.name))}) is not a plain file name`, { file: String(name) });
+  if (
+    typeof name !== "string" ||
+    name === "" ||
+    name === "." ||
+    name === ".." ||
+    basename(name) !== name ||
+    name.includes("\\") ||
+    /[\x00-\x1f\x7f-\x9f]/.test(name)
+  ) {
+    throw new SourcesError("E_SOURCES_NAME", `the book's file name ${excerpt(String(name))} (${excerpt(String(f.name))}) is not a plain file name`, {
+      file: String(name),
+    });
   }
   if (isReservedName(name) || name.endsWith(".part") || name.endsWith(".guard")) {
-    throw new SourcesError("E_SOURCES_NAME", `the book's file name ${excerpt(name)} is reserved (the lock's own files, temporary names, JavaScript's __proto__, constructor, prototype)`, { file: name });
+    throw new SourcesError(
+      "E_SOURCES_NAME",
+      `the book's file name ${excerpt(name)} is reserved (the lock's own files, temporary names, JavaScript's __proto__, constructor, prototype)`,
+      { file: name },
+    );
   }
 }
 

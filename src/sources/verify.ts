@@ -18,7 +18,13 @@ export interface VerifyOptions {
 }
 
 /** Check one file that should be at `path` against the book's MD5 and the lock. */
-export async function verifyFile(path: string, source: SourceFile, lock: SourceLock | undefined, lockWhere: string, signal?: AbortSignal): Promise<VerifyResult> {
+export async function verifyFile(
+  path: string,
+  source: SourceFile,
+  lock: SourceLock | undefined,
+  lockWhere: string,
+  signal?: AbortSignal,
+): Promise<VerifyResult> {
   const base = { source, path };
   let d;
   try {
@@ -32,7 +38,13 @@ export async function verifyFile(path: string, source: SourceFile, lock: SourceL
   }
   const digests = { size: d.size, md5: d.md5, sha256: d.sha256 };
   if (d.md5 !== source.md5.toLowerCase()) {
-    return { ...base, ...digests, status: "md5-mismatch", locked: false, problem: `${source.file} does not match the book's MD5: it is ${d.md5}, the book says ${source.md5} (corrupt, truncated or another version)` };
+    return {
+      ...base,
+      ...digests,
+      status: "md5-mismatch",
+      locked: false,
+      problem: `${source.file} does not match the book's MD5: it is ${d.md5}, the book says ${source.md5} (corrupt, truncated or another version)`,
+    };
   }
   const check = checkLock(lock, source.file, source.md5, d.sha256);
   if (check.state === "absent") return { ...base, ...digests, status: "ok", locked: false };
@@ -94,7 +106,11 @@ export async function assertSourcesVerified(dir: string, files: readonly SourceF
   const bad = results.filter((r) => r.status !== "ok");
   if (bad.length > 0) {
     const root = resolve(dir);
-    throw new SourcesError("E_SOURCES_VERIFY", `${bad.length} of ${results.length} source files in ${root} failed verification:\n${formatVerifyFailures(results)}`, { file: root });
+    throw new SourcesError(
+      "E_SOURCES_VERIFY",
+      `${bad.length} of ${results.length} source files in ${root} failed verification:\n${formatVerifyFailures(results)}`,
+      { file: root },
+    );
   }
   return results;
 }

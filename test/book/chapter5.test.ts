@@ -84,7 +84,19 @@ test(`chapter 5 of LFS 12.3 (5.2 to ${UNTIL}) builds on the real engine from rea
   mkdirSync(context);
   writeFileSync(join(context, "Dockerfile"), dockerfile + PROBE_STAGES);
 
-  const args = ["buildx", "build", "--progress=plain", "--build-context", `sources=${sources}`, "--target", "probe", "--build-arg", `LFS_TEST_RUN=${Date.now()}`, "-o", `type=local,dest=${out}`];
+  const args = [
+    "buildx",
+    "build",
+    "--progress=plain",
+    "--build-context",
+    `sources=${sources}`,
+    "--target",
+    "probe",
+    "--build-arg",
+    `LFS_TEST_RUN=${Date.now()}`,
+    "-o",
+    `type=local,dest=${out}`,
+  ];
   if (process.env.LFS_TEST_NO_CACHE === "1") args.push("--no-cache");
   args.push(context);
   const b0 = Date.now();
@@ -114,7 +126,9 @@ test(`chapter 5 of LFS 12.3 (5.2 to ${UNTIL}) builds on the real engine from rea
   // Durations, in SBU (1 SBU = 5.2, binutils pass 1, as the book defines it).
   const sbu = found[0]!.v.seconds;
   const lines = found.map(({ n, title, v }) =>
-    v.cached ? `  ${n.padEnd(4)} ${title.padEnd(44)} cached` : `  ${n.padEnd(4)} ${title.padEnd(44)} ${v.seconds!.toFixed(1).padStart(7)} s${sbu ? `  ${(v.seconds! / sbu).toFixed(2).padStart(5)} SBU` : ""}`,
+    v.cached
+      ? `  ${n.padEnd(4)} ${title.padEnd(44)} cached`
+      : `  ${n.padEnd(4)} ${title.padEnd(44)} ${v.seconds!.toFixed(1).padStart(7)} s${sbu ? `  ${(v.seconds! / sbu).toFixed(2).padStart(5)} SBU` : ""}`,
   );
   const ran = found.filter((f) => !f.v.cached);
   const total = ran.reduce((a, f) => a + f.v.seconds!, 0);
@@ -132,11 +146,18 @@ test(`chapter 5 of LFS 12.3 (5.2 to ${UNTIL}) builds on the real engine from rea
   if (!glibc.cached) {
     const clipped = glibc.output.some((l) => /output clipped|log limit/i.test(l));
     if (clipped) t.diagnostic("5.5's log was clipped by BuildKit's log limit; its sanity check passed (exit 0), the probe shows its output");
-    else assert.ok(glibc.output.some((l) => l.includes(INTERPRETER)), `5.5's log shows "${INTERPRETER}"`);
+    else
+      assert.ok(
+        glibc.output.some((l) => l.includes(INTERPRETER)),
+        `5.5's log shows "${INTERPRETER}"`,
+      );
   }
   const probe = vertices.find((v) => v.label.startsWith("probe-sanity ") && v.name.startsWith("RUN "));
   assert.ok(probe && !probe.cached, "the probe's sanity check ran in this build");
-  assert.ok(probe.output.some((l) => l.includes(INTERPRETER)), `the probe's log shows "${INTERPRETER}"`);
+  assert.ok(
+    probe.output.some((l) => l.includes(INTERPRETER)),
+    `the probe's log shows "${INTERPRETER}"`,
+  );
   assert.match(readFileSync(join(out, "sanity.txt"), "utf8"), /\[Requesting program interpreter: \/lib64\/ld-linux-x86-64\.so\.2\]/);
 
   // The cross toolchain (5.2, 5.3) ...

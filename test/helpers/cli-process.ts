@@ -53,7 +53,10 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     },
     waitFor: (text, timeoutMs = 300_000) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`lfs-docker ${args[0]} did not show ${String(text)} within ${timeoutMs / 1000} s:\n${stderr.slice(-3000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`lfs-docker ${args[0]} did not show ${String(text)} within ${timeoutMs / 1000} s:\n${stderr.slice(-3000)}`)),
+          timeoutMs,
+        );
         const check = () => {
           if (seen(text) || ended) clearTimeout(timer);
           if (seen(text)) resolve();

@@ -256,7 +256,7 @@ export const EDITS: Record<string, (text: string) => string> = {
     if (!text.includes("ed libmath.h <<EOS-EOS")) throw new Error("bc/fix-libmath_h: not the ed script this edit replaces");
     return [
       "# lfs-docker test: the ed script of GNU bc 1.07.1 done with sed (LFS has no ed): the first line",
-      "# starts with {\", every line ends with \", and the others start with \"; the last line goes, and",
+      '# starts with {", every line ends with ", and the others start with "; the last line goes, and',
       "# the new last line ends with ,0} instead of ,",
       "sed -e '1s/^/{\"/' -e 's/$/\",/' -e '2,$s/^/\"/' libmath.h | sed -e '$d' | sed -e '$s/,$/,0}/' > libmath.h.lfs-docker",
       "mv libmath.h.lfs-docker libmath.h",
@@ -320,7 +320,10 @@ test: all
     const swaps: [string, string][] = [
       ["\nINFO_DEPS = $(srcdir)/doc/bison.info\n", "\n# lfs-docker test: Debian's bison source has no manual (GFDL); the info file is not made\nINFO_DEPS =\n"],
       ["\nall-local: $(srcdir)/$(doc_bison).info.bak\n", "\n# lfs-docker test: no manual, nothing to post-process\nall-local:\n"],
-      ["\nexamples/extracted.stamp: $(doc) doc/version.texi $(extexi)\n", "\n# lfs-docker test: the manual is not in Debian's bison source; the examples come extracted\nexamples/extracted.stamp:\n"],
+      [
+        "\nexamples/extracted.stamp: $(doc) doc/version.texi $(extexi)\n",
+        "\n# lfs-docker test: the manual is not in Debian's bison source; the examples come extracted\nexamples/extracted.stamp:\n",
+      ],
     ];
     for (const [from, to] of swaps) {
       if (!out.includes(from)) throw new Error(`bison Makefile.in: no line ${from.trim()}`);
@@ -340,7 +343,10 @@ function treeDigest(dir: string): string {
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(r);
-      else h.update(`${r}\0${statSync(join(dir, r)).mode & 0o111 ? "x" : "-"}\0`).update(readFileSync(join(dir, r))).update("\0");
+      else
+        h.update(`${r}\0${statSync(join(dir, r)).mode & 0o111 ? "x" : "-"}\0`)
+          .update(readFileSync(join(dir, r)))
+          .update("\0");
     }
   };
   if (statSync(dir).isDirectory()) walk("");
@@ -355,13 +361,27 @@ const STAND_IN_MTIME = "@1741132800";
 async function packStandInTree(src: string, dest: string, topDir: string): Promise<void> {
   const compressor = dest.endsWith(".xz") ? "xz -T1 -6" : dest.endsWith(".gz") ? "gzip -n -9" : dest.endsWith(".bz2") ? "bzip2 -9" : undefined;
   if (!compressor && !dest.endsWith(".tar")) throw new Error(`${dest}: no compression known for this name`);
-  const esc = src.split("/").pop()!.replace(/[.[\]*^$\\]/g, "\\$&");
+  const esc = src
+    .split("/")
+    .pop()!
+    .replace(/[.[\]*^$\\]/g, "\\$&");
   const tmp = tmpName(dest);
   try {
     await tar([
-      "-cf", tmp, "--format=gnu", "--sort=name", `--mtime=${STAND_IN_MTIME}`, "--owner=0", "--group=0", "--numeric-owner",
-      "--mode=u+rw,go+r,go-w", `--transform=s|^${esc}|${topDir}|S`, ...(compressor ? [`--use-compress-program=${compressor}`] : []),
-      "-C", dirname(src), src.split("/").pop()!,
+      "-cf",
+      tmp,
+      "--format=gnu",
+      "--sort=name",
+      `--mtime=${STAND_IN_MTIME}`,
+      "--owner=0",
+      "--group=0",
+      "--numeric-owner",
+      "--mode=u+rw,go+r,go-w",
+      `--transform=s|^${esc}|${topDir}|S`,
+      ...(compressor ? [`--use-compress-program=${compressor}`] : []),
+      "-C",
+      dirname(src),
+      src.split("/").pop()!,
     ]);
     await rename(tmp, dest);
   } finally {
@@ -435,7 +455,11 @@ export function debianArchiveUri(suite = "bookworm"): string {
   const override = process.env.LFS_DEBIAN_MIRROR;
   if (override) return override.replace(/\/+$/, "");
   const dir = "/etc/apt/sources.list.d";
-  const files = existsSync(dir) ? readdirSync(dir).sort().map((f) => join(dir, f)) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
   for (const f of files.filter((f) => f.endsWith(".sources"))) {
     for (const st of deb822(readFileSync(f, "utf8"))) {
       if ((st.get("enabled") ?? "yes").toLowerCase() === "no") continue;
@@ -468,7 +492,14 @@ export async function sha256File(file: string): Promise<string> {
  * Download `url` to `dest` (through a temporary name), checking size and SHA-256; an existing `dest`
  * with the right checksum is kept. Retries network errors and 5xx answers; a 4xx is final.
  */
-export async function downloadVerified(url: string, dest: string, sha256: string, size: number | undefined, log: (m: string) => void, attempts = 4): Promise<void> {
+export async function downloadVerified(
+  url: string,
+  dest: string,
+  sha256: string,
+  size: number | undefined,
+  log: (m: string) => void,
+  attempts = 4,
+): Promise<void> {
   if (existsSync(dest)) {
     if ((await sha256File(dest)) === sha256) return;
     log(`${dest}: checksum differs from the manifest; downloading again`);
@@ -629,7 +660,11 @@ function regenerateToolVersions(): string {
 async function newestFileTime(dir: string): Promise<number> {
   const r = await run("find", [dir, "-type", "f", "-printf", "%T@\n"], { timeoutMs: 10 * 60_000 });
   if (r.code !== 0) throw new Error(`find ${dir}: ${r.stderr}`);
-  return r.stdout.split("\n").filter(Boolean).map(Number).reduce((a, b) => Math.max(a, b), 0);
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .reduce((a, b) => Math.max(a, b), 0);
 }
 
 /** Run `cmd` in `root`; everything it writes gets one time, a second after the newest file before it. */
@@ -726,7 +761,16 @@ export async function prepareSources(manifest: DebianSourcesManifest, dir: strin
     const p = entry.prepare;
     // What the prepared file depends on: its entry, the stand-in texts it uses, this code's recipe.
     const key = createHash("sha256")
-      .update(JSON.stringify({ RECIPE_VERSION, name, entry, standIns: [p.standIn, ...Object.values(p.standIns ?? {})].map((id) => (id ? STAND_INS[id] : null)), edits: Object.values(p.edits ?? {}).map((id) => String(EDITS[id])), tools: p.regenerate ? regenerateToolVersions() : undefined }))
+      .update(
+        JSON.stringify({
+          RECIPE_VERSION,
+          name,
+          entry,
+          standIns: [p.standIn, ...Object.values(p.standIns ?? {})].map((id) => (id ? STAND_INS[id] : null)),
+          edits: Object.values(p.edits ?? {}).map((id) => String(EDITS[id])),
+          tools: p.regenerate ? regenerateToolVersions() : undefined,
+        }),
+      )
       .update(p.kind === "stand-in-file" || p.kind === "stand-in-tree" ? treeDigest(join(standInsDir(), p.path!)) : "")
       .digest("hex")
       .slice(0, 16);
@@ -767,8 +811,7 @@ export async function prepareSources(manifest: DebianSourcesManifest, dir: strin
         } else if (p.kind === "repack" || p.kind === "assemble") {
           if ((p.kind === "assemble") !== !!p.take) throw new Error(`${name}: take belongs to (and only to) kind assemble`);
           await repack(file, ready, p, work);
-        }
-        else throw new Error(`${name}: unknown prepare kind ${String(p.kind)}`);
+        } else throw new Error(`${name}: unknown prepare kind ${String(p.kind)}`);
         const how =
           p.kind === "copy"
             ? "as is"
@@ -777,7 +820,9 @@ export async function prepareSources(manifest: DebianSourcesManifest, dir: strin
               : p.kind === "assemble"
                 ? `${Object.values(p.take!).join(", ")} assembled as ${p.topDir}/${p.regenerate ? ` (${p.regenerate.join(" ")} run)` : ""}, uncompressed`
                 : `${p.member ? `member ${p.member} ` : ""}repacked as ${p.topDir}/${p.regenerate ? ` (${p.regenerate.join(" ")} run)` : ""}, uncompressed`;
-        log(`${name} <- ${entry.pool} (Debian ${entry.debianVersion}${entry.substitutedVersion ? `, version ${entry.substitutedVersion}` : ""}), ${how}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        log(
+          `${name} <- ${entry.pool} (Debian ${entry.debianVersion}${entry.substitutedVersion ? `, version ${entry.substitutedVersion}` : ""}), ${how}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
       }
     }
     // earlier preparations of this file (another manifest entry or recipe) are not needed any more
@@ -785,11 +830,13 @@ export async function prepareSources(manifest: DebianSourcesManifest, dir: strin
       if (f.endsWith(`-${name}`) && /^[0-9a-f]{16}-/.test(f) && join(prepared, f) !== ready) await rm(join(prepared, f), { force: true });
     }
     const target = join(out, name);
-    const same = existsSync(target) && (() => {
-      const a = statSync(target);
-      const b = statSync(ready);
-      return a.ino === b.ino && a.dev === b.dev;
-    })();
+    const same =
+      existsSync(target) &&
+      (() => {
+        const a = statSync(target);
+        const b = statSync(ready);
+        return a.ino === b.ino && a.dev === b.dev;
+      })();
     if (!same) await place(ready, target);
   }
   return out;

@@ -43,12 +43,21 @@ export async function startDockerRegistry(opts: { netnsOf?: number; port?: numbe
   const port = opts.port ?? (opts.netnsOf === undefined ? await freePort() : 5000);
   const host = `127.0.0.1:${port}`;
   const config = join(dir, "config.yml");
-  writeFileSync(config, ["version: 0.1", "log:", "  level: info", "storage:", "  filesystem:", `    rootdirectory: ${join(dir, "storage")}`, "http:", `  addr: ${host}`, ""].join("\n"));
-  const cmd = opts.netnsOf === undefined ? ["docker-registry", "serve", config] : ["nsenter", `--net=/proc/${opts.netnsOf}/ns/net`, "docker-registry", "serve", config];
+  writeFileSync(
+    config,
+    ["version: 0.1", "log:", "  level: info", "storage:", "  filesystem:", `    rootdirectory: ${join(dir, "storage")}`, "http:", `  addr: ${host}`, ""].join(
+      "\n",
+    ),
+  );
+  const cmd =
+    opts.netnsOf === undefined ? ["docker-registry", "serve", config] : ["nsenter", `--net=/proc/${opts.netnsOf}/ns/net`, "docker-registry", "serve", config];
   const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`docker-registry did not start within ${(opts.timeoutMs ?? 20_000) / 1000} s:\n${output.slice(-2000)}`)), opts.timeoutMs ?? 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`docker-registry did not start within ${(opts.timeoutMs ?? 20_000) / 1000} s:\n${output.slice(-2000)}`)),
+      opts.timeoutMs ?? 20_000,
+    );
     const onData = (d: Buffer) => {
       output = (output + d.toString()).slice(-20_000);
       if (output.includes(`listening on ${host}`)) {
@@ -81,7 +90,9 @@ export async function startDockerRegistry(opts: { netnsOf?: number; port?: numbe
   const manifestDigest = async (name: string, tag: string) => {
     const r = await fetch(`http://${host}/v2/${name}/manifests/${tag}`, {
       method: "HEAD",
-      headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json" },
+      headers: {
+        Accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json",
+      },
     });
     return r.status === 200 ? (r.headers.get("docker-content-digest") ?? undefined) : undefined;
   };

@@ -1,12 +1,12 @@
 /** Checks both driver suites (Docker Engine, Docker 20.10) run the same way. */
-import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
 
-import { BuildKitError, dockerConfigCredentials, SolveError, type BuildKitClient } from '../../src/buildkit/index.js';
-import { startTestRegistry } from './registry.js';
+import { BuildKitError, dockerConfigCredentials, SolveError, type BuildKitClient } from "../../src/buildkit/index.js";
+import { startTestRegistry } from "./registry.js";
 
 const run = promisify(execFile);
 
@@ -15,7 +15,7 @@ const run = promisify(execFile);
  * checks the solve fails as CANCELLED and that the daemon killed the RUN's processes.
  */
 export async function checkAbortKillsRun(client: BuildKitClient, base: string, hostImage: string): Promise<void> {
-  const ctx = join(base, 'ctx-abort');
+  const ctx = join(base, "ctx-abort");
   await mkdir(ctx);
   const secs = `${2000 + Math.floor(Math.random() * 900)}.${Math.floor(Math.random() * 1e6)}`;
   const ac = new AbortController();
@@ -26,20 +26,23 @@ export async function checkAbortKillsRun(client: BuildKitClient, base: string, h
     noCache: true,
     signal: ac.signal,
     onEvent: (e) => {
-      if (e.type === 'log' && e.data.toString().includes(`started-${secs}`)) ac.abort(new Error('test abort'));
+      if (e.type === "log" && e.data.toString().includes(`started-${secs}`)) ac.abort(new Error("test abort"));
     },
   });
-  await assert.rejects(p, (e: unknown) => e instanceof BuildKitError && e.code === 'CANCELLED');
+  await assert.rejects(p, (e: unknown) => e instanceof BuildKitError && e.code === "CANCELLED");
   assert.ok(Date.now() - t0 < 60_000);
   // The daemon kills the RUN's processes once the Solve call is cancelled.
-  let remaining = '';
+  let remaining = "";
   for (let i = 0; i < 40; i++) {
-    const { stdout } = await run('ps', ['-eo', 'pid,args']);
-    remaining = stdout.split('\n').filter((l) => l.includes(`sleep ${secs}`)).join('\n');
+    const { stdout } = await run("ps", ["-eo", "pid,args"]);
+    remaining = stdout
+      .split("\n")
+      .filter((l) => l.includes(`sleep ${secs}`))
+      .join("\n");
     if (!remaining) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  assert.equal(remaining, '', 'sleep from the cancelled build is still running');
+  assert.equal(remaining, "", "sleep from the cancelled build is still running");
 }
 
 /**
@@ -49,19 +52,19 @@ export async function checkAbortKillsRun(client: BuildKitClient, base: string, h
  */
 export async function checkRegistryAuth(client: BuildKitClient, base: string): Promise<void> {
   const reg = await startTestRegistry({
-    username: 'lfs',
-    password: 's3cret:with-colon',
-    name: 'lfs/auth-test',
+    username: "lfs",
+    password: "s3cret:with-colon",
+    name: "lfs/auth-test",
     tag: `t${Date.now()}`,
-    files: { 'hello.txt': 'from the registry\n' },
+    files: { "hello.txt": "from the registry\n" },
   });
   try {
-    const ctx = join(base, 'ctx-auth');
+    const ctx = join(base, "ctx-auth");
     await mkdir(ctx);
-    const configDir = join(base, 'docker-config');
+    const configDir = join(base, "docker-config");
     await mkdir(configDir);
-    const auth = Buffer.from('lfs:s3cret:with-colon').toString('base64');
-    await writeFile(join(configDir, 'config.json'), JSON.stringify({ auths: { [`http://${reg.host}`]: { auth } } }));
+    const auth = Buffer.from("lfs:s3cret:with-colon").toString("base64");
+    await writeFile(join(configDir, "config.json"), JSON.stringify({ auths: { [`http://${reg.host}`]: { auth } } }));
     const dockerfile = `FROM scratch\nCOPY --from=${reg.image} /hello.txt /hello.txt\n`;
 
     await assert.rejects(client.solve({ context: ctx, dockerfileText: dockerfile, registryAuth: false }), (e: unknown) => {
@@ -72,14 +75,14 @@ export async function checkRegistryAuth(client: BuildKitClient, base: string): P
     assert.ok(reg.unauthorized > 0);
     assert.equal(reg.authorized, 0);
 
-    const dest = join(base, 'auth-out');
+    const dest = join(base, "auth-out");
     await client.solve({
       context: ctx,
       dockerfileText: dockerfile,
       registryAuth: dockerConfigCredentials({ configDir }),
-      exports: [{ type: 'local', dest }],
+      exports: [{ type: "local", dest }],
     });
-    assert.equal(await readFile(join(dest, 'hello.txt'), 'utf8'), 'from the registry\n');
+    assert.equal(await readFile(join(dest, "hello.txt"), "utf8"), "from the registry\n");
     assert.ok(reg.authorized > 0);
   } finally {
     await reg.close();
@@ -94,16 +97,19 @@ export async function checkRegistryAuth(client: BuildKitClient, base: string): P
  * Dockerfile the frontend cannot parse: its message, not a dropped connection.
  */
 export async function checkLargeDockerfileFailure(client: BuildKitClient, base: string, hostImage: string): Promise<void> {
-  const ctx = join(base, 'ctx-large-fail');
+  const ctx = join(base, "ctx-large-fail");
   await mkdir(ctx);
   const marker = `large-${Date.now()}`;
-  const comments = Array.from({ length: 2400 }, (_, i) => `# ${String(i).padStart(5, '0')} a line of a large generated Dockerfile, like the book's chapters`).join('\n');
+  const comments = Array.from(
+    { length: 2400 },
+    (_, i) => `# ${String(i).padStart(5, "0")} a line of a large generated Dockerfile, like the book's chapters`,
+  ).join("\n");
   const dockerfileText = `FROM ${hostImage}\n${comments}\nRUN echo ${marker}; exit 4\n`;
   assert.ok(dockerfileText.length > 100 * 1024);
   await assert.rejects(client.solve({ context: ctx, dockerfileText, noCache: true }), (e: unknown) => {
     assert.ok(e instanceof SolveError, `a SolveError, not ${String(e)}`);
     assert.equal(e.exitCode, 4);
-    assert.match(e.vertex ?? '', new RegExp(`RUN echo ${marker}`));
+    assert.match(e.vertex ?? "", new RegExp(`RUN echo ${marker}`));
     assert.deepEqual(e.logTail, [marker]);
     // Not by waiting for keepalive to drop the stuck connection (80 s later).
     assert.doesNotMatch(e.message, /connection to the BuildKit daemon dropped/);

@@ -42,7 +42,8 @@ export function requireEngine(): string {
     throw new Error(`no Docker Engine answers (docker version: ${r.error?.message ?? r.stderr.trim()}); run scripts/engine-setup.sh first`);
   }
   const version = r.stdout.trim();
-  if (!semver.gte(semver.coerce(version, { loose: true }) ?? "0.0.0", "23.0.0")) throw new Error(`Docker Engine ${version} is too old for the generated Dockerfiles (heredocs need 23 or later)`);
+  if (!semver.gte(semver.coerce(version, { loose: true }) ?? "0.0.0", "23.0.0"))
+    throw new Error(`Docker Engine ${version} is too old for the generated Dockerfiles (heredocs need 23 or later)`);
   return version;
 }
 
@@ -77,6 +78,7 @@ export function requireLegacyEngine(): string {
     );
   }
   const version = r.stdout.trim();
-  if (!semver.satisfies(semver.coerce(version, { loose: true }) ?? "0.0.0", "20.10.x")) throw new Error(`the engine at ${LEGACY_DOCKER_HOST} is Docker ${version}, not 20.10`);
+  if (!semver.satisfies(semver.coerce(version, { loose: true }) ?? "0.0.0", "20.10.x"))
+    throw new Error(`the engine at ${LEGACY_DOCKER_HOST} is Docker ${version}, not 20.10`);
   return version;
 }

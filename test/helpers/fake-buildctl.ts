@@ -40,9 +40,19 @@ while True:
 /** `docker run` arguments for a container named NAME holding the stand-in at /usr/local/bin/buildctl. */
 export function fakeBuildkitdRunArgs(name: string, buildctlPath: string, image: string): string[] {
   return [
-    'run', '-d', '--rm', '--name', name, '--network', 'none',
-    '-v', '/var/run/docker.sock:/var/run/docker.sock',
-    '-v', `${buildctlPath}:/usr/local/bin/buildctl:ro`,
-    image, 'sleep', '600',
+    "run",
+    "-d",
+    "--rm",
+    "--name",
+    name,
+    "--network",
+    "none",
+    "-v",
+    "/var/run/docker.sock:/var/run/docker.sock",
+    "-v",
+    `${buildctlPath}:/usr/local/bin/buildctl:ro`,
+    image,
+    "sleep",
+    "600",
   ];
 }

@@ -88,7 +88,11 @@ export async function startMirror(files: Record<string, Buffer>, options: Mirror
           return;
         }
         entry.status = 206;
-        res.writeHead(206, { "content-length": body.length - start, "content-range": `bytes ${start}-${body.length - 1}/${body.length}`, "accept-ranges": "bytes" });
+        res.writeHead(206, {
+          "content-length": body.length - start,
+          "content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
+          "accept-ranges": "bytes",
+        });
       } else {
         entry.status = 200;
         res.writeHead(200, { "content-length": body.length, "accept-ranges": o.ignoreRange ? "none" : "bytes" });

@@ -54,7 +54,10 @@ export async function startMirrorProcess(dir: string, port = 0, chunk = 32 * 102
     const past = events.find(test);
     if (past) return Promise.resolve(past);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`the mirror process did not report the awaited event within ${timeoutMs} ms; events: ${JSON.stringify(events.slice(-5))}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`the mirror process did not report the awaited event within ${timeoutMs} ms; events: ${JSON.stringify(events.slice(-5))}`)),
+        timeoutMs,
+      );
       waiters.push({ test, resolve: (e) => (clearTimeout(t), resolve(e)) });
     });
   };
@@ -94,7 +97,11 @@ async function serve(dir: string, port: number, chunk: number, intervalMs: numbe
             res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
             return;
           }
-          res.writeHead(206, { "content-length": body.length - start, "content-range": `bytes ${start}-${body.length - 1}/${body.length}`, "accept-ranges": "bytes" });
+          res.writeHead(206, {
+            "content-length": body.length - start,
+            "content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
+            "accept-ranges": "bytes",
+          });
         } else {
           res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
         }

@@ -41,7 +41,7 @@ export function readPng(file: Buffer): Png {
   let channels = 0;
   const idat: Buffer[] = [];
   let ended = false;
-  for (let at = 8; at < file.length && !ended; ) {
+  for (let at = 8; at < file.length && !ended;) {
     if (at + 12 > file.length) throw new Error("PNG: truncated chunk");
     const length = file.readUInt32BE(at);
     const type = file.toString("latin1", at + 4, at + 8);
@@ -52,7 +52,8 @@ export function readPng(file: Buffer): Png {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
       const [depth, colour, , , interlace] = [data[8], data[9], data[10], data[11], data[12]];
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0) throw new Error(`PNG: unsupported (bit depth ${depth}, colour type ${colour}, interlace ${interlace})`);
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0)
+        throw new Error(`PNG: unsupported (bit depth ${depth}, colour type ${colour}, interlace ${interlace})`);
       channels = colour === 6 ? 4 : 3;
     } else if (type === "IDAT") idat.push(data);
     else if (type === "IEND") ended = true;

@@ -50,6 +50,13 @@ export function runInstruction(dockerfile: string, section: string): { title: st
   const start = lines.findIndex((l) => l.startsWith("RUN "));
   assert.ok(start >= 0, `section ${section} has a RUN`);
   const end = lines.findIndex((l, i) => i >= start && l.includes("<<'END_OF_SECTION'"));
-  return { title, run: squash(lines.slice(start, end + 1).join("\n").replace(/\\\n/g, " ")) };
+  return {
+    title,
+    run: squash(
+      lines
+        .slice(start, end + 1)
+        .join("\n")
+        .replace(/\\\n/g, " "),
+    ),
+  };
 }
-

@@ -65,7 +65,7 @@ function readPid(file: string): number | undefined {
 }
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     if (!alive(pid)) return true;
     await sleep(100);
   }
@@ -83,7 +83,8 @@ export function assertDocker0(): void {
 
 export async function startSecondEngine(name: string, config: object = {}): Promise<SecondEngine> {
   const which = spawnSync("sh", ["-c", "command -v dockerd containerd runc unshare"], { encoding: "utf8" });
-  if (which.status !== 0) throw new Error(`dockerd, containerd, runc and unshare are needed for a second engine (scripts/engine-setup.sh installs them): ${which.stdout}`);
+  if (which.status !== 0)
+    throw new Error(`dockerd, containerd, runc and unshare are needed for a second engine (scripts/engine-setup.sh installs them): ${which.stdout}`);
   // Short paths: containerd's sockets live below the exec root, and a unix socket path has 108 bytes.
   const dir = mkdtempSync(`/tmp/lfs-${name}-`);
   const sock = join(dir, "docker.sock");
@@ -114,7 +115,12 @@ export async function startSecondEngine(name: string, config: object = {}): Prom
     for (const id of readdirSync(root).filter((n) => /^[a-z0-9]{25}$/.test(n))) {
       for (const base of ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]) {
         try {
-          pids.push(...readFileSync(join(base, "docker", "buildkit", id, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number));
+          pids.push(
+            ...readFileSync(join(base, "docker", "buildkit", id, "cgroup.procs"), "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map(Number),
+          );
           break;
         } catch {
           /* not this hierarchy, or gone */
@@ -156,23 +162,34 @@ export async function startSecondEngine(name: string, config: object = {}): Prom
           "--net",
           "--",
           "dockerd",
-          "--host", host,
-          "--pidfile", pidfile,
-          "--data-root", dataRoot,
-          "--exec-root", execRoot,
-          "--config-file", configFile,
-          "--containerd-namespace", `lfs-${name}`,
-          "--containerd-plugins-namespace", `lfs-${name}-plugins`,
-          "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
+          "--host",
+          host,
+          "--pidfile",
+          pidfile,
+          "--data-root",
+          dataRoot,
+          "--exec-root",
+          execRoot,
+          "--config-file",
+          configFile,
+          "--containerd-namespace",
+          `lfs-${name}`,
+          "--containerd-plugins-namespace",
+          `lfs-${name}-plugins`,
+          "--iptables=false",
+          "--ip6tables=false",
+          "--ip-forward=false",
+          "--ip-masq=false",
           "--userland-proxy=false",
-          "--storage-driver", "overlay2",
+          "--storage-driver",
+          "overlay2",
         ],
         { stdio: ["ignore", out, out], detached: true },
       );
       closeSync(out);
       const c = child;
       exited = new Promise((resolve) => c.once("exit", () => resolve()));
-      for (const end = Date.now() + 90_000; ; ) {
+      for (const end = Date.now() + 90_000; ;) {
         if (c.exitCode !== null || c.signalCode !== null) throw new Error(`the second dockerd exited while starting:\n${engine.log().slice(-3000)}`);
         if (existsSync(sock) && (await docker(["version", "--format", "{{.Server.Version}}"], { timeoutMs: 10_000 })).code === 0) break;
         if (Date.now() > end) throw new Error(`the second dockerd did not answer within 90 s:\n${engine.log().slice(-3000)}`);

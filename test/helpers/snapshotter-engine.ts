@@ -52,10 +52,27 @@ export async function startSnapshotterEngine(timeoutMs = 60_000): Promise<Snapsh
   mkdirSync(join(dir, "data"));
   writeFileSync(join(dir, "daemon.json"), JSON.stringify({ features: { "containerd-snapshotter": true } }) + "\n");
   const args = [
-    "--net", "sh", "-c", 'ip link set lo up && exec dockerd "$@"', "sh",
-    "--host", `unix://${sock}`, "--pidfile", pidfile, "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"),
-    "--config-file", join(dir, "daemon.json"), "--bridge", "none",
-    "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
+    "--net",
+    "sh",
+    "-c",
+    'ip link set lo up && exec dockerd "$@"',
+    "sh",
+    "--host",
+    `unix://${sock}`,
+    "--pidfile",
+    pidfile,
+    "--data-root",
+    join(dir, "data"),
+    "--exec-root",
+    join(dir, "exec"),
+    "--config-file",
+    join(dir, "daemon.json"),
+    "--bridge",
+    "none",
+    "--iptables=false",
+    "--ip6tables=false",
+    "--ip-forward=false",
+    "--ip-masq=false",
   ];
   const fd = openSync(log, "a");
   const child = spawn("unshare", args, { stdio: ["ignore", fd, fd], detached: true });

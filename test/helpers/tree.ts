@@ -1,7 +1,7 @@
 /** A directory tree as comparable data: path, type, mode, size, content hash, link target, mtime. */
-import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from "node:crypto";
+import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
 
 export interface TreeEntry {
   path: string;
@@ -13,15 +13,22 @@ export interface TreeEntry {
   mtime?: number;
 }
 
-export async function tree(root: string, rel = ''): Promise<TreeEntry[]> {
+export async function tree(root: string, rel = ""): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
   for (const name of (await readdir(join(root, rel))).sort()) {
     const p = rel ? `${rel}/${name}` : name;
     const abs = join(root, p);
     const st = await lstat(abs);
-    const e: TreeEntry = { path: p, type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other', mode: st.mode & 0o7777, size: st.isFile() ? st.size : 0 };
+    const e: TreeEntry = {
+      path: p,
+      type: st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : "other",
+      mode: st.mode & 0o7777,
+      size: st.isFile() ? st.size : 0,
+    };
     if (st.isFile()) {
-      e.sha = createHash('sha256').update(await readFile(abs)).digest('hex');
+      e.sha = createHash("sha256")
+        .update(await readFile(abs))
+        .digest("hex");
       e.mtime = Math.floor(st.mtimeMs / 1000);
     }
     if (st.isSymbolicLink()) e.link = await readlink(abs);
@@ -30,4 +37,3 @@ export async function tree(root: string, rel = ''): Promise<TreeEntry[]> {
   }
   return out;
 }
-

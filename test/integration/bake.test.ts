@@ -6,7 +6,19 @@ import { requireEngine, run } from "../helpers/engine.js";
 
 interface BakePrint {
   group: Record<string, { targets: string[] }>;
-  target: Record<string, { dockerfile: string; target: string; output: string[]; platforms: string[]; args: Record<string, string>; contexts?: Record<string, string>; "cache-from"?: unknown[]; "cache-to"?: unknown[] }>;
+  target: Record<
+    string,
+    {
+      dockerfile: string;
+      target: string;
+      output: string[];
+      platforms: string[];
+      args: Record<string, string>;
+      contexts?: Record<string, string>;
+      "cache-from"?: unknown[];
+      "cache-to"?: unknown[];
+    }
+  >;
 }
 
 before(() => {
@@ -30,7 +42,12 @@ test("docker buildx bake --print accepts the bake file: default group, one targe
   assert.equal(t.contexts, undefined, "no sources context unless SOURCES_DIR is set");
 
   const all = await bakePrint(["all"]);
-  assert.deepEqual(Object.keys(all.target).sort(), committedDockerfiles().map((f) => f.target).sort());
+  assert.deepEqual(
+    Object.keys(all.target).sort(),
+    committedDockerfiles()
+      .map((f) => f.target)
+      .sort(),
+  );
 });
 
 test("bake variables: images, jobs, a sources directory and the output directory", async () => {

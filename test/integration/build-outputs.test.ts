@@ -60,7 +60,19 @@ describe("build outputs: --load, --push, --metadata-file, type=oci", { concurren
     writeFileSync(join(ctx, "Dockerfile"), "FROM scratch\nCOPY . /\n");
     const bxTag = `lfs-it/buildx:${id}`;
     images.push(bxTag);
-    const bx = await run("docker", ["buildx", "build", "--builder", "default", "--progress=quiet", "--load", "-t", bxTag, "--metadata-file", join(dir, "bx.json"), ctx]);
+    const bx = await run("docker", [
+      "buildx",
+      "build",
+      "--builder",
+      "default",
+      "--progress=quiet",
+      "--load",
+      "-t",
+      bxTag,
+      "--metadata-file",
+      join(dir, "bx.json"),
+      ctx,
+    ]);
     assert.equal(bx.code, 0, bx.stderr);
     const theirs = JSON.parse(readFileSync(join(dir, "bx.json"), "utf8")) as Record<string, string>;
     assert.deepEqual(Object.keys(ours).sort(), Object.keys(theirs).sort());
@@ -73,7 +85,28 @@ describe("build outputs: --load, --push, --metadata-file, type=oci", { concurren
     const bin = join(packageRoot(), "dist", "src", "cli", "main.js");
     const r = spawnSync(
       process.execPath,
-      [bin, "build", "--until", "4.3", "--host-image", TEST_HOST_IMAGE, "--target", "sources", "--sources", sources, "--no-verify-sources", "--progress", "quiet", "--push", "-t", `${name}:1`, "--metadata-file", meta, "--platform", "linux/amd64"],
+      [
+        bin,
+        "build",
+        "--until",
+        "4.3",
+        "--host-image",
+        TEST_HOST_IMAGE,
+        "--target",
+        "sources",
+        "--sources",
+        sources,
+        "--no-verify-sources",
+        "--progress",
+        "quiet",
+        "--push",
+        "-t",
+        `${name}:1`,
+        "--metadata-file",
+        meta,
+        "--platform",
+        "linux/amd64",
+      ],
       { encoding: "utf8", cwd: dir },
     );
     assert.equal(r.status, 0, r.stderr);
@@ -84,15 +117,26 @@ describe("build outputs: --load, --push, --metadata-file, type=oci", { concurren
     assert.match(m["containerimage.config.digest"]!, /^sha256:/);
     assert.equal(r.stdout, `${name}:1@${digest}\n${meta}\n`);
     // Nothing written into the working directory but the metadata file: no default ./out with --push.
-    assert.deepEqual(readdirSync(dir).filter((n) => n === "out"), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n === "out"),
+      [],
+    );
   });
 
   it("type=oci on an engine without the containerd image store: a clear error, nothing left", async () => {
     const file = join(dir, "lfs.oci.tar");
     const layout = join(dir, "layout");
     for (const output of [`type=oci,dest=${file}`, `type=oci,tar=false,dest=${layout}`]) {
-      await assert.rejects(build({ ...tiny(), output }), (e: unknown) => e instanceof UnsupportedFeatureError && /containerd image store/.test(e.message) && /exporter "oci" could not be found/.test(e.message), output);
+      await assert.rejects(
+        build({ ...tiny(), output }),
+        (e: unknown) => e instanceof UnsupportedFeatureError && /containerd image store/.test(e.message) && /exporter "oci" could not be found/.test(e.message),
+        output,
+      );
     }
-    assert.deepEqual(readdirSync(dir).filter((n) => n.includes("oci") || n.includes("layout")), [], "no file, no staging directory");
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.includes("oci") || n.includes("layout")),
+      [],
+      "no file, no staging directory",
+    );
   });
 });

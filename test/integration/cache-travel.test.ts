@@ -110,7 +110,9 @@ test("type=local: an OCI layout written by the session makes the RUN step cached
   assert.equal(first.runCached, false, "the first build runs the step");
   assert.match(first.warnings.join("\n"), /skipped: no cache there yet/, "a cache source with no cache yet is a warning, not a failure");
   assert.deepEqual(JSON.parse(readFileSync(join(dir, "oci-layout"), "utf8")), { imageLayoutVersion: "1.0.0" });
-  const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as { manifests: Array<{ digest: string; size: number; annotations: Record<string, string> }> };
+  const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as {
+    manifests: Array<{ digest: string; size: number; annotations: Record<string, string> }>;
+  };
   assert.equal(index.manifests.length, 1);
   const m = index.manifests[0]!;
   assert.equal(m.annotations["org.opencontainers.image.ref.name"], "latest");
@@ -146,10 +148,32 @@ test("the engine's own BuildKit with the classic image store: --cache-to is refu
   const dest = join(work, "never");
   const bin = join(packageRoot(), "dist", "src", "cli", "main.js");
   const t0 = Date.now();
-  const r = await run(process.execPath, [bin, "build", "--until", "4.3", "--host-image", TEST_HOST_IMAGE, "--target", "host", "-o", "type=cacheonly", "--progress", "plain", "--cache-to", `type=local,dest=${dest}`], { timeoutMs: 60_000 });
+  const r = await run(
+    process.execPath,
+    [
+      bin,
+      "build",
+      "--until",
+      "4.3",
+      "--host-image",
+      TEST_HOST_IMAGE,
+      "--target",
+      "host",
+      "-o",
+      "type=cacheonly",
+      "--progress",
+      "plain",
+      "--cache-to",
+      `type=local,dest=${dest}`,
+    ],
+    { timeoutMs: 60_000 },
+  );
   timings.push(`refusal ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /cannot export a build cache \(type=local\): Docker Engine's built-in BuildKit exports caches only with the containerd image store, and this engine stores images with overlay2/);
+  assert.match(
+    r.stderr,
+    /cannot export a build cache \(type=local\): Docker Engine's built-in BuildKit exports caches only with the containerd image store, and this engine stores images with overlay2/,
+  );
   assert.match(r.stderr, /--driver docker-container/);
   assert.match(r.stderr, /"containerd-snapshotter": true/);
   assert.match(r.stderr, /Nothing was built\./);
@@ -167,12 +191,24 @@ test("type=oci on an engine with the containerd image store: build() writes an O
   // The frontend resolves the Dockerfile's base images even for a stage that needs none: a tiny local
   // image (the busybox of the context above) stands in for them in this engine, which has no network.
   const base = `lfs-it/busybox:${process.pid}`;
-  const made = await run("docker", ["-H", engine!.dockerHost, "build", "-q", "-t", base, "-f", "-", join(work, "context")], { input: "FROM scratch\nCOPY busybox /bin/busybox\n" });
+  const made = await run("docker", ["-H", engine!.dockerHost, "build", "-q", "-t", base, "-f", "-", join(work, "context")], {
+    input: "FROM scratch\nCOPY busybox /bin/busybox\n",
+  });
   assert.equal(made.code, 0, made.stderr);
   for (const output of [`type=oci,dest=${tar}`, `type=oci,tar=false,dest=${layout}`]) {
     // The smallest target: the sources stage, replaced by a named context of one file.
     await timed(`build ${output.split(",")[1]}`, () =>
-      build({ until: "4.3", target: "sources", sources, verifySources: false, hostImage: base, isoImage: base, builder: engine!.address, output, progress: "quiet" }),
+      build({
+        until: "4.3",
+        target: "sources",
+        sources,
+        verifySources: false,
+        hostImage: base,
+        isoImage: base,
+        builder: engine!.address,
+        output,
+        progress: "quiet",
+      }),
     );
   }
   const unpacked = join(work, "oci-unpacked");

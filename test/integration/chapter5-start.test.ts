@@ -58,7 +58,10 @@ test("chapter 5 of LFS 12.3: 5.2 Binutils pass 1 and 5.4 the kernel headers buil
   const wanted = ["binutils-2.44.tar.xz", "linux-6.13.4.tar.xz"];
   const files = Object.fromEntries(Object.entries(manifest.files).filter(([f]) => wanted.includes(f)));
   assert.deepEqual(Object.keys(files).sort(), wanted, "the fixture has both files");
-  const sources = await prepareSources({ ...manifest, files }, join(cache, `sources-lfs-${manifest.book}-chapter5`), { cacheDir: cache, log: (m) => t.diagnostic(m) });
+  const sources = await prepareSources({ ...manifest, files }, join(cache, `sources-lfs-${manifest.book}-chapter5`), {
+    cacheDir: cache,
+    log: (m) => t.diagnostic(m),
+  });
 
   const full = generate({ until: "5.4", hostImage: TEST_HOST_IMAGE });
   const gccPass1 = sectionBlock(full, "5.3");
@@ -72,7 +75,20 @@ test("chapter 5 of LFS 12.3: 5.2 Binutils pass 1 and 5.4 the kernel headers buil
   const out = join(work, "out");
   mkdirSync(context);
   writeFileSync(join(context, "Dockerfile"), dockerfile + PROBE_STAGES);
-  const args = ["buildx", "build", "--progress=plain", "--build-context", `sources=${sources}`, "--target", "probe", "--build-arg", `LFS_TEST_RUN=${Date.now()}`, "-o", `type=local,dest=${out}`, context];
+  const args = [
+    "buildx",
+    "build",
+    "--progress=plain",
+    "--build-context",
+    `sources=${sources}`,
+    "--target",
+    "probe",
+    "--build-arg",
+    `LFS_TEST_RUN=${Date.now()}`,
+    "-o",
+    `type=local,dest=${out}`,
+    context,
+  ];
   const b0 = Date.now();
   const r = await run("docker", args, { cwd: context, timeoutMs: TIMEOUT_MS - 60_000 });
   const log = r.stderr + r.stdout;
@@ -100,6 +116,10 @@ test("chapter 5 of LFS 12.3: 5.2 Binutils pass 1 and 5.4 the kernel headers buil
   // 5.4: the headers, and nothing else (the book deletes every file not named *.h).
   const headers = walk(join(out, "usr-include")).map((f) => relative(join(out, "usr-include"), f));
   for (const h of ["linux/limits.h", "linux/version.h", "asm/unistd_64.h", "asm-generic/errno.h"]) assert.ok(headers.includes(h), `$LFS/usr/include/${h}`);
-  assert.deepEqual(headers.filter((h) => !h.endsWith(".h")), [], "only headers in $LFS/usr/include");
+  assert.deepEqual(
+    headers.filter((h) => !h.endsWith(".h")),
+    [],
+    "only headers in $LFS/usr/include",
+  );
   assert.ok(headers.length > 500, `${headers.length} headers`);
 });

@@ -50,11 +50,36 @@ test("Ctrl-C during a section cancels it on the daemon, exits 130 and writes not
 
   const bin = join(packageRoot(), "dist", "src", "cli", "main.js");
   // Not the book's tarball: refused before anything is built, unless the check is turned off.
-  const refused = spawnSync(process.execPath, [bin, "build", "--until", "5.2", "--host-image", TEST_HOST_IMAGE, "--sources", sources, "--target", "host", "--progress", "plain", "-o", out], { encoding: "utf8" });
+  const refused = spawnSync(
+    process.execPath,
+    [bin, "build", "--until", "5.2", "--host-image", TEST_HOST_IMAGE, "--sources", sources, "--target", "host", "--progress", "plain", "-o", out],
+    { encoding: "utf8" },
+  );
   assert.equal(refused.status, 1, refused.stderr);
   assert.match(refused.stderr, /binutils-2\.44\.tar\.xz: does not match the book's MD5/);
   assert.doesNotMatch(refused.stderr, /#\d+ \[/, "no build step ran");
-  const child = spawn(process.execPath, [bin, "build", "--until", "5.2", "--host-image", TEST_HOST_IMAGE, "--sources", sources, "--no-verify-sources", "--target", "host", "--progress", "plain", "-o", out, "--no-cache"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      "build",
+      "--until",
+      "5.2",
+      "--host-image",
+      TEST_HOST_IMAGE,
+      "--sources",
+      sources,
+      "--no-verify-sources",
+      "--target",
+      "host",
+      "--progress",
+      "plain",
+      "-o",
+      out,
+      "--no-cache",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let stderr = "";
   const started = new Promise<void>((resolve) => {
     child.stderr.on("data", (d: Buffer) => {

@@ -54,7 +54,9 @@ before(async () => {
 
 after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
-  const times = Object.entries(boots).map(([k, b]) => `${k}: login prompt ${b.toLogin?.toFixed(1)} s, milestones ${b.milestones.map((m) => `${m.name} ${m.seconds.toFixed(1)}`).join(", ")}`);
+  const times = Object.entries(boots).map(
+    ([k, b]) => `${k}: login prompt ${b.toLogin?.toFixed(1)} s, milestones ${b.milestones.map((m) => `${m.name} ${m.seconds.toFixed(1)}`).join(", ")}`,
+  );
   if (times.length) console.log(`# boot times (QEMU ${boots[Object.keys(boots)[0]!]!.accel.join("+")}):\n# ${times.join("\n# ")}`);
 });
 
@@ -82,10 +84,15 @@ function readBytes(file: string, offset: number, length: number): Buffer {
 function timeLeftAgainstRealTime(events: SectionEvent[], ended: number): void {
   const built = events.filter((e) => e.type === "section-built");
   const first = built.find((e) => e.timeLeft.totalSeconds !== null);
-  for (const e of built) console.log(`# ${e.section ?? e.title} built in ${e.seconds?.toFixed(1)} s; time left then: ${e.timeLeft.totalSeconds === null ? "unknown" : `${e.timeLeft.totalSeconds.toFixed(0)} s`}`);
+  for (const e of built)
+    console.log(
+      `# ${e.section ?? e.title} built in ${e.seconds?.toFixed(1)} s; time left then: ${e.timeLeft.totalSeconds === null ? "unknown" : `${e.timeLeft.totalSeconds.toFixed(0)} s`}`,
+    );
   if (first?.timeLeft.totalSeconds != null) {
     const real = (ended - (first as SectionEvent & { at: number }).at) / 1000;
-    console.log(`# estimate after ${first.section}: ${first.timeLeft.totalSeconds.toFixed(0)} s left, real ${real.toFixed(0)} s (error ${(((first.timeLeft.totalSeconds - real) / real) * 100).toFixed(0)} %)`);
+    console.log(
+      `# estimate after ${first.section}: ${first.timeLeft.totalSeconds.toFixed(0)} s left, real ${real.toFixed(0)} s (error ${(((first.timeLeft.totalSeconds - real) / real) * 100).toFixed(0)} %)`,
+    );
   }
   const withSbu = built.filter((e) => e.section === "5.1" || e.section === "10.1");
   if (withSbu.length > 0) assert.ok(first !== undefined, `a time left was estimated once ${withSbu[0]!.section} was built`);
@@ -98,7 +105,14 @@ test("the test book builds through the driver into an ISO", { timeout: BUILD_MIN
   const out = join(work, "out");
   const started = Date.now();
   const events: SectionEvent[] = [];
-  const result = await build({ ...OPTIONS, output: out, sources, rootPasswordFile: passwordFile, progress: "quiet", onSection: (e) => events.push({ ...e, at: Date.now() } as SectionEvent) });
+  const result = await build({
+    ...OPTIONS,
+    output: out,
+    sources,
+    rootPasswordFile: passwordFile,
+    progress: "quiet",
+    onSection: (e) => events.push({ ...e, at: Date.now() } as SectionEvent),
+  });
   const ended = Date.now();
   console.log(`# built in ${((ended - started) / 1000).toFixed(1)} s`);
   timeLeftAgainstRealTime(events, ended);
@@ -112,9 +126,13 @@ test("the test book builds through the driver into an ISO", { timeout: BUILD_MIN
   const all = ["2.2", "4.1", "5.1", "7.1", "10.1", "8.1"];
   assert.deepEqual([...new Set(dockerfileSteps(generate(OPTIONS)).flatMap((s) => s.section ?? []))], all);
   // Each row is joined with the right step: BuildKit's name for it has the same instruction.
-  for (const r of result.report.rows) assert.ok(r.vertex.startsWith(`[${r.stage} ${r.step}/`) && r.vertex.includes(`] ${r.instruction} `), `${r.section ?? ""} ${r.title}: ${r.vertex}`);
+  for (const r of result.report.rows)
+    assert.ok(r.vertex.startsWith(`[${r.stage} ${r.step}/`) && r.vertex.includes(`] ${r.instruction} `), `${r.section ?? ""} ${r.title}: ${r.vertex}`);
   const reported = result.report.rows.flatMap((s) => s.section ?? []);
-  assert.deepEqual(reported, all.filter((n) => reported.includes(n)));
+  assert.deepEqual(
+    reported,
+    all.filter((n) => reported.includes(n)),
+  );
   assert.ok(reported.length > 0);
   assert.equal(result.report.sbuSection, null, "the test book has no Binutils pass 1, so no SBU");
 });
@@ -128,7 +146,10 @@ test("the ISO has El Torito entries for BIOS and UEFI, and an MBR and a GPT for 
   assert.match(report, /El Torito boot img :\s+2\s+UEFI\s+y\s+none/);
   const mbr = readBytes(iso, 0, 512);
   assert.equal(mbr.readUInt16LE(510), 0xaa55, "MBR boot signature");
-  assert.ok(mbr.subarray(0, 440).some((b) => b !== 0), "MBR boot code (GRUB's boot_hybrid.img)");
+  assert.ok(
+    mbr.subarray(0, 440).some((b) => b !== 0),
+    "MBR boot code (GRUB's boot_hybrid.img)",
+  );
   const partitions = [0, 1, 2, 3].map((i) => mbr[446 + i * 16 + 4]);
   assert.ok(partitions.includes(0xee), `the MBR's partition table protects a GPT (types ${partitions.join(", ")})`);
   assert.equal(readBytes(iso, 512, 8).toString("latin1"), "EFI PART", "GPT header at LBA 1");
@@ -140,27 +161,39 @@ test("the ISO has El Torito entries for BIOS and UEFI, and an MBR and a GPT for 
   assert.ok(size > 0 && size < 16 * 2 ** 20, `efi.img size ${size}`);
 });
 
-for (const [firmware, medium] of [["bios", "cdrom"], ["uefi", "cdrom"], ["bios", "disk"], ["uefi", "disk"]] as const) {
-  test(`boots under ${firmware.toUpperCase()} from a ${medium === "cdrom" ? "CD" : "disk (as a USB stick)"}, logs in, reads /etc/os-release`, { timeout: 10 * 60_000 }, async () => {
-    assert.ok(iso, "no ISO: the build test failed");
-    const result = await boot({
-      iso,
-      firmware,
-      medium,
-      timeout: 300,
-      login: { user: "root", password: PASSWORD },
-      commands: ["cat /etc/os-release", "uname -r", "hostname", "touch /written && ls /written"],
-    });
-    boots[`${firmware} ${medium}`] = result;
-    assert.deepEqual(result.milestones.map((m) => m.name), ["firmware", "grub", "kernel", "initramfs", "system", "login"]);
-    const [osRelease, uname, hostname, written] = result.commands;
-    assert.deepEqual(osRelease!.output, generatedOsRelease(generate(OPTIONS)));
-    assert.ok(osRelease!.output.includes('VERSION_CODENAME="lfs-docker-e2e"'));
-    assert.deepEqual(uname!.output, ["6.12.107"]);
-    assert.deepEqual(hostname!.output, ["e2ehost"]);
-    // The live system writes into its tmpfs overlay.
-    assert.deepEqual(written!.output, ["/written"]);
-  });
+for (const [firmware, medium] of [
+  ["bios", "cdrom"],
+  ["uefi", "cdrom"],
+  ["bios", "disk"],
+  ["uefi", "disk"],
+] as const) {
+  test(
+    `boots under ${firmware.toUpperCase()} from a ${medium === "cdrom" ? "CD" : "disk (as a USB stick)"}, logs in, reads /etc/os-release`,
+    { timeout: 10 * 60_000 },
+    async () => {
+      assert.ok(iso, "no ISO: the build test failed");
+      const result = await boot({
+        iso,
+        firmware,
+        medium,
+        timeout: 300,
+        login: { user: "root", password: PASSWORD },
+        commands: ["cat /etc/os-release", "uname -r", "hostname", "touch /written && ls /written"],
+      });
+      boots[`${firmware} ${medium}`] = result;
+      assert.deepEqual(
+        result.milestones.map((m) => m.name),
+        ["firmware", "grub", "kernel", "initramfs", "system", "login"],
+      );
+      const [osRelease, uname, hostname, written] = result.commands;
+      assert.deepEqual(osRelease!.output, generatedOsRelease(generate(OPTIONS)));
+      assert.ok(osRelease!.output.includes('VERSION_CODENAME="lfs-docker-e2e"'));
+      assert.deepEqual(uname!.output, ["6.12.107"]);
+      assert.deepEqual(hostname!.output, ["e2ehost"]);
+      // The live system writes into its tmpfs overlay.
+      assert.deepEqual(written!.output, ["/written"]);
+    },
+  );
 }
 
 test("a broken ISO fails to boot, and the error shows the console's last lines", { timeout: 5 * 60_000 }, async () => {
@@ -170,20 +203,26 @@ test("a broken ISO fails to boot, and the error shows the console's last lines",
   // initramfs does not find the live system and says so.
   const r = await run("xorriso", ["-indev", iso, "-outdev", broken, "-boot_image", "any", "replay", "-rm", "/live/system.squashfs", "--", "-commit"]);
   assert.equal(r.code, 0, r.stderr);
-  await assert.rejects(
-    boot({ iso: broken, timeout: 240 }),
-    (err: unknown) => {
-      assert.ok(err instanceof BootError, String(err));
-      assert.match(err.message, /rescue shell/);
-      assert.ok(err.consoleTail.some((l) => /no CD or disk holding \/live\/system\.squashfs/.test(l)), err.consoleTail.join("\n"));
-      assert.deepEqual(err.milestones.map((m) => m.name), ["firmware", "grub", "kernel", "initramfs"]);
-      return true;
-    },
-  );
+  await assert.rejects(boot({ iso: broken, timeout: 240 }), (err: unknown) => {
+    assert.ok(err instanceof BootError, String(err));
+    assert.match(err.message, /rescue shell/);
+    assert.ok(
+      err.consoleTail.some((l) => /no CD or disk holding \/live\/system\.squashfs/.test(l)),
+      err.consoleTail.join("\n"),
+    );
+    assert.deepEqual(
+      err.milestones.map((m) => m.name),
+      ["firmware", "grub", "kernel", "initramfs"],
+    );
+    return true;
+  });
   // The CLI: non-zero exit, the console tail on stderr.
   const out: string[] = [];
   const err: string[] = [];
-  const code = await cli(["boot", broken, "--timeout", "240"], { stdout: { write: (s: string) => out.push(s) } as never, stderr: { write: (s: string) => err.push(s) } as never });
+  const code = await cli(["boot", broken, "--timeout", "240"], {
+    stdout: { write: (s: string) => out.push(s) } as never,
+    stderr: { write: (s: string) => err.push(s) } as never,
+  });
   assert.equal(code, 1);
   assert.match(err.join(""), /last console lines:\n(.*\n)* {2}\| lfs-docker initramfs: no CD or disk holding/);
 });
@@ -203,37 +242,41 @@ test("lfs-docker boot says which package to install when QEMU is missing", async
   }
 });
 
-test("aarch64: cross-built on this machine, toolchain and system on linux/arm64, boots on QEMU virt with UEFI", { timeout: BUILD_MINUTES * 60_000 }, async () => {
-  const sources = await prepareTestBookSources();
-  const passwordFile = join(work, "root-password");
-  writeFileSync(passwordFile, PASSWORD);
-  const out = join(work, "out-aarch64");
-  const options: GenerateOptions = { ...OPTIONS, arch: "aarch64", hostImage: TEST_CROSS_IMAGE };
-  const dockerfile = generate(options);
-  // The Dockerfile says where each stage runs.
-  assert.match(dockerfile, /^FROM --platform=\$BUILDPLATFORM \$\{HOST_IMAGE\} AS host$/m);
-  assert.match(dockerfile, /^FROM --platform=\$BUILDPLATFORM \$\{ISO_IMAGE\} AS iso-builder$/m);
-  assert.match(dockerfile, /^FROM scratch AS toolchain$/m);
-  const started = Date.now();
-  await build({ ...options, output: out, sources, rootPasswordFile: passwordFile, progress: "quiet" });
-  console.log(`# aarch64 built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const isoFile = join(out, "lfs-test-sysv-aarch64.iso");
-  const r = await run("xorriso", ["-indev", isoFile, "-report_el_torito", "plain"]);
-  assert.match(r.stdout + r.stderr, /El Torito boot img :\s+1\s+UEFI\s+y\s+none/);
-  assert.doesNotMatch(r.stdout + r.stderr, /BIOS/);
-  const result = await boot({
-    iso: isoFile,
-    arch: "aarch64",
-    timeout: 600,
-    login: { user: "root", password: PASSWORD },
-    commands: ["cat /etc/os-release", "uname -m", "cat /etc/lfs-docker-toolchain-machine", "grep CONFIG_CC_VERSION_TEXT /boot/config-6.12.107-test"],
-  });
-  boots["aarch64 uefi cdrom"] = result;
-  const [osRelease, uname, toolchainMachine, cc] = result.commands;
-  assert.deepEqual(osRelease!.output, generatedOsRelease(dockerfile));
-  assert.deepEqual(uname!.output, ["aarch64"]);
-  // chapter 7 ran on linux/arm64 (emulated here) ...
-  assert.deepEqual(toolchainMachine!.output, ["aarch64"]);
-  // ... and the kernel was compiled on the build machine by a cross compiler.
-  assert.match(cc!.output.join("\n"), /CONFIG_CC_VERSION_TEXT="aarch64-linux-gnu-gcc/);
-});
+test(
+  "aarch64: cross-built on this machine, toolchain and system on linux/arm64, boots on QEMU virt with UEFI",
+  { timeout: BUILD_MINUTES * 60_000 },
+  async () => {
+    const sources = await prepareTestBookSources();
+    const passwordFile = join(work, "root-password");
+    writeFileSync(passwordFile, PASSWORD);
+    const out = join(work, "out-aarch64");
+    const options: GenerateOptions = { ...OPTIONS, arch: "aarch64", hostImage: TEST_CROSS_IMAGE };
+    const dockerfile = generate(options);
+    // The Dockerfile says where each stage runs.
+    assert.match(dockerfile, /^FROM --platform=\$BUILDPLATFORM \$\{HOST_IMAGE\} AS host$/m);
+    assert.match(dockerfile, /^FROM --platform=\$BUILDPLATFORM \$\{ISO_IMAGE\} AS iso-builder$/m);
+    assert.match(dockerfile, /^FROM scratch AS toolchain$/m);
+    const started = Date.now();
+    await build({ ...options, output: out, sources, rootPasswordFile: passwordFile, progress: "quiet" });
+    console.log(`# aarch64 built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const isoFile = join(out, "lfs-test-sysv-aarch64.iso");
+    const r = await run("xorriso", ["-indev", isoFile, "-report_el_torito", "plain"]);
+    assert.match(r.stdout + r.stderr, /El Torito boot img :\s+1\s+UEFI\s+y\s+none/);
+    assert.doesNotMatch(r.stdout + r.stderr, /BIOS/);
+    const result = await boot({
+      iso: isoFile,
+      arch: "aarch64",
+      timeout: 600,
+      login: { user: "root", password: PASSWORD },
+      commands: ["cat /etc/os-release", "uname -m", "cat /etc/lfs-docker-toolchain-machine", "grep CONFIG_CC_VERSION_TEXT /boot/config-6.12.107-test"],
+    });
+    boots["aarch64 uefi cdrom"] = result;
+    const [osRelease, uname, toolchainMachine, cc] = result.commands;
+    assert.deepEqual(osRelease!.output, generatedOsRelease(dockerfile));
+    assert.deepEqual(uname!.output, ["aarch64"]);
+    // chapter 7 ran on linux/arm64 (emulated here) ...
+    assert.deepEqual(toolchainMachine!.output, ["aarch64"]);
+    // ... and the kernel was compiled on the build machine by a cross compiler.
+    assert.match(cc!.output.join("\n"), /CONFIG_CC_VERSION_TEXT="aarch64-linux-gnu-gcc/);
+  },
+);

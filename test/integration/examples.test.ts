@@ -27,7 +27,12 @@ describe("examples", { concurrency: false }, () => {
     const r = await run(process.execPath, [example("generate-all.js"), out]);
     assert.equal(r.code, 0, r.stderr);
     const files = (await readdir(out)).sort();
-    assert.deepEqual(files, supportedArchs().flatMap((a) => [`Dockerfile.${a}-systemd`, `Dockerfile.${a}-sysv`]).sort());
+    assert.deepEqual(
+      files,
+      supportedArchs()
+        .flatMap((a) => [`Dockerfile.${a}-systemd`, `Dockerfile.${a}-sysv`])
+        .sort(),
+    );
     assert.match(await readFile(join(out, "Dockerfile.x86_64-sysv"), "utf8"), /lfs-box/);
   });
 
@@ -38,7 +43,10 @@ describe("examples", { concurrency: false }, () => {
     await mkdir(ctx);
     const marker = `example-${Date.now()}`;
     await writeFile(join(ctx, "input.txt"), `${marker}\n`);
-    await writeFile(join(ctx, "Dockerfile"), `FROM ${TEST_HOST_IMAGE} AS work\nCOPY input.txt /in.txt\nRUN tr a-z A-Z < /in.txt > /out.txt\nFROM scratch\nCOPY --from=work /out.txt /\n`);
+    await writeFile(
+      join(ctx, "Dockerfile"),
+      `FROM ${TEST_HOST_IMAGE} AS work\nCOPY input.txt /in.txt\nRUN tr a-z A-Z < /in.txt > /out.txt\nFROM scratch\nCOPY --from=work /out.txt /\n`,
+    );
     const out = join(base, "out");
     const ok = await run(process.execPath, [example("solve-events.js"), ctx, out], { timeoutMs: 300_000 });
     assert.equal(ok.code, 0, ok.stderr);

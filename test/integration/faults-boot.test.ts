@@ -27,10 +27,19 @@ before(async () => {
   mkdirSync(tree, { recursive: true });
   writeFileSync(
     join(tree, "grub.cfg"),
-    ["serial --unit=0 --speed=115200", "terminal_input serial console", "terminal_output serial console", 'echo "lfs-docker: GRUB faults is up"', "sleep 300", ""].join("\n"),
+    [
+      "serial --unit=0 --speed=115200",
+      "terminal_input serial console",
+      "terminal_output serial console",
+      'echo "lfs-docker: GRUB faults is up"',
+      "sleep 300",
+      "",
+    ].join("\n"),
   );
   const t0 = Date.now();
-  const r = await run("docker", ["run", "--rm", "--network", "none", "-v", `${work}:/w`, TEST_ISO_IMAGE, "grub-mkrescue", "-o", "/w/faults.iso", "/w/tree"], { timeoutMs: 120_000 });
+  const r = await run("docker", ["run", "--rm", "--network", "none", "-v", `${work}:/w`, TEST_ISO_IMAGE, "grub-mkrescue", "-o", "/w/faults.iso", "/w/tree"], {
+    timeoutMs: 120_000,
+  });
   assert.equal(r.code, 0, `grub-mkrescue: ${r.stderr}`);
   iso = join(work, "faults.iso");
   measured.push(`a GRUB-only ISO made in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

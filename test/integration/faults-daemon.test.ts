@@ -51,7 +51,23 @@ test("dockerd killed while a section runs: the build fails at once naming the da
   const out = join(work, "out");
   mkdirSync(out);
   writeFileSync(join(out, "mine.txt"), "the user's file\n");
-  const args = ["build", "--book", book, "--until", "7.1", "--host-image", TEST_HOST_IMAGE, "--builder", e.address, "--target", "toolchain", "--progress", "plain", "-o", out];
+  const args = [
+    "build",
+    "--book",
+    book,
+    "--until",
+    "7.1",
+    "--host-image",
+    TEST_HOST_IMAGE,
+    "--builder",
+    e.address,
+    "--target",
+    "toolchain",
+    "--progress",
+    "plain",
+    "-o",
+    out,
+  ];
 
   const first = startCli(args);
   await first.waitFor(SLOW_STARTED);
@@ -62,7 +78,10 @@ test("dockerd killed while a section runs: the build fails at once naming the da
   assert.equal(r1.code, 1, r1.stderr.slice(-3000));
   assert.ok(failSeconds < 10, `the build gives up within seconds of the daemon's death (${failSeconds.toFixed(1)} s)`);
   const message = r1.stderr.split("\n").find((l) => l.startsWith("lfs-docker: ")) ?? "";
-  assert.match(message, /^lfs-docker: lost the BuildKit daemon \(Docker Engine at unix:\/\/\S+\/docker\.sock\) while 4\.2 A section that takes a while \(\[host 4\/4\]\) was running \(14 UNAVAILABLE: [^)]+\); /);
+  assert.match(
+    message,
+    /^lfs-docker: lost the BuildKit daemon \(Docker Engine at unix:\/\/\S+\/docker\.sock\) while 4\.2 A section that takes a while \(\[host 4\/4\]\) was running \(14 UNAVAILABLE: [^)]+\); /,
+  );
   assert.match(message, /once it runs again, run the same command to resume$/);
   // Nothing new but the report of the failed build, which says which section was cut short.
   assert.deepEqual(readdirSync(out).sort(), ["build-report.html", "build-report.json", "build-report.txt", "mine.txt"]);
@@ -79,7 +98,11 @@ test("dockerd killed while a section runs: the build fails at once naming the da
   const r2 = await runCli(args);
   assert.equal(r2.code, 0, r2.stderr.slice(-3000));
   const report2 = readFileSync(join(out, "build-report.txt"), "utf8");
-  assert.deepEqual(["2.2", "4.1", "4.2"].map((s) => stateOf(report2, s)), ["cached", "cached", "built"], report2);
+  assert.deepEqual(
+    ["2.2", "4.1", "4.2"].map((s) => stateOf(report2, s)),
+    ["cached", "cached", "built"],
+    report2,
+  );
   assert.equal(readFileSync(join(out, "etc", "slow-done"), "utf8"), "x86_64\n");
   assert.equal(readFileSync(join(out, "payload.bin")).length, 4 * 2 ** 20);
   assert.equal(readFileSync(join(out, "mine.txt"), "utf8"), "the user's file\n");
@@ -95,7 +118,8 @@ test("a BuildKitClient kept across daemon restarts: calls while it is down fail 
   const work = tmp("client");
   writeFileSync(join(work, "a.txt"), "through a restart\n");
   await using client = await connect(e.address);
-  const solve = (dest: string) => deadline(client.solve({ context: work, dockerfileText: "FROM scratch\nCOPY a.txt /\n", exports: [{ type: "local", dest }] }), 60_000, "a solve");
+  const solve = (dest: string) =>
+    deadline(client.solve({ context: work, dockerfileText: "FROM scratch\nCOPY a.txt /\n", exports: [{ type: "local", dest }] }), 60_000, "a solve");
   await solve(join(work, "out1"));
 
   // Stopped the ordinary way, then started again: a restart between two builds.
@@ -117,7 +141,10 @@ test("a BuildKitClient kept across daemon restarts: calls while it is down fail 
 
   // Killed, then started again: the client's connection died with the daemon.
   await e.kill();
-  await assert.rejects(deadline(client.diskUsage(), 15_000, "diskUsage() with the daemon killed"), /cannot connect to Docker Engine at unix:\/\/\S+: cannot reach Docker Engine: connect ECONNREFUSED/);
+  await assert.rejects(
+    deadline(client.diskUsage(), 15_000, "diskUsage() with the daemon killed"),
+    /cannot connect to Docker Engine at unix:\/\/\S+: cannot reach Docker Engine: connect ECONNREFUSED/,
+  );
   await e.start();
   const t2 = Date.now();
   assert.ok((await deadline(client.workers(), 15_000, "workers() after the restart")).length >= 1);
@@ -155,7 +182,26 @@ test("the garbage collector runs during a long build: the build completes (what 
   const out = join(work, "out");
   // lfs-docker's memory of the steps finished on each builder: the test's own.
   const env = { XDG_CACHE_HOME: join(work, "cache") };
-  const build = startCli(["build", "--book", book, "--until", "7.1", "--host-image", TEST_HOST_IMAGE, "--builder", e.address, "--target", "toolchain", "--progress", "plain", "-o", out], env);
+  const build = startCli(
+    [
+      "build",
+      "--book",
+      book,
+      "--until",
+      "7.1",
+      "--host-image",
+      TEST_HOST_IMAGE,
+      "--builder",
+      e.address,
+      "--target",
+      "toolchain",
+      "--progress",
+      "plain",
+      "-o",
+      out,
+    ],
+    env,
+  );
   await build.waitFor(SLOW_STARTED);
   let collectedAt: number | undefined;
   while (collectedAt === undefined) {
@@ -183,10 +229,17 @@ test("the garbage collector runs during a long build: the build completes (what 
     await new Promise((r) => setTimeout(r, 1000));
   }
   const emptiedAfter = (Date.now() - restarted) / 1000;
-  const next = await runCli(["build", "--book", book, "--until", "4.1", "--host-image", TEST_HOST_IMAGE, "--builder", e.address, "-o", "type=cacheonly", "--progress", "plain"], env);
+  const next = await runCli(
+    ["build", "--book", book, "--until", "4.1", "--host-image", TEST_HOST_IMAGE, "--builder", e.address, "-o", "type=cacheonly", "--progress", "plain"],
+    env,
+  );
   assert.equal(next.code, 0, next.stderr.slice(-3000));
   const notice = next.stderr.split("\n").find((l) => / is being built again/.test(l)) ?? "";
-  assert.match(notice, /^lfs-docker: warning: (2\.2 Host System Requirements|4\.1 Writing the payload) \(\[host [23]\/3\]\) is being built again, though an earlier build on this builder finished it: it is no longer in BuildKit's cache; the builder's garbage collector keeps at most 1\.0 MiB of build cache \(`lfs-docker doctor` shows its policy\)/, next.stderr.slice(-3000));
+  assert.match(
+    notice,
+    /^lfs-docker: warning: (2\.2 Host System Requirements|4\.1 Writing the payload) \(\[host [23]\/3\]\) is being built again, though an earlier build on this builder finished it: it is no longer in BuildKit's cache; the builder's garbage collector keeps at most 1\.0 MiB of build cache \(`lfs-docker doctor` shows its policy\)/,
+    next.stderr.slice(-3000),
+  );
   assert.match(notice, /raise builder\.gc\.defaultKeepStorage in the engine's daemon\.json/);
   measured.push(
     `gc (keep 1 MiB): the collector removed the unrelated record ${((collectedAt - started) / 1000).toFixed(0)} s after the daemon started, while 4.2 ran; the build completed in ${r.seconds.toFixed(1)} s; ` +

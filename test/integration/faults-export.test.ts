@@ -54,7 +54,21 @@ function userFiles(out: string): string[] {
   return listing(out);
 }
 
-const bookArgs = (book: string, out: string) => ["build", "--book", book, "--until", "7.1", "--host-image", TEST_HOST_IMAGE, "--target", "toolchain", "--progress", "plain", "-o", out];
+const bookArgs = (book: string, out: string) => [
+  "build",
+  "--book",
+  book,
+  "--until",
+  "7.1",
+  "--host-image",
+  TEST_HOST_IMAGE,
+  "--target",
+  "toolchain",
+  "--progress",
+  "plain",
+  "-o",
+  out,
+];
 
 test("the output directory fills up during the export: a clear ENOSPC error naming it; nothing under a final name; no staging directory left", async () => {
   const work = tmp("enospc");
@@ -69,12 +83,25 @@ test("the output directory fills up during the export: a clear ENOSPC error nami
   const r = await runCli(bookArgs(book, out));
   assert.equal(r.code, 1, r.stderr.slice(-3000));
   const message = r.stderr.split("\n").find((l) => l.startsWith("lfs-docker: ")) ?? "";
-  assert.match(message, new RegExp(`^lfs-docker: no space left in the output directory ${out.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(ENOSPC\\): the export stopped after [\\d.]+ MiB had come in, [\\d.]+ MiB free there now; nothing of it was kept`, "m"), "the error line (a warning, e.g. of an evicted step, may come before it)");
+  assert.match(
+    message,
+    new RegExp(
+      `^lfs-docker: no space left in the output directory ${out.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(ENOSPC\\): the export stopped after [\\d.]+ MiB had come in, [\\d.]+ MiB free there now; nothing of it was kept`,
+      "m",
+    ),
+    "the error line (a warning, e.g. of an evicted step, may come before it)",
+  );
   assert.match(message, /Free some space there, or give another directory with -o/);
   // The user's files, the failed build's report (small: it fits once the export is gone), nothing else.
   const left = listing(out);
-  assert.deepEqual(left.filter((l) => !l.startsWith("build-report.")), before);
-  assert.deepEqual(left.filter((l) => l.startsWith("build-report.")).map((l) => l.split(" ")[0]), ["build-report.html", "build-report.json", "build-report.txt"]);
+  assert.deepEqual(
+    left.filter((l) => !l.startsWith("build-report.")),
+    before,
+  );
+  assert.deepEqual(
+    left.filter((l) => l.startsWith("build-report.")).map((l) => l.split(" ")[0]),
+    ["build-report.html", "build-report.json", "build-report.txt"],
+  );
   assert.match(readFileSync(join(out, "build-report.txt"), "utf8"), /^outcome: failed: no space left in the output directory/m);
 
   // Room made: the same command again only exports (the build is cached).
@@ -82,7 +109,9 @@ test("the output directory fills up during the export: a clear ENOSPC error nami
   const again = await runCli(bookArgs(book, out));
   assert.equal(again.code, 0, again.stderr.slice(-3000));
   assert.equal(statSync(join(out, "payload.bin")).size, 64 * 2 ** 20);
-  measured.push(`disk full during the export: exit 1 after ${r.seconds.toFixed(1)} s; left: the user's files and the report only; after remounting larger, the same command completed in ${again.seconds.toFixed(1)} s; the message: ${message}`);
+  measured.push(
+    `disk full during the export: exit 1 after ${r.seconds.toFixed(1)} s; left: the user's files and the report only; after remounting larger, the same command completed in ${again.seconds.toFixed(1)} s; the message: ${message}`,
+  );
 });
 
 test("lfs-docker killed mid-export: the next run into the same directory removes the leftovers and says so; the user's files are untouched", async () => {
@@ -98,7 +127,7 @@ test("lfs-docker killed mid-export: the next run into the same directory removes
   const first = startCli(bookArgs(book, out), { TMPDIR: tmpDir });
   // Wait until the payload is coming in under the staging directory, then kill the CLI.
   let partial: string | undefined;
-  for (const end = Date.now() + 300_000; partial === undefined && Date.now() < end && first.child.exitCode === null; ) {
+  for (const end = Date.now() + 300_000; partial === undefined && Date.now() < end && first.child.exitCode === null;) {
     for (const s of readdirSync(out).filter((n) => n.startsWith(".lfs-docker-staging-") && n !== ".lfs-docker-staging-Mine01")) {
       for (const p of readdirSync(join(out, s)).filter((n) => n.startsWith(".export.partial-"))) {
         const payload = join(out, s, p, "tree", "payload.bin");
@@ -122,14 +151,29 @@ test("lfs-docker killed mid-export: the next run into the same directory removes
   const again = await runCli(bookArgs(book, out), { TMPDIR: tmpDir });
   const resumeSeconds = (Date.now() - t0) / 1000;
   assert.equal(again.code, 0, again.stderr.slice(-3000));
-  assert.match(again.stderr, new RegExp(`^lfs-docker: warning: removed ${tmpLeft.length} temporary directories of killed builds from ${tmpDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\([\\d.]+ MiB; lfs-docker pid ${first.child.pid}\\)$`, "m"));
+  assert.match(
+    again.stderr,
+    new RegExp(
+      `^lfs-docker: warning: removed ${tmpLeft.length} temporary directories of killed builds from ${tmpDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\([\\d.]+ MiB; lfs-docker pid ${first.child.pid}\\)$`,
+      "m",
+    ),
+  );
   assert.deepEqual(readdirSync(tmpDir), [], "nothing left in TMPDIR either");
   const notice = again.stderr.split("\n").find((l) => l.startsWith(`lfs-docker: warning: removed ${join(out, staging)} `)) ?? "";
-  assert.match(notice, /^lfs-docker: warning: removed \S+ \([\d.]+ MiB\): the export of a build, before its files are moved into place, left by a build that was killed \(lfs-docker pid \d+, started \S+\)$/, again.stderr.slice(-2000));
+  assert.match(
+    notice,
+    /^lfs-docker: warning: removed \S+ \([\d.]+ MiB\): the export of a build, before its files are moved into place, left by a build that was killed \(lfs-docker pid \d+, started \S+\)$/,
+    again.stderr.slice(-2000),
+  );
   const now = listing(out);
   for (const l of before) assert.ok(now.includes(l), `the user's ${l} is untouched`);
   assert.equal(readFileSync(join(out, ".lfs-docker-staging-Mine01", "notes"), "utf8"), "kept too\n");
-  assert.deepEqual(now.filter((l) => !before.includes(l) && !l.startsWith("build-report.")).sort(), ["etc/", "etc/slow-done 7", `payload.bin ${256 * 2 ** 20}`, "tmp/"]);
+  assert.deepEqual(now.filter((l) => !before.includes(l) && !l.startsWith("build-report.")).sort(), [
+    "etc/",
+    "etc/slow-done 7",
+    `payload.bin ${256 * 2 ** 20}`,
+    "tmp/",
+  ]);
   measured.push(
     `lfs-docker killed mid-export: left ${leftovers.length} entries in the output (${(leftBytes / 2 ** 20).toFixed(1)} MiB, under ${staging}/ with its owner file) and ${tmpLeft.length} in TMPDIR (${tmpLeft.join(", ")}); ` +
       `the next run removed them and completed in ${resumeSeconds.toFixed(1)} s, saying: ${notice}`,

@@ -38,9 +38,27 @@ function fixture(port: number): { served: string; book: string; files: Record<st
   }
   const book = join(tmp("book"), "book");
   mkdirSync(join(book, "chapter04"), { recursive: true });
-  writeFileSync(join(book, "book.json"), JSON.stringify({ release: "faults", tag: "lfs-docker-faults", title: "faults", shell: "/bin/sh", pages: "https://example.invalid/{page}", chapters: [{ number: 4, title: "Nothing", sections: [{ page: "none", title: "None", edition: "both" }] }] }));
+  writeFileSync(
+    join(book, "book.json"),
+    JSON.stringify({
+      release: "faults",
+      tag: "lfs-docker-faults",
+      title: "faults",
+      shell: "/bin/sh",
+      pages: "https://example.invalid/{page}",
+      chapters: [{ number: 4, title: "Nothing", sections: [{ page: "none", title: "None", edition: "both" }] }],
+    }),
+  );
   writeFileSync(join(book, "chapter04", "4.1-none.sh"), "true\n");
-  const entries = FILES.map((name) => ({ kind: "package", name: name.split("-")[0], version: name.split("-")[1]!.replace(/\.tar\.xz$/, ""), file: name, url: `http://127.0.0.1:${port}/${name}`, md5: md5(files[name]!), edition: "both" }));
+  const entries = FILES.map((name) => ({
+    kind: "package",
+    name: name.split("-")[0],
+    version: name.split("-")[1]!.replace(/\.tar\.xz$/, ""),
+    file: name,
+    url: `http://127.0.0.1:${port}/${name}`,
+    md5: md5(files[name]!),
+    edition: "both",
+  }));
   writeFileSync(join(book, "sources.json"), JSON.stringify({ files: entries }));
   return { served, book, files };
 }
@@ -55,7 +73,9 @@ interface Cli {
 function fetchCli(book: string, dir: string, extra: string[] = []): { done: Promise<Cli> } {
   const bin = join(packageRoot(), "dist", "src", "cli", "main.js");
   const t0 = Date.now();
-  const child = spawn(process.execPath, [bin, "sources", "fetch", "--book", book, "--dir", dir, "--jobs", "3", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin, "sources", "fetch", "--book", book, "--dir", dir, "--jobs", "3", ...extra], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -98,12 +118,17 @@ test("the mirror vanishes mid-body and stays away: the fetch fails naming it, ke
   assert.equal(r1.code, 1, r1.stderr);
   for (const name of FILES) assert.match(r1.stderr, new RegExp(`cannot fetch ${name.replace(/\./g, "\\.")}`), "each file is named");
   assert.match(r1.stderr, /ECONNREFUSED|refused/, "the reason is the connection refused");
-  assert.match(r1.stderr, /3 partial downloads are kept in .* as \*\.part \([\d.]+ [KMG]i?B\): run the same command again to resume them/, "it says the partial files are kept and how to resume");
+  assert.match(
+    r1.stderr,
+    /3 partial downloads are kept in .* as \*\.part \([\d.]+ [KMG]i?B\): run the same command again to resume them/,
+    "it says the partial files are kept and how to resume",
+  );
   assert.ok(failSeconds < 20, `the run gives up within seconds (${failSeconds.toFixed(1)} s)`);
   const after1 = contents(dir, files);
   assert.deepEqual(after1.final, [], "no file under its final name: none was complete and verified");
   assert.deepEqual(Object.keys(after1.parts).sort(), FILES, "a .part for each file");
-  for (const [name, size] of Object.entries(after1.parts)) assert.ok(size > 0 && size < files[name]!.length, `${name}.part holds part of the file (${size} bytes)`);
+  for (const [name, size] of Object.entries(after1.parts))
+    assert.ok(size > 0 && size < files[name]!.length, `${name}.part holds part of the file (${size} bytes)`);
 
   // The mirror comes back on the same port: the next run asks each file from where its .part ends.
   m = await mirror(served, port);
@@ -114,13 +139,23 @@ test("the mirror vanishes mid-body and stays away: the fetch fails naming it, ke
   const requests = m.events.filter((e): e is Extract<MirrorEvent, { request: string }> => "request" in e);
   for (const name of FILES) {
     const asked = requests.filter((e) => e.request === name);
-    assert.deepEqual(asked.map((e) => [e.range, e.status]), [[`bytes=${after1.parts[name]}-`, 206]], `${name}: one request, resuming at byte ${after1.parts[name]}`);
+    assert.deepEqual(
+      asked.map((e) => [e.range, e.status]),
+      [[`bytes=${after1.parts[name]}-`, 206]],
+      `${name}: one request, resuming at byte ${after1.parts[name]}`,
+    );
   }
   const after2 = contents(dir, files);
   assert.deepEqual(after2.final, FILES);
   assert.deepEqual(after2.parts, {}, "no .part left");
   console.log(`measured: failed ${failSeconds.toFixed(1)} s after the mirror died; resumed and completed in ${resumeSeconds.toFixed(1)} s`);
-  console.log(`the user saw:\n${r1.stderr.split("\n").filter((l) => l.startsWith("lfs-docker:") || l.startsWith("  ") || l.includes("partial")).map((l) => `  ${l}`).join("\n")}`);
+  console.log(
+    `the user saw:\n${r1.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("lfs-docker:") || l.startsWith("  ") || l.includes("partial"))
+      .map((l) => `  ${l}`)
+      .join("\n")}`,
+  );
 });
 
 test("a short outage (killed mid-body, refusing, back within a second) is ridden out by the same run's retries", async () => {

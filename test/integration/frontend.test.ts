@@ -20,9 +20,17 @@ before(() => {
 test("the engine's builtin Dockerfile frontend parses every committed Dockerfile, every stage", async () => {
   const expected = ["sources-download", "sources-verify", "sources", "host", "toolchain", "kernel", "system", "iso-builder", "iso"];
   for (const f of committedDockerfiles()) {
-    const targets = await run("docker", ["buildx", "build", "--print=targets", "-f", f.path, "."], { cwd: root, env: { BUILDX_EXPERIMENTAL: "1" }, timeoutMs: 120_000 });
+    const targets = await run("docker", ["buildx", "build", "--print=targets", "-f", f.path, "."], {
+      cwd: root,
+      env: { BUILDX_EXPERIMENTAL: "1" },
+      timeoutMs: 120_000,
+    });
     assert.equal(targets.code, 0, `${f.path}: ${targets.stderr}`);
-    const names = targets.stdout.split("\n").slice(1).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+    const names = targets.stdout
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/)[0])
+      .filter(Boolean);
     assert.deepEqual(names, expected, f.path);
     assert.match(targets.stdout, /^iso \(default\)/m, "the ISO stage is the default target");
 
@@ -42,7 +50,11 @@ test("the outline check does fail on a malformed Dockerfile (so the test above c
   const dir = mkdtempSync(join(tmpdir(), "lfs-docker-frontend-"));
   const good = generate({ hostImage: TEST_HOST_IMAGE, isoImage: TEST_ISO_IMAGE });
   writeFileSync(join(dir, "Dockerfile"), good.replace("--mount=type=tmpfs,target=/sources", "--mount=type=bogus,target=/sources"));
-  const r = await run("docker", ["buildx", "build", "--print=outline", "--target", "iso", "."], { cwd: dir, env: { BUILDX_EXPERIMENTAL: "1" }, timeoutMs: 120_000 });
+  const r = await run("docker", ["buildx", "build", "--print=outline", "--target", "iso", "."], {
+    cwd: dir,
+    env: { BUILDX_EXPERIMENTAL: "1" },
+    timeoutMs: 120_000,
+  });
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /bogus/);
 });
@@ -52,7 +64,10 @@ test("the engine runs the host stage's first sections (2.2 to 4.4) as generated"
   const df = generate({ until: "4.4", hostImage: TEST_HOST_IMAGE }) + "\nFROM scratch AS probe\nCOPY --from=host /mnt/lfs /lfs\n";
   writeFileSync(join(dir, "Dockerfile"), df);
   const out = join(dir, "out");
-  const r = await run("docker", ["buildx", "build", "--progress=plain", "--no-cache", "--target", "probe", "-o", `type=local,dest=${out}`, "."], { cwd: dir, timeoutMs: 600_000 });
+  const r = await run("docker", ["buildx", "build", "--progress=plain", "--no-cache", "--target", "probe", "-o", `type=local,dest=${out}`, "."], {
+    cwd: dir,
+    timeoutMs: 600_000,
+  });
   assert.equal(r.code, 0, r.stderr.slice(-4000));
   assert.match(r.stderr, /created directory '\/mnt\/lfs\/tools'/, "4.2 ran");
   assert.match(r.stderr, /changed ownership of '\/mnt\/lfs\/tools' from root to lfs/, "4.3 ran");

@@ -147,8 +147,14 @@ test("the check sees a broken page: markup that escaped escaping is refused by t
   writeFileSync(file, html);
   const run = await chromium(file);
   assert.equal(run.code, 0, run.stderr);
-  assert.ok(run.console.some((l) => /violates the following Content Security Policy directive/.test(l) && /image/i.test(l)), run.console.join("\n"));
-  assert.ok(run.console.some((l) => /Executing inline script violates/.test(l)), run.console.join("\n"));
+  assert.ok(
+    run.console.some((l) => /violates the following Content Security Policy directive/.test(l) && /image/i.test(l)),
+    run.console.join("\n"),
+  );
+  assert.ok(
+    run.console.some((l) => /Executing inline script violates/.test(l)),
+    run.console.join("\n"),
+  );
   assert.doesNotMatch(run.dom, /<title>ran<\/title>/, "the script did not run");
   rmSync(dir, { recursive: true, force: true });
 });

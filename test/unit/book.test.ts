@@ -12,7 +12,10 @@ import { EDITIONS } from "../../src/book/types.js";
 const book = loadBook("12.3");
 
 test("book.json lists chapters 4 to 11 in order", () => {
-  assert.deepEqual(book.chapters.map((c) => c.number), [4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual(
+    book.chapters.map((c) => c.number),
+    [4, 5, 6, 7, 8, 9, 10, 11],
+  );
 });
 
 test("every section that builds or configures something has its script, in both editions", () => {
@@ -69,9 +72,7 @@ test("chapters 5 and 6 run as the lfs user on the host; the chroot chapters as r
 
 test("every tarball and patch of an edition is used by a section of that edition", () => {
   for (const edition of EDITIONS) {
-    const used = new Set(
-      editionSections(book, edition).flatMap((s) => (s.script ? [s.script.header.unpack, ...s.script.header.uses] : [])),
-    );
+    const used = new Set(editionSections(book, edition).flatMap((s) => (s.script ? [s.script.header.unpack, ...s.script.header.uses] : [])));
     const unused = editionSources(book, edition)
       .map((f) => f.file)
       .filter((f) => !used.has(f));
@@ -91,7 +92,10 @@ test("sources carry the book's MD5 sums and https URLs", () => {
 });
 
 test("scripts use only the header keys the contract names", () => {
-  assert.throws(() => parseScript("x.sh", "# @bogus: 1\ntrue\n"), (e: unknown) => e instanceof BookError && /unknown header key @bogus/.test(e.message));
+  assert.throws(
+    () => parseScript("x.sh", "# @bogus: 1\ntrue\n"),
+    (e: unknown) => e instanceof BookError && /unknown header key @bogus/.test(e.message),
+  );
   assert.throws(() => parseScript("x.sh", "# @user: nobody\ntrue\n"), /@user must be root or lfs/);
   assert.throws(() => parseScript("x.sh", "# @container: engine does it\nmount /proc\n"), /body must be empty/);
   const { header, body } = parseScript("x.sh", "# @unpack: a-1.tar.xz\n# @uses: p.patch q.patch\n\nmake\n");
@@ -108,7 +112,10 @@ test("a tarball's top directory is its name without the compression suffix", () 
 test("chapter 5 and 6 scripts test $LFS_ARCH, not the build machine's uname", () => {
   for (const s of editionSections(book, "sysv")) {
     if (!s.script || s.chapter > 6) continue;
-    const code = s.script.body.split("\n").filter((l) => !l.trim().startsWith("#")).join("\n");
+    const code = s.script.body
+      .split("\n")
+      .filter((l) => !l.trim().startsWith("#"))
+      .join("\n");
     assert.doesNotMatch(code, /uname -m/, `${s.script.path} runs on the build machine: use $LFS_ARCH`);
   }
 });
@@ -131,7 +138,10 @@ test("@stage: kernel is refused outside the final system's chapters, naming the 
     writeFileSync(join(dir, "book.json"), JSON.stringify(bookJson));
     cpSync(join(dir, "chapter10", "10.1-kernel.sh"), join(dir, "chapter05", "5.2-kernel.sh"));
     rmSync(join(dir, "chapter10"), { recursive: true });
-    assert.throws(() => loadBookDir(dir), (e: unknown) => e instanceof BookError && /5\.2-kernel\.sh/.test(e.message) && /@stage: kernel is for sections of the final system/.test(e.message));
+    assert.throws(
+      () => loadBookDir(dir),
+      (e: unknown) => e instanceof BookError && /5\.2-kernel\.sh/.test(e.message) && /@stage: kernel is for sections of the final system/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

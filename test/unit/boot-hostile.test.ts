@@ -35,7 +35,10 @@ const qemuFields = (value: string): string[] => value.split(/(?<!,),(?!,)/).map(
 
 test("boot: a comma in the ISO path is doubled, so it cannot open another file", () => {
   const path = "/tmp/a.iso,file=/etc/shadow,format=raw";
-  for (const [arch, firmware] of [["x86_64", "bios"], ["aarch64", "uefi"]] as const) {
+  for (const [arch, firmware] of [
+    ["x86_64", "bios"],
+    ["aarch64", "uefi"],
+  ] as const) {
     for (const medium of ["cdrom", "disk"] as const) {
       let args: string[];
       try {
@@ -59,7 +62,11 @@ const ROWS: [string, Partial<BootOptions>, RegExp][] = [
   ["too little memory", { memory: 1 }, /invalid memory 1/],
   ["a bad accelerator", { accel: "hax" as never }, /invalid accel "hax"/],
   ["an infinite timeout", { timeout: Infinity }, /invalid timeout Infinity/],
-  ["a command with a newline (types a second command)", { login: { user: "root", password: "lfs" }, commands: ["true\nreboot"] }, /invalid run "true\\nreboot"/],
+  [
+    "a command with a newline (types a second command)",
+    { login: { user: "root", password: "lfs" }, commands: ["true\nreboot"] },
+    /invalid run "true\\nreboot"/,
+  ],
   ["a user with a newline", { login: { user: "root\nrm -rf /", password: "lfs" }, commands: [] }, /invalid login user/],
   ["a password with a control character (never echoed)", { login: { user: "root", password: "s3cr3t\x03" } }, /invalid login password "\(hidden\)"/],
   ["an ISO that is a directory", { iso: "/" }, /invalid ISO "\/"/],

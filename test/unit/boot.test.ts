@@ -31,8 +31,14 @@ describe("console log", () => {
 
   it("records a milestone seen elsewhere (the firmware's debug port) and does not imply it again", () => {
     const log = new ConsoleLog();
-    assert.deepEqual(log.record("firmware", 0.4, "SeaBIOS (version 1.16.2-debian-1.16.2-1)").map((e) => e.name), ["firmware"]);
-    assert.deepEqual(log.feed(BIOS_BOOT[0]!, 1).map((e) => e.name), ["grub"]);
+    assert.deepEqual(
+      log.record("firmware", 0.4, "SeaBIOS (version 1.16.2-debian-1.16.2-1)").map((e) => e.name),
+      ["firmware"],
+    );
+    assert.deepEqual(
+      log.feed(BIOS_BOOT[0]!, 1).map((e) => e.name),
+      ["grub"],
+    );
     assert.equal(log.milestone("firmware")!.seconds, 0.4);
   });
 
@@ -76,7 +82,10 @@ describe("commands on the guest's shell", () => {
     assert.equal(commandOutput(lines, 1, token), undefined);
     lines.push(`__LFS_END_${token}_1__:0`, "root@lfs:~# ");
     assert.deepEqual(commandOutput(lines, 1, token), { output: ["6.12.107"], status: 0 });
-    assert.deepEqual(commandOutput([`__LFS_BEGIN_${token}_3__`, "sh: nope: not found", `__LFS_END_${token}_3__:127`], 3, token), { output: ["sh: nope: not found"], status: 127 });
+    assert.deepEqual(commandOutput([`__LFS_BEGIN_${token}_3__`, "sh: nope: not found", `__LFS_END_${token}_3__:127`], 3, token), {
+      output: ["sh: nope: not found"],
+      status: 127,
+    });
   });
 
   it("parses --login USER:PASSWORD, colons allowed in the password", () => {
@@ -107,7 +116,10 @@ describe("qemu command line", () => {
   });
 
   it("names the Debian package when QEMU is missing", () => {
-    assert.throws(() => qemuCommand(base, () => undefined), (e: unknown) => e instanceof MissingToolError && /apt-get install qemu-system-x86/.test(e.message));
+    assert.throws(
+      () => qemuCommand(base, () => undefined),
+      (e: unknown) => e instanceof MissingToolError && /apt-get install qemu-system-x86/.test(e.message),
+    );
   });
 
   it("refuses bad options naming what is accepted", () => {

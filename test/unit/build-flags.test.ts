@@ -33,9 +33,17 @@ const cli = (args: string[], env: Record<string, string> = {}) => {
 test("build refuses bad buildx flags with exit 2, before asking a builder", () => {
   writeFileSync(join(work, "taken.json"), "{}");
   const cases: Array<[string[], Record<string, string>, RegExp]> = [
-    [["--platform", "linux/arm64"], {}, /invalid --platform "linux\/arm64" \(lfs-docker builds one architecture at a time: use --arch aarch64\); accepted: linux\/amd64/],
+    [
+      ["--platform", "linux/arm64"],
+      {},
+      /invalid --platform "linux\/arm64" \(lfs-docker builds one architecture at a time: use --arch aarch64\); accepted: linux\/amd64/,
+    ],
     [["--arch", "aarch64", "--platform", "linux/amd64"], {}, /use --arch x86_64\); accepted: linux\/arm64/],
-    [["--platform", "linux/s390x"], {}, /invalid --platform "linux\/s390x" \(the platform of the architecture being built; choose the architecture with --arch \(x86_64, aarch64\)\)/],
+    [
+      ["--platform", "linux/s390x"],
+      {},
+      /invalid --platform "linux\/s390x" \(the platform of the architecture being built; choose the architecture with --arch \(x86_64, aarch64\)\)/,
+    ],
     [["--allow", "fs.read=/"], {}, /invalid --allow "fs.read=\/"; accepted: network.host, security.insecure/],
     [["--no-cache-filter", "gcc"], {}, /invalid --no-cache-filter "gcc" \(not a stage of the generated Dockerfile\); accepted: .*host.*system.*iso/],
     [["--push"], {}, /invalid --push .*an image name to push to/],
@@ -43,7 +51,7 @@ test("build refuses bad buildx flags with exit 2, before asking a builder", () =
     // -o - is standard output (parsed, so the next check speaks); -o repeats.
     [["-o", "-", "--platform", "linux/s390x"], {}, /invalid --platform "linux\/s390x"/],
     [["-o", "-", "-o", "type=docker,dest=-"], {}, /invalid --output "dest=- twice"; accepted: one output to standard output/],
-    [["--tag", "Bad"], { }, /invalid --tag "Bad"/],
+    [["--tag", "Bad"], {}, /invalid --tag "Bad"/],
     [["--metadata-file", "taken.json"], {}, /invalid --metadata-file "taken.json" \(exists\); accepted: a name not already taken, or --force/],
     [["--builder", "nope"], {}, /invalid --builder "nope" \(no such builder instance or docker context; an address .* is accepted too\); accepted: default/],
     [[], { BUILDX_BUILDER: "nope" }, /invalid BUILDX_BUILDER "nope"/],
@@ -58,7 +66,17 @@ test("build refuses bad buildx flags with exit 2, before asking a builder", () =
 });
 
 test("the generated Dockerfile's stages, for --no-cache-filter", () => {
-  assert.deepEqual(dockerfileStages(generate()), ["sources-download", "sources-verify", "sources", "host", "toolchain", "kernel", "system", "iso-builder", "iso"]);
+  assert.deepEqual(dockerfileStages(generate()), [
+    "sources-download",
+    "sources-verify",
+    "sources",
+    "host",
+    "toolchain",
+    "kernel",
+    "system",
+    "iso-builder",
+    "iso",
+  ]);
 });
 
 test("--platform: the architecture's own platform is accepted, in any of buildx's spellings", () => {

@@ -8,12 +8,27 @@ const df = generate();
 test("steps are counted per stage as BuildKit names them ([stage k/n]: RUN, COPY, ADD; FROM of an image)", () => {
   const steps = dockerfileSteps(df);
   const host = steps.filter((s) => s.stage === "host");
-  assert.deepEqual(host.slice(0, 5).map((s) => [s.step, s.section ?? null]), [[1, null], [2, "2.2"], [3, "4.2"], [4, "4.3"], [5, "5.2"]]);
+  assert.deepEqual(
+    host.slice(0, 5).map((s) => [s.step, s.section ?? null]),
+    [
+      [1, null],
+      [2, "2.2"],
+      [3, "4.2"],
+      [4, "4.3"],
+      [5, "5.2"],
+    ],
+  );
   assert.equal(host.find((s) => s.section === "5.2")?.title, "Binutils-2.44 - Pass 1");
   const toolchain = steps.filter((s) => s.stage === "toolchain");
   // FROM scratch (and FROM another stage) loads nothing and is not a step: BuildKit names the COPY of
   // $LFS "[toolchain 1/n]" and 7.5 "[toolchain 2/n]" (as a real engine does, see the e2e test).
-  assert.deepEqual(toolchain.slice(0, 2).map((s) => [s.step, s.section ?? null]), [[1, null], [2, "7.5"]]);
+  assert.deepEqual(
+    toolchain.slice(0, 2).map((s) => [s.step, s.section ?? null]),
+    [
+      [1, null],
+      [2, "7.5"],
+    ],
+  );
   const system = steps.filter((s) => s.stage === "system");
   assert.deepEqual([system[0]!.step, system[0]!.section], [1, "8.3"], "FROM toolchain AS system: 8.3 is step 1");
   const sections = steps.filter((s) => s.section).map((s) => s.section);
@@ -50,7 +65,14 @@ test("vertex names as BuildKit writes them: step numbers padded, a platform firs
     { name: "[linux/arm64 somewhere-else 5/26] RUN z", cached: true },
   ]);
   const host = dockerfileSteps(df).filter((s) => s.stage === "host");
-  assert.deepEqual(report.rows.map((r) => [r.section, r.seconds]), [["4.2", null], ["5.2", 74], [host.find((s) => s.step === 10)!.section, 37]]);
+  assert.deepEqual(
+    report.rows.map((r) => [r.section, r.seconds]),
+    [
+      ["4.2", null],
+      ["5.2", 74],
+      [host.find((s) => s.step === 10)!.section, 37],
+    ],
+  );
   assert.equal(report.sbuSeconds, 74);
   assert.equal(report.rows[2]!.sbu, 0.5);
 });
@@ -70,7 +92,13 @@ test("a step BuildKit reports under two vertices is one row, the run winning ove
     { name: "[host 3/9] RUN y", cached: true },
     { name: "[host 3/9] RUN y", cached: true },
   ]);
-  assert.deepEqual(report.rows.map((r) => [r.section, r.cached, r.seconds]), [["4.2", true, null], ["5.2", false, 80]]);
+  assert.deepEqual(
+    report.rows.map((r) => [r.section, r.cached, r.seconds]),
+    [
+      ["4.2", true, null],
+      ["5.2", false, 80],
+    ],
+  );
   assert.equal(report.sbuSeconds, 80);
 });
 
@@ -83,8 +111,15 @@ test("rows follow the Dockerfile's order when stages built side by side report i
   const copy = steps.find((s) => s.stage === "system" && s.title === kernelRun.title && !s.section);
   assert.ok(copy, "10.3 in the system stage is a COPY step titled as the section");
   const name = (s: { stage: string; step: number }) => `[${s.stage} ${s.step}/99] RUN x`;
-  const report = buildReport(df, [systemFirst, kernelRun, hostFirst].map((s) => ({ name: name(s), cached: true })));
-  assert.deepEqual(report.rows.map((r) => r.section), ["5.2", "10.3", "8.3"], "host, then kernel (defined before system), then system");
+  const report = buildReport(
+    df,
+    [systemFirst, kernelRun, hostFirst].map((s) => ({ name: name(s), cached: true })),
+  );
+  assert.deepEqual(
+    report.rows.map((r) => r.section),
+    ["5.2", "10.3", "8.3"],
+    "host, then kernel (defined before system), then system",
+  );
 });
 
 test("the total leaves out vertices another build started before this one (shared by BuildKit)", () => {

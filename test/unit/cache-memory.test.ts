@@ -72,9 +72,15 @@ test("remembered per builder; a step remembered and started again is said once, 
     events.forEach((ev) => w.onEvent(ev));
     return said;
   };
-  const said = run(false, [{ type: "vertex-started", vertex: vertex(name, false) }, { type: "vertex-started", vertex: vertex(name, false) }]);
+  const said = run(false, [
+    { type: "vertex-started", vertex: vertex(name, false) },
+    { type: "vertex-started", vertex: vertex(name, false) },
+  ]);
   assert.equal(said.length, 1);
-  assert.match(said[0]!, /^4\.2 .* \(\[host \d\/4\]\) is being built again, though an earlier build on this builder finished it: it is no longer in BuildKit's cache; the builder's garbage collector keeps at most 1\.0 MiB of build cache/);
+  assert.match(
+    said[0]!,
+    /^4\.2 .* \(\[host \d\/4\]\) is being built again, though an earlier build on this builder finished it: it is no longer in BuildKit's cache; the builder's garbage collector keeps at most 1\.0 MiB of build cache/,
+  );
   assert.deepEqual(run(false, [{ type: "vertex-cached", vertex: vertex(name, true) }]), [], "from the cache: nothing to say");
   assert.deepEqual(run(true, [{ type: "vertex-started", vertex: vertex(name, false) }]), [], "--no-cache rebuilds on purpose");
 });

@@ -9,7 +9,11 @@ test("--cache-to and --cache-from as buildx spells them", () => {
     ["--cache-to", "127.0.0.1:5000/lfs:cache", { type: "registry", attrs: { ref: "127.0.0.1:5000/lfs:cache", mode: "max" } }],
     ["--cache-to", "type=registry,ref=r/c:1", { type: "registry", attrs: { ref: "r/c:1", mode: "max" } }],
     ["--cache-to", "type=registry,ref=r/c:1,mode=min", { type: "registry", attrs: { ref: "r/c:1", mode: "min" } }],
-    ["--cache-to", "type=registry,ref=r/c:1,image-manifest=true,oci-mediatypes=true", { type: "registry", attrs: { ref: "r/c:1", "image-manifest": "true", "oci-mediatypes": "true", mode: "max" } }],
+    [
+      "--cache-to",
+      "type=registry,ref=r/c:1,image-manifest=true,oci-mediatypes=true",
+      { type: "registry", attrs: { ref: "r/c:1", "image-manifest": "true", "oci-mediatypes": "true", mode: "max" } },
+    ],
     ["--cache-from", "type=registry,ref=r/c:1", { type: "registry", attrs: { ref: "r/c:1" } }],
     ["--cache-to", "type=local,dest=cache", { type: "local", attrs: { dest: "cache", mode: "max" } }],
     ["--cache-to", 'Type=local,"DEST=a,b",tag=x86', { type: "local", attrs: { dest: "a,b", tag: "x86", mode: "max" } }],

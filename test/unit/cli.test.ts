@@ -32,7 +32,10 @@ test("bad values exit 2 with one line naming the value and the accepted ones", (
     [["build", "--sources", "/no/such/dir"], /invalid --sources "\/no\/such\/dir"; accepted: an existing directory/],
     [["build", "--arch", "sparc"], /invalid arch "sparc"/],
     [["build", "--cache-to", "type=local"], /^lfs-docker: invalid --cache-to "type=local" \(type=local needs dest=DIR\); accepted: type=registry,ref=IMAGE/],
-    [["build", "--cache-from", "type=local,src=a", "--cache-from", "./cache"], /invalid --cache-from "\.\/cache" \(ref=\.\/cache is a path, not an image reference: for a directory, give type=local,src=DIR\)/],
+    [
+      ["build", "--cache-from", "type=local,src=a", "--cache-from", "./cache"],
+      /invalid --cache-from "\.\/cache" \(ref=\.\/cache is a path, not an image reference: for a directory, give type=local,src=DIR\)/,
+    ],
     [["build", "--cache-to", "a", "extra"], /Unknown argument: extra/],
   ];
   for (const [args, pattern] of cases) {
@@ -99,12 +102,23 @@ test("generate starts without BuildKit's client: none of gRPC, dockerode, tar-st
   const r = spawnSync(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(hook)}`, bin, "generate"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   const loaded = JSON.parse(/\nloaded: (.*)\n$/.exec(r.stderr)?.[1] ?? "[]") as string[];
-  assert.ok(loaded.some((f) => f.includes("/node_modules/handlebars/")), "the list holds the packages generate uses");
+  assert.ok(
+    loaded.some((f) => f.includes("/node_modules/handlebars/")),
+    "the list holds the packages generate uses",
+  );
   for (const pkg of ["@grpc/grpc-js", "@grpc/proto-loader", "dockerode", "docker-modem", "tar-stream", "debug"]) {
-    assert.deepEqual(loaded.filter((f) => f.includes(`/node_modules/${pkg}/`)), [], pkg);
+    assert.deepEqual(
+      loaded.filter((f) => f.includes(`/node_modules/${pkg}/`)),
+      [],
+      pkg,
+    );
   }
   // Its templates were precompiled by the build: Handlebars' runtime only, no compiler.
-  assert.deepEqual(loaded.filter((f) => /\/node_modules\/(handlebars\/dist\/cjs\/handlebars\/compiler|source-map)\//.test(f)), [], "Handlebars' compiler");
+  assert.deepEqual(
+    loaded.filter((f) => /\/node_modules\/(handlebars\/dist\/cjs\/handlebars\/compiler|source-map)\//.test(f)),
+    [],
+    "Handlebars' compiler",
+  );
 });
 
 test("--help works for the program and each command", () => {

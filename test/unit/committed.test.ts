@@ -33,7 +33,10 @@ test("no step pipes into a reader that can stop early (head, grep -q, grep -m): 
   for (const [path, text] of committedFiles()) {
     if (!path.endsWith(".Dockerfile")) continue;
     assert.match(text, /set -euo pipefail/, path);
-    const bad = text.split("\n").map((l, i) => [i + 1, l] as const).filter(([, l]) => !/^\s*#/.test(l) && early.test(l));
+    const bad = text
+      .split("\n")
+      .map((l, i) => [i + 1, l] as const)
+      .filter(([, l]) => !/^\s*#/.test(l) && early.test(l));
     assert.deepEqual(bad, [], `${path}: ${bad.map(([n, l]) => `line ${n}: ${l.trim()}`).join("; ")}`);
   }
 });

@@ -64,7 +64,13 @@ test("section events: one per step and state, from the vertices BuildKit names",
   listen({ type: "vertex-started", vertex });
   listen({ type: "vertex-completed", vertex: { ...vertex, completed: new Date(80_000) }, durationMs: 80_000 });
   listen({ type: "vertex-started", vertex: { ...vertex, name: "[internal] load build definition" } });
-  assert.deepEqual(events.map((e) => [e.type, e.section, e.seconds]), [["section-started", "5.2", undefined], ["section-built", "5.2", 80]]);
+  assert.deepEqual(
+    events.map((e) => [e.type, e.section, e.seconds]),
+    [
+      ["section-started", "5.2", undefined],
+      ["section-built", "5.2", 80],
+    ],
+  );
   assert.equal(events[1]!.timeLeft.sbuSeconds, 80);
 });
 
@@ -74,10 +80,21 @@ test("a report has the book's SBU beside the measured one, and says how a failed
   const s2 = p.steps.find((s) => s.section === "5.2")!;
   const s3 = p.steps.find((s) => s.section === "5.3")!;
   const v = (s: typeof s2, extra: object) => ({ name: `[host ${s.step}/9] RUN x`, cached: false, started: new Date(0), ...extra });
-  const r = buildReport(df, [v(s2, { completed: new Date(100_000) }), v(s3, { completed: new Date(150_000), error: "exit code: 2" })], "5.2", undefined, p.bookSbu);
+  const r = buildReport(
+    df,
+    [v(s2, { completed: new Date(100_000) }), v(s3, { completed: new Date(150_000), error: "exit code: 2" })],
+    "5.2",
+    undefined,
+    p.bookSbu,
+  );
   const text = formatReport({
     ...r,
-    outcome: { status: "failed", message: "process did not complete", failed: { step: "[host 6/9] RUN x", section: "5.3", title: s3.title, exitCode: 2, logTail: ["make: *** Error 2", "\x1b[31mred"] }, next: "to resume: run the same command again" },
+    outcome: {
+      status: "failed",
+      message: "process did not complete",
+      failed: { step: "[host 6/9] RUN x", section: "5.3", title: s3.title, exitCode: 2, logTail: ["make: *** Error 2", "\x1b[31mred"] },
+      next: "to resume: run the same command again",
+    },
   });
   assert.match(text, /^5\.2\s+host\s+100\.0\s+1\.00\s+1\s+built\s+Binutils/m);
   assert.match(text, /^5\.3\s+host\s+150\.0\s+1\.50\s+3\.2\s+FAILED\s+GCC/m);

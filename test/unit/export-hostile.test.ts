@@ -28,15 +28,72 @@ interface Row {
 const generateTo = (force: boolean) => (target: string) => writeOutput(target, "FROM scratch\n", force);
 
 const ROWS: Row[] = [
-  { name: "generate -o through a symbolic link to a file elsewhere", plant: (d) => (writeFileSync(join(d, "victim"), "mine\n"), symlinkSync(join(d, "victim"), join(d, "Dockerfile")), join(d, "Dockerfile")), write: generateTo(true), error: /invalid --output .*\(a symbolic link, not a regular file\)/ },
-  { name: "generate -o through a dangling symbolic link", plant: (d) => (symlinkSync(join(d, "new-victim"), join(d, "Dockerfile")), join(d, "Dockerfile")), write: generateTo(true), error: /\(a symbolic link, not a regular file\)/ },
-  { name: "generate -o --force on a FIFO (no hang)", plant: (d) => (fifo(join(d, "Dockerfile")), join(d, "Dockerfile")), write: generateTo(true), error: /\(a FIFO, not a regular file\)/ },
-  { name: "generate -o --force on a directory", plant: (d) => (mkdirSync(join(d, "Dockerfile")), join(d, "Dockerfile")), write: generateTo(true), error: /\(a directory, not a regular file\)/ },
-  { name: "generate -o on a different file without --force", plant: (d) => (writeFileSync(join(d, "Dockerfile"), "other\n"), join(d, "Dockerfile")), write: generateTo(false), error: /the file exists and differs/ },
-  { name: "generate -o on a 32 MiB sparse file (never read whole)", plant: (d) => (writeFileSync(join(d, "Dockerfile"), ""), truncateSync(join(d, "Dockerfile"), 2 ** 25), join(d, "Dockerfile")), write: generateTo(false), error: /the file exists and differs/ },
-  { name: "a report written through a planted link", plant: (d) => (writeFileSync(join(d, "victim"), "mine\n"), symlinkSync(join(d, "victim"), join(d, "build-report.txt")), join(d, "build-report.txt")), write: (t) => writeFileSafe(t, "report\n"), error: /build-report\.txt is a symbolic link, not a regular file: refused/ },
-  { name: "an exported file moved over a directory with --force", plant: (d) => (mkdirSync(join(d, "out", "lfs.iso"), { recursive: true }), mkdirSync(join(d, "staging")), writeFileSync(join(d, "staging", "lfs.iso"), "iso"), d), write: (d) => moveIntoPlace(join(d, "staging"), join(d, "out"), true), error: /invalid --output .*lfs\.iso" \(it is a directory\)/ },
-  { name: "an exported file moved over a link with --force", plant: (d) => (mkdirSync(join(d, "out")), writeFileSync(join(d, "victim"), "mine"), symlinkSync(join(d, "victim"), join(d, "out", "lfs.iso")), mkdirSync(join(d, "staging")), writeFileSync(join(d, "staging", "lfs.iso"), "iso"), d), write: (d) => moveIntoPlace(join(d, "staging"), join(d, "out"), true), error: /\(it is a symbolic link\)/ },
+  {
+    name: "generate -o through a symbolic link to a file elsewhere",
+    plant: (d) => (writeFileSync(join(d, "victim"), "mine\n"), symlinkSync(join(d, "victim"), join(d, "Dockerfile")), join(d, "Dockerfile")),
+    write: generateTo(true),
+    error: /invalid --output .*\(a symbolic link, not a regular file\)/,
+  },
+  {
+    name: "generate -o through a dangling symbolic link",
+    plant: (d) => (symlinkSync(join(d, "new-victim"), join(d, "Dockerfile")), join(d, "Dockerfile")),
+    write: generateTo(true),
+    error: /\(a symbolic link, not a regular file\)/,
+  },
+  {
+    name: "generate -o --force on a FIFO (no hang)",
+    plant: (d) => (fifo(join(d, "Dockerfile")), join(d, "Dockerfile")),
+    write: generateTo(true),
+    error: /\(a FIFO, not a regular file\)/,
+  },
+  {
+    name: "generate -o --force on a directory",
+    plant: (d) => (mkdirSync(join(d, "Dockerfile")), join(d, "Dockerfile")),
+    write: generateTo(true),
+    error: /\(a directory, not a regular file\)/,
+  },
+  {
+    name: "generate -o on a different file without --force",
+    plant: (d) => (writeFileSync(join(d, "Dockerfile"), "other\n"), join(d, "Dockerfile")),
+    write: generateTo(false),
+    error: /the file exists and differs/,
+  },
+  {
+    name: "generate -o on a 32 MiB sparse file (never read whole)",
+    plant: (d) => (writeFileSync(join(d, "Dockerfile"), ""), truncateSync(join(d, "Dockerfile"), 2 ** 25), join(d, "Dockerfile")),
+    write: generateTo(false),
+    error: /the file exists and differs/,
+  },
+  {
+    name: "a report written through a planted link",
+    plant: (d) => (writeFileSync(join(d, "victim"), "mine\n"), symlinkSync(join(d, "victim"), join(d, "build-report.txt")), join(d, "build-report.txt")),
+    write: (t) => writeFileSafe(t, "report\n"),
+    error: /build-report\.txt is a symbolic link, not a regular file: refused/,
+  },
+  {
+    name: "an exported file moved over a directory with --force",
+    plant: (d) => (
+      mkdirSync(join(d, "out", "lfs.iso"), { recursive: true }),
+      mkdirSync(join(d, "staging")),
+      writeFileSync(join(d, "staging", "lfs.iso"), "iso"),
+      d
+    ),
+    write: (d) => moveIntoPlace(join(d, "staging"), join(d, "out"), true),
+    error: /invalid --output .*lfs\.iso" \(it is a directory\)/,
+  },
+  {
+    name: "an exported file moved over a link with --force",
+    plant: (d) => (
+      mkdirSync(join(d, "out")),
+      writeFileSync(join(d, "victim"), "mine"),
+      symlinkSync(join(d, "victim"), join(d, "out", "lfs.iso")),
+      mkdirSync(join(d, "staging")),
+      writeFileSync(join(d, "staging", "lfs.iso"), "iso"),
+      d
+    ),
+    write: (d) => moveIntoPlace(join(d, "staging"), join(d, "out"), true),
+    error: /\(it is a symbolic link\)/,
+  },
 ];
 
 for (const row of ROWS) {
@@ -45,11 +102,14 @@ for (const row of ROWS) {
     try {
       const target = row.plant(dir);
       const before = await tree(dir);
-      assert.throws(() => row.write(target), (e: unknown) => {
-        assert.ok(e instanceof OptionError || e instanceof WriteRefused, (e as Error).message);
-        assert.match((e as Error).message, row.error);
-        return true;
-      });
+      assert.throws(
+        () => row.write(target),
+        (e: unknown) => {
+          assert.ok(e instanceof OptionError || e instanceof WriteRefused, (e as Error).message);
+          assert.match((e as Error).message, row.error);
+          return true;
+        },
+      );
       assert.deepEqual(await tree(dir), before, "nothing changed, no temporary file left");
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -78,7 +138,23 @@ test("export: generate -o writes a new file, keeps an identical one, replaces a 
   }
 });
 
-const args = (fragment: string) => ({ init: "sysv", arch: "x86_64", tests: false, "host-image": "debian:12", "iso-image": "debian:12", "squashfs-compression": "zstd", "host-platform": "build", "kernel-fragment": fragment, hostname: "lfs", domain: "localdomain", timezone: "UTC", locale: "en_US", charmap: "UTF-8", keymap: "us", codename: "x" });
+const args = (fragment: string) => ({
+  init: "sysv",
+  arch: "x86_64",
+  tests: false,
+  "host-image": "debian:12",
+  "iso-image": "debian:12",
+  "squashfs-compression": "zstd",
+  "host-platform": "build",
+  "kernel-fragment": fragment,
+  hostname: "lfs",
+  domain: "localdomain",
+  timezone: "UTC",
+  locale: "en_US",
+  charmap: "UTF-8",
+  keymap: "us",
+  codename: "x",
+});
 
 test("option files: --kernel-fragment from /dev/zero, a FIFO or a huge file is refused at once", () => {
   const dir = mkdtempSync(join(tmpdir(), "export-hostile-"));
@@ -97,7 +173,10 @@ test("option files: --kernel-fragment from /dev/zero, a FIFO or a huge file is r
 test("option files: --root-password-file from /dev/zero is refused before anything is created", async () => {
   const dir = mkdtempSync(join(tmpdir(), "export-hostile-"));
   try {
-    await assert.rejects(build({ output: join(dir, "out"), rootPasswordFile: "/dev/zero" }), /invalid --root-password-file "\/dev\/zero" \(a character device\)/);
+    await assert.rejects(
+      build({ output: join(dir, "out"), rootPasswordFile: "/dev/zero" }),
+      /invalid --root-password-file "\/dev\/zero" \(a character device\)/,
+    );
     assert.deepEqual(await tree(dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });

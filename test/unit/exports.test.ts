@@ -80,13 +80,16 @@ describe("type=oci,tar=false: the layout unpacked as it arrives", () => {
     const dir = mkdtempSync(join(tmpdir(), "lfs-oci-"));
     try {
       const big = "x".repeat(5000);
-      await unpack(dir, await tarOf([
-        { name: "blobs/", type: "directory" },
-        { name: "blobs/sha256/", type: "directory" },
-        { name: "blobs/sha256/aa", body: big },
-        { name: "oci-layout", body: '{"imageLayoutVersion":"1.0.0"}' },
-        { name: "index.json", body: "{}" },
-      ]));
+      await unpack(
+        dir,
+        await tarOf([
+          { name: "blobs/", type: "directory" },
+          { name: "blobs/sha256/", type: "directory" },
+          { name: "blobs/sha256/aa", body: big },
+          { name: "oci-layout", body: '{"imageLayoutVersion":"1.0.0"}' },
+          { name: "index.json", body: "{}" },
+        ]),
+      );
       assert.deepEqual(readdirSync(dir).sort(), ["blobs", "index.json", "oci-layout"]);
       assert.equal(readFileSync(join(dir, "blobs/sha256/aa"), "utf8"), big);
     } finally {
@@ -130,7 +133,14 @@ describe("exporters per daemon", () => {
   it("plans exports for each output, refusing existing files up front", () => {
     const dir = mkdtempSync(join(tmpdir(), "lfs-plan-"));
     try {
-      const ctx = { dockerEngine: true, engine: () => { throw new Error("no engine needed"); }, force: false, stdoutIsTTY: false };
+      const ctx = {
+        dockerEngine: true,
+        engine: () => {
+          throw new Error("no engine needed");
+        },
+        force: false,
+        stdoutIsTTY: false,
+      };
       const plan = planExports(
         [
           { type: "oci", dest: join(dir, "o.tar"), tar: true, name: "r/x:1" },
@@ -141,13 +151,16 @@ describe("exporters per daemon", () => {
         ],
         ctx,
       );
-      assert.deepEqual(plan.exports.map((e) => [e.type, e.attrs]), [
-        ["oci", { name: "r/x:1" }],
-        ["docker", {}],
-        ["docker", { name: "lfs:1" }],
-        ["image", { name: "r:5000/x:1", push: "true" }],
-        ["oci", {}],
-      ]);
+      assert.deepEqual(
+        plan.exports.map((e) => [e.type, e.attrs]),
+        [
+          ["oci", { name: "r/x:1" }],
+          ["docker", {}],
+          ["docker", { name: "lfs:1" }],
+          ["image", { name: "r:5000/x:1", push: "true" }],
+          ["oci", {}],
+        ],
+      );
       assert.equal(readdirSync(dir).filter((n) => n.startsWith(".layout.partial-")).length, 1, "the layout is staged beside its place");
       plan.abort();
       assert.deepEqual(readdirSync(dir), [], "abort leaves nothing");
@@ -161,7 +174,11 @@ describe("exporters per daemon", () => {
         [{ type: "oci", dest: join(dir, "o.tar"), tar: false }, /exists and is not a directory/],
         [{ type: "docker", dest: "-" }, /not a terminal/],
       ] as const) {
-        assert.throws(() => planExports([spec], { ...ctx, stdoutIsTTY: true }), (e: unknown) => e instanceof OptionError && msg.test(e.message), JSON.stringify(spec));
+        assert.throws(
+          () => planExports([spec], { ...ctx, stdoutIsTTY: true }),
+          (e: unknown) => e instanceof OptionError && msg.test(e.message),
+          JSON.stringify(spec),
+        );
       }
       assert.equal(readFileSync(join(dir, "o.tar"), "utf8"), "mine");
     } finally {
@@ -173,6 +190,12 @@ describe("exporters per daemon", () => {
     assert.deepEqual(splitTag("127.0.0.1:5000/lfs/iso:12.3"), { repository: "127.0.0.1:5000/lfs/iso", tag: "12.3" });
     assert.deepEqual(splitTag("127.0.0.1:5000/lfs"), { repository: "127.0.0.1:5000/lfs", tag: "latest" });
     assert.throws(() => splitTag("r/x@sha256:00"), /digest/);
-    assert.deepEqual(["127.0.0.1:5000/x", "localhost/x", "ghcr.io/a/b", "team/x", "x"].map(registryHost), ["127.0.0.1:5000", "localhost", "ghcr.io", "docker.io", "docker.io"]);
+    assert.deepEqual(["127.0.0.1:5000/x", "localhost/x", "ghcr.io/a/b", "team/x", "x"].map(registryHost), [
+      "127.0.0.1:5000",
+      "localhost",
+      "ghcr.io",
+      "docker.io",
+      "docker.io",
+    ]);
   });
 });

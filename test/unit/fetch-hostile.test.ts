@@ -48,7 +48,15 @@ function endless(res: http.ServerResponse, sent: { bytes: number }): void {
   pump();
 }
 
-const source = (url: string, file = "big-1.0.tar.xz", sum = "0".repeat(32)): SourceFile => ({ kind: "package", name: "Big", version: "1.0", file, url: `${url}/${file}`, md5: sum, edition: "both" });
+const source = (url: string, file = "big-1.0.tar.xz", sum = "0".repeat(32)): SourceFile => ({
+  kind: "package",
+  name: "Big",
+  version: "1.0",
+  file,
+  url: `${url}/${file}`,
+  md5: sum,
+  edition: "both",
+});
 
 async function fails(p: Promise<unknown>, code: string, pattern: RegExp): Promise<SourcesError> {
   let caught: unknown;
@@ -64,7 +72,11 @@ test("fetch: a server with no Content-Length that never stops is cut at the per-
   const s = await serve((_req, res, sent) => endless(res, sent));
   try {
     const dir = tmp();
-    await fails(fetchSources({ ...FAST, dir, files: [source(s.url)], maxFileBytes: 256 * 1024 }), "E_SOURCES_FETCH", /more than 262144 bytes arrived, more than the 262144 this file may have: refused/);
+    await fails(
+      fetchSources({ ...FAST, dir, files: [source(s.url)], maxFileBytes: 256 * 1024 }),
+      "E_SOURCES_FETCH",
+      /more than 262144 bytes arrived, more than the 262144 this file may have: refused/,
+    );
     assert.deepEqual(readdirSync(dir), [], "no .part, no file, no lock");
     assert.ok(s.sent.bytes < 16 * 1024 * 1024, `the transfer stopped early (${s.sent.bytes} bytes sent)`);
   } finally {
@@ -79,7 +91,11 @@ test("fetch: a Content-Length above the ceiling is refused before the body is re
   });
   try {
     const dir = tmp();
-    await fails(fetchSources({ ...FAST, dir, files: [source(s.url)], maxFileBytes: 1024 }), "E_SOURCES_FETCH", /the server announces 10737418240 bytes, more than the 1024 this file may have: refused/);
+    await fails(
+      fetchSources({ ...FAST, dir, files: [source(s.url)], maxFileBytes: 1024 }),
+      "E_SOURCES_FETCH",
+      /the server announces 10737418240 bytes, more than the 1024 this file may have: refused/,
+    );
     assert.deepEqual(readdirSync(dir), []);
   } finally {
     await s.close();
@@ -92,8 +108,15 @@ test("fetch: the lock's recorded size bounds a new download of a locked file", a
   const s = await serve((_req, res, sent) => endless(res, sent));
   try {
     const dir = tmp();
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ lockVersion: 1, files: { [name]: { md5: sources[0]!.md5, sha256: "a".repeat(64), size: files[name]!.length } } }));
-    await fails(fetchSources({ ...FAST, dir, files: [{ ...sources[0]!, url: `${s.url}/${name}` }] }), "E_SOURCES_FETCH", new RegExp(`more than the ${files[name]!.length} this file may have`));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ lockVersion: 1, files: { [name]: { md5: sources[0]!.md5, sha256: "a".repeat(64), size: files[name]!.length } } }),
+    );
+    await fails(
+      fetchSources({ ...FAST, dir, files: [{ ...sources[0]!, url: `${s.url}/${name}` }] }),
+      "E_SOURCES_FETCH",
+      new RegExp(`more than the ${files[name]!.length} this file may have`),
+    );
     assert.deepEqual(readdirSync(dir), [LOCK_FILE]);
   } finally {
     await s.close();
@@ -125,7 +148,11 @@ test("fetch: a link planted as FILE.part to a file elsewhere is refused; that fi
     execFileSync("mkdir", [dir]);
     symlinkSync(join(top, "victim"), join(dir, `${sources[0]!.file}.part`));
     const before = await tree(top);
-    await fails(fetchSources({ ...FAST, dir, files: sources.map((f) => ({ ...f, url: `${mirror.url}/${f.file}` })) }), "E_SOURCES_IO", /\.part is a symbolic link, not a regular file: refused/);
+    await fails(
+      fetchSources({ ...FAST, dir, files: sources.map((f) => ({ ...f, url: `${mirror.url}/${f.file}` })) }),
+      "E_SOURCES_IO",
+      /\.part is a symbolic link, not a regular file: refused/,
+    );
     assert.deepEqual(await tree(top), before);
     assert.equal(readFileSync(join(top, "victim"), "utf8"), "precious\n");
   } finally {

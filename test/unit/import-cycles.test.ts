@@ -14,7 +14,10 @@ function importGraph(src: string): Map<string, string[]> {
     const path = join(src, file);
     const { importedFiles } = ts.preProcessFile(readFileSync(path, "utf8"), true, true);
     const local = importedFiles.map((i) => i.fileName).filter((name) => name.startsWith("."));
-    graph.set(file, local.map((name) => relative(src, resolve(dirname(path), name.replace(/\.js$/, ".ts")))));
+    graph.set(
+      file,
+      local.map((name) => relative(src, resolve(dirname(path), name.replace(/\.js$/, ".ts")))),
+    );
   }
   return graph;
 }
@@ -44,7 +47,15 @@ test("the modules of src/ import one another without cycles", () => {
 });
 
 test("the cycle search finds a cycle, type-only imports included", () => {
-  const g = new Map([["a.ts", ["b.ts"]], ["b.ts", ["c.ts"]], ["c.ts", ["a.ts"]], ["d.ts", ["a.ts"]]]);
+  const g = new Map([
+    ["a.ts", ["b.ts"]],
+    ["b.ts", ["c.ts"]],
+    ["c.ts", ["a.ts"]],
+    ["d.ts", ["a.ts"]],
+  ]);
   assert.deepEqual(cycles(g), [["a.ts", "b.ts", "c.ts", "a.ts"]]);
-  assert.deepEqual(ts.preProcessFile('import type { X } from "./x.js"; const y = await import("./y.js");', true, true).importedFiles.map((i) => i.fileName), ["./x.js", "./y.js"]);
+  assert.deepEqual(
+    ts.preProcessFile('import type { X } from "./x.js"; const y = await import("./y.js");', true, true).importedFiles.map((i) => i.fileName),
+    ["./x.js", "./y.js"],
+  );
 });

@@ -10,7 +10,11 @@ import { OptionError } from "../../src/errors.js";
 import { dockerfileProblem } from "../../src/text/dockerfile-value.js";
 
 const ROWS: [string, GenerateOptions, RegExp][] = [
-  ["a newline in the hostname", { config: { hostname: "lfs\nRUN id" } }, /^invalid hostname "lfs\\nRUN id" \(a line break at character 4\); accepted: a host name \(RFC 1123\)/],
+  [
+    "a newline in the hostname",
+    { config: { hostname: "lfs\nRUN id" } },
+    /^invalid hostname "lfs\\nRUN id" \(a line break at character 4\); accepted: a host name \(RFC 1123\)/,
+  ],
   ["a quote in the hostname", { config: { hostname: 'lfs"; id; "' } }, /^invalid hostname .*the character " at character 4/],
   ["an underscore in the hostname", { config: { hostname: "bad_host" } }, /^invalid hostname "bad_host"; accepted: a host name/],
   ["a hostname of 64 characters", { config: { hostname: "a".repeat(64) } }, /^invalid hostname "a{60}"\.\.\. \(64 characters\)/],
@@ -25,7 +29,11 @@ const ROWS: [string, GenerateOptions, RegExp][] = [
   ["a locale glibc does not have", { config: { locale: "xx_XX" } }, /^invalid locale "xx_XX"; accepted: a glibc locale/],
   ["a locale with a modifier", { config: { locale: "de_DE@euro" } }, /^invalid locale "de_DE@euro"/],
   ["a charmap glibc does not have", { config: { charmap: "UTF-9" } }, /^invalid charmap "UTF-9"; accepted: a character map glibc supports/],
-  ["a charmap the locale is not supported with", { config: { locale: "ja_JP", charmap: "ISO-8859-1" } }, /^invalid charmap "ISO-8859-1" \(ja_JP is supported with EUC-JP, UTF-8\)/],
+  [
+    "a charmap the locale is not supported with",
+    { config: { locale: "ja_JP", charmap: "ISO-8859-1" } },
+    /^invalid charmap "ISO-8859-1" \(ja_JP is supported with EUC-JP, UTF-8\)/,
+  ],
   ["a keymap kbd does not have", { config: { keymap: "klingon" } }, /^invalid keymap "klingon"; accepted: a console keymap/],
   ["an escape sequence in the keymap", { config: { keymap: "us\x1b[2J" } }, /^invalid keymap "us\\u001b\[2J" \(the control character U\+001B at character 3\)/],
   ["a C1 control in the codename", { config: { codename: "a\u009bb" } }, /^invalid codename "a\\x9bb" \(the control character U\+009B/],
@@ -33,10 +41,22 @@ const ROWS: [string, GenerateOptions, RegExp][] = [
   ["a newline in the host image", { hostImage: "debian:12\nRUN id" }, /^invalid host image "debian:12\\nRUN id" \(a line break/],
   ["a space in the iso image", { isoImage: "debian:12 AS x" }, /^invalid iso image "debian:12 AS x"; accepted: an image reference/],
   ["a newline in the syntax image", { syntax: "docker/dockerfile:1\nRUN id" }, /^invalid syntax .*a line break/],
-  ["a kernel fragment ending the heredoc", { kernelFragment: "CONFIG_A=y\nEOF\nrm -rf /\n" }, /^invalid kernel fragment "EOF" \(line 2\); accepted: Kconfig lines/],
-  ["a kernel fragment with END_OF_SECTION", { kernelFragment: "END_OF_SECTION\n" }, /^invalid kernel fragment .*line 1 reads END_OF_SECTION, which ends a heredoc/],
+  [
+    "a kernel fragment ending the heredoc",
+    { kernelFragment: "CONFIG_A=y\nEOF\nrm -rf /\n" },
+    /^invalid kernel fragment "EOF" \(line 2\); accepted: Kconfig lines/,
+  ],
+  [
+    "a kernel fragment with END_OF_SECTION",
+    { kernelFragment: "END_OF_SECTION\n" },
+    /^invalid kernel fragment .*line 1 reads END_OF_SECTION, which ends a heredoc/,
+  ],
   ["a kernel fragment with a carriage return", { kernelFragment: 'CONFIG_A="x\ry"\n' }, /^invalid kernel fragment .*U\+000D/],
-  ["a kernel fragment over 1 MiB", { kernelFragment: "# x\n".repeat(300_000) }, /^invalid kernel fragment "# x\\n# x.*\(1200000 characters\) \(larger than 1 MiB\)/],
+  [
+    "a kernel fragment over 1 MiB",
+    { kernelFragment: "# x\n".repeat(300_000) },
+    /^invalid kernel fragment "# x\\n# x.*\(1200000 characters\) \(larger than 1 MiB\)/,
+  ],
   ["an until that is not a section", { until: "5.5\nRUN id" }, /^invalid until "5\.5\\nRUN id"/],
   ["a book path with a NUL", { book: "x\0y" }, /^invalid book "x\\u0000y"/],
 ];
@@ -57,9 +77,19 @@ for (const [name, options, pattern] of ROWS) {
 }
 
 test("options: real names pass, the default ones included", () => {
-  const o = resolveOptions({ config: { hostname: "box", domain: "lab.example.org", timezone: "America/Argentina/Buenos_Aires", locale: "ja_JP", charmap: "EUC-JP", keymap: "fr" } });
+  const o = resolveOptions({
+    config: { hostname: "box", domain: "lab.example.org", timezone: "America/Argentina/Buenos_Aires", locale: "ja_JP", charmap: "EUC-JP", keymap: "fr" },
+  });
   assert.equal(o.config.timezone, "America/Argentina/Buenos_Aires");
-  assert.deepEqual(resolveOptions().config, { hostname: "lfs", domain: "localdomain", timezone: "UTC", locale: "en_US", charmap: "UTF-8", keymap: "us", codename: "lfs-docker" });
+  assert.deepEqual(resolveOptions().config, {
+    hostname: "lfs",
+    domain: "localdomain",
+    timezone: "UTC",
+    locale: "en_US",
+    charmap: "UTF-8",
+    keymap: "us",
+    codename: "lfs-docker",
+  });
 });
 
 test("the Dockerfile rule refuses and never transforms", () => {

@@ -45,7 +45,7 @@ test("accepted values pass through", () => {
     tests: true,
     hostImage: "registry.example:5000/team/host@sha256:" + "a".repeat(64),
     syntax: true,
-    kernelFragment: "# mine\nCONFIG_BTRFS_FS=y\n# CONFIG_DEBUG_INFO is not set\nCONFIG_LOG_BUF_SHIFT=18\nCONFIG_CMDLINE=\"quiet\"\n",
+    kernelFragment: '# mine\nCONFIG_BTRFS_FS=y\n# CONFIG_DEBUG_INFO is not set\nCONFIG_LOG_BUF_SHIFT=18\nCONFIG_CMDLINE="quiet"\n',
     config: { hostname: "box", timezone: "Europe/Paris", locale: "de_DE", keymap: "de-latin1" },
   });
   assert.equal(o.init, "systemd");

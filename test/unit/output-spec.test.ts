@@ -50,7 +50,11 @@ test("malformed -o specs are refused, naming the value and what is accepted", ()
     ["type=local,,dest=a", /every field is key=value/],
   ];
   for (const [spec, msg] of cases) {
-    assert.throws(() => parseOutputSpec(spec), (e: unknown) => e instanceof OptionError && e.option === "--output" && msg.test(e.message), spec);
+    assert.throws(
+      () => parseOutputSpec(spec),
+      (e: unknown) => e instanceof OptionError && e.option === "--output" && msg.test(e.message),
+      spec,
+    );
   }
 });
 
@@ -61,26 +65,52 @@ test("CSV fields: commas separate, double quotes protect, a doubled quote is one
 
 test("image names are checked where they are given", () => {
   for (const spec of ["type=image,name=UPPER/case", "type=docker,name=a b", "type=oci,dest=x,name=-bad"]) {
-    assert.throws(() => parseOutputSpec(spec), (e: unknown) => e instanceof OptionError && e.option === "--output name", spec);
+    assert.throws(
+      () => parseOutputSpec(spec),
+      (e: unknown) => e instanceof OptionError && e.option === "--output name",
+      spec,
+    );
   }
 });
 
 test("Go's boolean spellings", () => {
-  assert.deepEqual(["1", "t", "TRUE", "True", "0", "f", "False", "yes", ""].map(parseBool), [true, true, true, true, false, false, false, undefined, undefined]);
+  assert.deepEqual(["1", "t", "TRUE", "True", "0", "f", "False", "yes", ""].map(parseBool), [
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+    undefined,
+    undefined,
+  ]);
 });
 
 test("--load, --push and --tag combine with -o as in buildx", () => {
   const cases: Array<[Parameters<typeof combineOutputs>, unknown]> = [
     [[["out"]], [{ type: "local", dest: "out" }]],
     [[[], { load: true }], [{ type: "docker" }]],
-    [[["out"], { load: true, tags: ["lfs:12.3"] }], [{ type: "local", dest: "out" }, { type: "docker", name: "lfs:12.3" }]],
+    [
+      [["out"], { load: true, tags: ["lfs:12.3"] }],
+      [
+        { type: "local", dest: "out" },
+        { type: "docker", name: "lfs:12.3" },
+      ],
+    ],
     // --load adds nothing when a type=docker without dest is there; one with dest is a file, so it adds one.
     [[["type=docker,name=a"], { load: true }], [{ type: "docker", name: "a" }]],
-    [[["type=docker,dest=x.tar"], { load: true }], [{ type: "docker", dest: "x.tar" }, { type: "docker" }]],
+    [
+      [["type=docker,dest=x.tar"], { load: true }],
+      [{ type: "docker", dest: "x.tar" }, { type: "docker" }],
+    ],
     [[[], { push: true, tags: ["r:5000/lfs:1", "r:5000/lfs:latest"] }], [{ type: "image", push: true, name: "r:5000/lfs:1,r:5000/lfs:latest" }]],
     // --push sets push=true on a type=image given rather than adding one.
     [[["type=image,name=r/x"], { push: true }], [{ type: "image", name: "r/x", push: true }]],
-    [[["type=oci,dest=o.tar", "type=cacheonly"], { tags: ["r/x:1"] }], [{ type: "oci", dest: "o.tar", tar: true, name: "r/x:1" }, { type: "cacheonly" }]],
+    [
+      [["type=oci,dest=o.tar", "type=cacheonly"], { tags: ["r/x:1"] }],
+      [{ type: "oci", dest: "o.tar", tar: true, name: "r/x:1" }, { type: "cacheonly" }],
+    ],
   ];
   for (const [args, want] of cases) assert.deepEqual(combineOutputs(...args), want, JSON.stringify(args));
 });
@@ -93,5 +123,10 @@ test("combinations buildx refuses, and two destinations lfs-docker cannot serve,
     [[["-", "type=oci,dest=-"]], /one output to standard output/],
     [[[], { load: true, tags: ["Bad Tag"] }], /invalid --tag "Bad Tag"/],
   ];
-  for (const [args, msg] of cases) assert.throws(() => combineOutputs(...args), (e: unknown) => e instanceof OptionError && msg.test(e.message), JSON.stringify(args));
+  for (const [args, msg] of cases)
+    assert.throws(
+      () => combineOutputs(...args),
+      (e: unknown) => e instanceof OptionError && msg.test(e.message),
+      JSON.stringify(args),
+    );
 });

@@ -39,7 +39,8 @@ test("an owned directory names its owner; the names it gets are the ones a sweep
   assert.match(dir.slice(parent.length + 1), LEFTOVER_NAME);
   const partial = await makeOwnedDir(parent, ".out.iso.partial-", "a test");
   assert.match(partial.slice(parent.length + 1), LEFTOVER_NAME);
-  for (const name of [".lfs-docker-staging-abc", "lfs-docker-staging-abcdef", ".git", ".partial-abcdef", "x.partial-abcdef"]) assert.doesNotMatch(name, LEFTOVER_NAME, name);
+  for (const name of [".lfs-docker-staging-abc", "lfs-docker-staging-abcdef", ".git", ".partial-abcdef", "x.partial-abcdef"])
+    assert.doesNotMatch(name, LEFTOVER_NAME, name);
 });
 
 test("a sweep removes the directories of dead owners (and of reused pids) and leaves everything else", async () => {
@@ -68,13 +69,24 @@ test("a sweep removes the directories of dead owners (and of reused pids) and le
   symlinkSync(elsewhere, join(parent, ".lfs-docker-staging-Link01"));
 
   const found = await sweepLeftovers(parent);
-  const removed = found.filter((f) => f.removed).map((f) => f.path).sort();
+  const removed = found
+    .filter((f) => f.removed)
+    .map((f) => f.path)
+    .sort();
   assert.deepEqual(removed, [dead, rebooted, reused].sort());
   assert.equal(found.find((f) => f.path === dead)!.bytes > 4096, true, "its size is reported");
   assert.match(found.find((f) => f.path === live)!.kept!, /still runs/);
   assert.match(found.find((f) => f.path === foreign)!.kept!, /another-host\.invalid/);
   for (const p of [dead, reused, rebooted, join(parent, ".lfs-docker-staging-Empty1")]) assert.ok(!existsSync(p), `${p} is gone`);
-  for (const p of [live, foreign, join(parent, ".lfs-docker-staging-Full01", "data"), join(parent, "mine.iso"), join(parent, ".config", OWNER_FILE), join(elsewhere, OWNER_FILE)]) assert.ok(existsSync(p), `${p} is kept`);
+  for (const p of [
+    live,
+    foreign,
+    join(parent, ".lfs-docker-staging-Full01", "data"),
+    join(parent, "mine.iso"),
+    join(parent, ".config", OWNER_FILE),
+    join(elsewhere, OWNER_FILE),
+  ])
+    assert.ok(existsSync(p), `${p} is kept`);
   assert.equal(readFileSync(join(parent, "mine.iso"), "utf8"), "the user's file\n");
 });
 
@@ -85,13 +97,15 @@ test("an owner file that is not ours (bad JSON, another tool, a link) makes the 
     (d) => writeFileSync(join(d, OWNER_FILE), JSON.stringify({ tool: "other", pid: deadPid(), host: hostname(), created: "x" })),
     (d) => symlinkSync("/etc/hostname", join(d, OWNER_FILE)),
   ];
-  const dirs = await Promise.all(cases.map(async (make) => {
-    const d = await makeOwnedDir(parent, ".lfs-docker-staging-", "x");
-    rmSync(join(d, OWNER_FILE));
-    make(d);
-    writeFileSync(join(d, "data"), "x");
-    return d;
-  }));
+  const dirs = await Promise.all(
+    cases.map(async (make) => {
+      const d = await makeOwnedDir(parent, ".lfs-docker-staging-", "x");
+      rmSync(join(d, OWNER_FILE));
+      make(d);
+      writeFileSync(join(d, "data"), "x");
+      return d;
+    }),
+  );
   assert.deepEqual(await sweepLeftovers(parent), []);
   for (const d of dirs) assert.ok(existsSync(join(d, "data")));
 });

@@ -12,7 +12,10 @@ test("the build precompiled every template and section script of the package", (
   const sources = packagedTemplateSources();
   assert.ok(sources.length > 100, `${sources.length} sources`);
   const missing = sources.filter((s) => !(templateKey(s) in built.templates));
-  assert.deepEqual(missing.map((s) => s.slice(0, 80)), []);
+  assert.deepEqual(
+    missing.map((s) => s.slice(0, 80)),
+    [],
+  );
 });
 
 test("precompiled templates render what the same templates compiled at run time render", () => {

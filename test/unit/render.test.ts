@@ -73,7 +73,10 @@ test("jobs: default is the builder's core count at build time; --jobs pins it", 
 
 test("every package and patch of the edition appears with the book's MD5 and URL", () => {
   const book = loadBook();
-  for (const [edition, df] of [["sysv", sysv], ["systemd", systemd]] as const) {
+  for (const [edition, df] of [
+    ["sysv", sysv],
+    ["systemd", systemd],
+  ] as const) {
     for (const f of editionSources(book, edition)) {
       assert.ok(df.includes(`${f.md5}  ${f.file}\n`), `${edition}: md5 of ${f.file}`);
       assert.ok(df.includes(`ADD ${f.url} /${f.file}\n`), `${edition}: ADD of ${f.file}`);
@@ -140,7 +143,10 @@ test("--until stops after a section, and the last stage is the default target", 
 });
 
 test("10.3, the kernel, is built in the kernel stage on the build machine and installed into system at 10.3", () => {
-  for (const [arch, kernelArch, image] of [["x86_64", "x86", "arch/x86/boot/bzImage"], ["aarch64", "arm64", "arch/arm64/boot/Image"]] as const) {
+  for (const [arch, kernelArch, image] of [
+    ["x86_64", "x86", "arch/x86/boot/bzImage"],
+    ["aarch64", "arm64", "arch/arm64/boot/Image"],
+  ] as const) {
     const df = generate({ arch });
     // The kernel stage starts from the host stage (on $BUILDPLATFORM), with the cross toolchain.
     assert.match(df, /^FROM host AS kernel$/m);
@@ -152,7 +158,10 @@ test("10.3, the kernel, is built in the kernel stage on the build machine and in
     // Nothing of 10.3 runs in the system stage: the section there is one COPY, between 10.2 and 10.4.
     const block = sectionBlock(df.slice(df.indexOf("AS system")), "10.3");
     assert.ok(block, `${arch}: 10.3 in the system stage`);
-    assert.deepEqual(instructions(block).map((i) => i.keyword), ["COPY"]);
+    assert.deepEqual(
+      instructions(block).map((i) => i.keyword),
+      ["COPY"],
+    );
     assert.match(block, /^COPY --from=kernel \/lfs-kernel\/ \/$/m);
     const system = df.slice(df.indexOf("AS system"));
     assert.ok(system.indexOf("# 10.2.") < system.indexOf("# 10.3.") && system.indexOf("# 10.3.") < system.indexOf("# 10.4."), "book order");

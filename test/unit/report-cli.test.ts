@@ -112,7 +112,10 @@ test("a build that fails still writes its report beside the output, the HTML pag
   assert.deepEqual(readdirSync(out).sort(), ["build-report.html", "build-report.json", "build-report.txt"]);
   const html = readFileSync(join(out, "build-report.html"), "utf8");
   assert.match(html, /<h1>LFS 12\.3 sysv x86_64: build report<\/h1>/);
-  assert.match(html, /<section class="outcome failed" id="outcome"><h2>Outcome: <span class="status">failed<\/span><\/h2>\n<p class="message">cannot connect to buildkitd at unix:\/\/.*no-such-buildkitd\.sock/);
+  assert.match(
+    html,
+    /<section class="outcome failed" id="outcome"><h2>Outcome: <span class="status">failed<\/span><\/h2>\n<p class="message">cannot connect to buildkitd at unix:\/\/.*no-such-buildkitd\.sock/,
+  );
   // The saved JSON renders to the same page through lfs-docker report.
   const again = join(out, "again.html");
   assert.equal(cli("report", join(out, "build-report.json"), "--html", again, "--title", "LFS 12.3 sysv x86_64: build report").code, 0);

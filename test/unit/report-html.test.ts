@@ -39,8 +39,23 @@ test("rows are grouped by stage, then chapter (the number before the dot), in th
   assert.deepEqual(
     groups.map((g) => [g.stage, g.chapters.map((c) => [c.chapter ?? "-", c.rows.length])]),
     [
-      ["host", [["-", 1], ["2", 1], ["4", 2], ["5", 5], ["6", 17]]],
-      ["toolchain", [["-", 1], ["7", 6]]],
+      [
+        "host",
+        [
+          ["-", 1],
+          ["2", 1],
+          ["4", 2],
+          ["5", 5],
+          ["6", 17],
+        ],
+      ],
+      [
+        "toolchain",
+        [
+          ["-", 1],
+          ["7", 6],
+        ],
+      ],
     ],
   );
   const html = renderHtmlReport(sampleReport());
@@ -59,7 +74,10 @@ test("cached sections are a grey mark labelled cached; the failed one is red and
   assert.equal(count(html, /<rect class="cached" x="0" y="1" width="3" height="16"\/><text class="cached" x="9" y="13">cached<\/text>/), 4);
   assert.equal(count(html, /<tr class="built"/), 28);
   assert.equal(count(html, /<tr class="failed"/), 1);
-  assert.match(html, /<td class="sec">7\.10<\/td><td class="title">Python-3\.13\.2<\/td><td class="chart"><svg[^>]*><rect class="failed" x="0" y="3" width="6\.54%" height="12"\/><text class="failed"[^>]*>failed<\/text>/);
+  assert.match(
+    html,
+    /<td class="sec">7\.10<\/td><td class="title">Python-3\.13\.2<\/td><td class="chart"><svg[^>]*><rect class="failed" x="0" y="3" width="6\.54%" height="12"\/><text class="failed"[^>]*>failed<\/text>/,
+  );
   assert.match(html, /<section class="outcome failed" id="outcome"><h2>Outcome: <span class="status">failed<\/span><\/h2>/);
   assert.match(html, /Failed step: <strong>7\.10 Python-3\.13\.2<\/strong>, exit code <strong>2<\/strong>/);
   assert.match(html, /<pre class="log">gcc -c [^\n]*\nModules\/_ssl\.c:28:10: fatal error/);
@@ -68,8 +86,14 @@ test("cached sections are a grey mark labelled cached; the failed one is red and
 
 test("totals per stage and for the whole build; the scale fits the longest step", () => {
   const html = renderHtmlReport(sampleReport());
-  assert.match(html, /<tr><th>host<\/th><td class="n">26<\/td><td class="n">22<\/td><td class="n">4<\/td><td class="n">0<\/td><td class="n">1252\.1<\/td><td class="n">12\.99<\/td><td>20 min 52 s<\/td><\/tr>/);
-  assert.match(html, /<tr class="total"><th>all steps<\/th><td class="n">33<\/td><td class="n">28<\/td><td class="n">4<\/td><td class="n">1<\/td><td class="n">1437\.4<\/td>/);
+  assert.match(
+    html,
+    /<tr><th>host<\/th><td class="n">26<\/td><td class="n">22<\/td><td class="n">4<\/td><td class="n">0<\/td><td class="n">1252\.1<\/td><td class="n">12\.99<\/td><td>20 min 52 s<\/td><\/tr>/,
+  );
+  assert.match(
+    html,
+    /<tr class="total"><th>all steps<\/th><td class="n">33<\/td><td class="n">28<\/td><td class="n">4<\/td><td class="n">1<\/td><td class="n">1437\.4<\/td>/,
+  );
   assert.match(html, /total: 1669\.3 s \(27 min 49 s\) wall time/);
   assert.match(html, /1 SBU = 96\.4 s \(5\.2 Binutils pass 1 in this build\)/);
   // GCC pass 2, 395.2 s, the longest: the axis goes to 8 min in steps of 2.
@@ -104,9 +128,16 @@ test("a saved report reads back as it was written; anything else is refused with
     [JSON.stringify({ ...report, rows: [{ ...report.rows[0], seconds: -1 }] }), /^rows\[0\]\.seconds: a number \(0 or more\) or null expected$/],
     [JSON.stringify({ ...report, rows: [report.rows[0], { ...report.rows[1], title: 7 }] }), /^rows\[1\]\.title: a string expected$/],
     [JSON.stringify({ ...report, outcome: { status: "exploded" } }), /^outcome\.status: one of succeeded, failed, cancelled expected$/],
-    [JSON.stringify({ ...report, outcome: { status: "failed", failed: { step: "x", logTail: ["a", 2] } } }), /^outcome\.failed\.logTail\[1\]: a string expected$/],
+    [
+      JSON.stringify({ ...report, outcome: { status: "failed", failed: { step: "x", logTail: ["a", 2] } } }),
+      /^outcome\.failed\.logTail\[1\]: a string expected$/,
+    ],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parseBuildReport(text), (err: unknown) => err instanceof ReportFormatError && message.test(err.message), text.slice(0, 60));
+    assert.throws(
+      () => parseBuildReport(text),
+      (err: unknown) => err instanceof ReportFormatError && message.test(err.message),
+      text.slice(0, 60),
+    );
   }
 });

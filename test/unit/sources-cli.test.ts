@@ -101,12 +101,18 @@ test("sources: bad input exits 2 naming the value and what is accepted; an unwri
   const book = makeBook(sources);
   const dir = tmp("bad");
   const cases: [string[], RegExp][] = [
-    [["sources", "fetch", "--book", book, "--dir", dir, "--only", "Pkg0", "nosuch"], /^lfs-docker: invalid --only "nosuch" \(not a package, patch or file name of this edition of the book\); accepted: Pkg0, Pkg1\n$/],
+    [
+      ["sources", "fetch", "--book", book, "--dir", dir, "--only", "Pkg0", "nosuch"],
+      /^lfs-docker: invalid --only "nosuch" \(not a package, patch or file name of this edition of the book\); accepted: Pkg0, Pkg1\n$/,
+    ],
     [["sources", "fetch", "--dir", dir, "--only", "nosuch"], /invalid --only "nosuch".*accepted: Acl, Attr, Autoconf, .*GCC/],
     [["sources", "list", "--only", "nosuch"], /invalid --only "nosuch"/],
     [["sources", "fetch", "--book", book, "--dir", dir, "--jobs", "0"], /invalid --jobs 0; accepted: a whole number from 1 to 64/],
     [["sources", "fetch", "--book", book, "--dir", dir, "--jobs", "many"], /invalid --jobs/],
-    [["sources", "fetch", "--book", book, "--dir", dir, "--mirror", "ftp://mirror/lfs"], /invalid --mirror "ftp:\/\/mirror\/lfs"; accepted: an http:\/\/ or https:\/\/ base URL/],
+    [
+      ["sources", "fetch", "--book", book, "--dir", dir, "--mirror", "ftp://mirror/lfs"],
+      /invalid --mirror "ftp:\/\/mirror\/lfs"; accepted: an http:\/\/ or https:\/\/ base URL/,
+    ],
     [["sources", "fetch", "--dir", dir, "--init", "openrc"], /invalid init "openrc"; accepted: sysv, systemd/],
     [["sources", "fetch", "--dir", dir, "--release", "1.0"], /invalid release "1\.0"; accepted: 12\.3/],
     [["sources", "verify", "--dir", join(dir, "nope")], /invalid --dir ".*nope"; accepted: an existing directory/],

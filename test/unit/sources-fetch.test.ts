@@ -47,7 +47,10 @@ test("fetches every file from the book's address in parallel, verified, and writ
     const r = await fetchSources({ ...FAST, dir, files: src, jobs: 2, onProgress: (e) => events.push(e) });
     assert.equal(r.downloaded, 5);
     assert.equal(r.present, 0);
-    assert.equal(r.bytes, Object.values(files).reduce((n, b) => n + b.length, 0));
+    assert.equal(
+      r.bytes,
+      Object.values(files).reduce((n, b) => n + b.length, 0),
+    );
     assertFiles(dir, files);
     const lock = await readLock(dir);
     for (const s of src) {
@@ -58,7 +61,10 @@ test("fetches every file from the book's address in parallel, verified, and writ
     assert.equal(server.maxConcurrent, 2, "at most --jobs transfers at once, and that many");
     assert.equal(events[0]?.type, "plan");
     assert.equal(events.filter((e) => e.type === "done" && e.status === "downloaded" && e.lock === "added").length, 5);
-    assert.ok(events.some((e) => e.type === "data"), "progress events");
+    assert.ok(
+      events.some((e) => e.type === "data"),
+      "progress events",
+    );
   });
 });
 
@@ -97,7 +103,11 @@ test("a connection dropped mid-file is resumed with Range and the file ends veri
     const resumedAt: number[] = [];
     for (const s of src) {
       const reqs = server.requests.filter((q) => q.path === s.file);
-      assert.deepEqual(reqs.map((q) => q.status), [200, 206, 206], `${s.file}: two drops, two resumes`);
+      assert.deepEqual(
+        reqs.map((q) => q.status),
+        [200, 206, 206],
+        `${s.file}: two drops, two resumes`,
+      );
       assert.equal(reqs[0]!.range, undefined);
       const [a, b] = reqs.slice(1).map((q) => Number(/^bytes=(\d+)-$/.exec(q.range ?? "")?.[1] ?? NaN));
       assert.ok(a! > 0 && a! <= 100_000 && b! > a! && b! <= a! + 100_000, `${s.file}: resumed at ${a} then ${b}`);
@@ -119,8 +129,20 @@ test("redirects are followed, keeping the Range of a resume", async () => {
     const r = await fetchSources({ ...FAST, dir, files: src });
     assertFiles(dir, files);
     assert.equal(r.files[0]?.url, `${target.url}/${file}`, "the address the bytes came from");
-    assert.deepEqual(book.requests.map((q) => [q.range, q.status]), [[undefined, 302], ["bytes=40000-", 302]]);
-    assert.deepEqual(target.requests.map((q) => [q.range, q.status]), [[undefined, 200], ["bytes=40000-", 206]]);
+    assert.deepEqual(
+      book.requests.map((q) => [q.range, q.status]),
+      [
+        [undefined, 302],
+        ["bytes=40000-", 302],
+      ],
+    );
+    assert.deepEqual(
+      target.requests.map((q) => [q.range, q.status]),
+      [
+        [undefined, 200],
+        ["bytes=40000-", 206],
+      ],
+    );
   });
 });
 
@@ -133,7 +155,10 @@ test("a transfer that stalls is given up after timeoutMs and resumed", async () 
     const events: FetchEvent[] = [];
     await fetchSources({ ...FAST, timeoutMs: 300, dir, files: src, onProgress: (e) => events.push(e) });
     assertFiles(dir, files);
-    assert.deepEqual(server.requests.map((q) => q.range), [undefined, "bytes=80000-"]);
+    assert.deepEqual(
+      server.requests.map((q) => q.range),
+      [undefined, "bytes=80000-"],
+    );
     const retry = events.find((e): e is Extract<FetchEvent, { type: "retry" }> => e.type === "retry");
     assert.match(retry?.error.message ?? "", /^no data for 0\.3 s after 80000 of 200000 bytes$/);
   });
@@ -217,7 +242,11 @@ test("with only corrupt copies the fetch fails, naming the file and the MD5, and
   const src = sources.map((s) => ({ ...s, url: `${bad.url}/${s.file}` }));
   await withMirrors([bad], async () => {
     const dir = tmp("corrupt-only");
-    const err = await rejectsWith(fetchSources({ ...FAST, dir, files: src }), "E_SOURCES_FETCH", /cannot fetch pkg0-1\.0\.tar\.xz from http:.*MD5 mismatch.*the book says/);
+    const err = await rejectsWith(
+      fetchSources({ ...FAST, dir, files: src }),
+      "E_SOURCES_FETCH",
+      /cannot fetch pkg0-1\.0\.tar\.xz from http:.*MD5 mismatch.*the book says/,
+    );
     assert.equal(err.file, "pkg0-1.0.tar.xz");
     assert.ok(err.cause instanceof Error, "the error carries its cause");
     assert.deepEqual(readdirSync(dir), [], "no file, no .part, no lock");
@@ -287,7 +316,11 @@ test("a file matching the MD5 but not the lock's SHA-256 is refused, downloaded 
     await writeLock(dir, forged);
 
     // Already there: refused and moved away from its final name.
-    await rejectsWith(fetchSources({ ...FAST, dir, files: [a] }), "E_SOURCES_LOCK", /pkg0-1\.0\.tar\.xz matches the book's MD5 but its SHA-256 .* is not the 0{64} recorded in .*lfs-docker-sources\.lock\.json: refused/);
+    await rejectsWith(
+      fetchSources({ ...FAST, dir, files: [a] }),
+      "E_SOURCES_LOCK",
+      /pkg0-1\.0\.tar\.xz matches the book's MD5 but its SHA-256 .* is not the 0{64} recorded in .*lfs-docker-sources\.lock\.json: refused/,
+    );
     assert.ok(!existsSync(join(dir, a.file)));
     assert.ok(existsSync(join(dir, `${a.file}.refused`)));
 
@@ -327,7 +360,11 @@ test("a directory where a file should be fails that file only; the others are fe
   await withMirrors([server], async () => {
     const dir = tmp("isdir");
     mkdirSync(join(dir, src[1]!.file));
-    const err = await rejectsWith(fetchSources({ ...FAST, dir, files: src, jobs: 1 }), "E_SOURCES_IO", /\/pkg1-1\.1\.tar\.xz cannot be read: it is a directory, not a file$/);
+    const err = await rejectsWith(
+      fetchSources({ ...FAST, dir, files: src, jobs: 1 }),
+      "E_SOURCES_IO",
+      /\/pkg1-1\.1\.tar\.xz cannot be read: it is a directory, not a file$/,
+    );
     assert.equal(err.file, join(dir, src[1]!.file));
     assert.ok(existsSync(join(dir, src[0]!.file)) && existsSync(join(dir, src[2]!.file)));
     assert.equal(server.requests.length, 2);
@@ -351,7 +388,11 @@ test("a link planted as FILE.part (to /dev/full) is refused, not written through
   await withMirrors([server], async () => {
     const dir = tmp("planted");
     symlinkSync("/dev/full", join(dir, `${src[0]!.file}.part`));
-    await rejectsWith(fetchSources({ ...FAST, dir, files: src }), "E_SOURCES_IO", /pkg0-1\.0\.tar\.xz\.part is a symbolic link, not a regular file: refused \(delete it\)/);
+    await rejectsWith(
+      fetchSources({ ...FAST, dir, files: src }),
+      "E_SOURCES_IO",
+      /pkg0-1\.0\.tar\.xz\.part is a symbolic link, not a regular file: refused \(delete it\)/,
+    );
     assert.ok(!existsSync(join(dir, src[0]!.file)), "no file under its final name");
     assert.equal(server.requests.length, 0, "nothing requested");
   });
@@ -362,7 +403,11 @@ test("a directory that cannot be written is a clear error naming it", async () =
   const base = tmp("unwritable");
   writeFileSync(join(base, "a-file"), "");
   const under = join(base, "a-file", "sources");
-  let err = await rejectsWith(fetchSources({ ...FAST, dir: under, files: sources }), "E_SOURCES_DIR", /cannot use .*a-file\/sources as the sources directory: a part of the path is a file, not a directory \(ENOTDIR\)/);
+  let err = await rejectsWith(
+    fetchSources({ ...FAST, dir: under, files: sources }),
+    "E_SOURCES_DIR",
+    /cannot use .*a-file\/sources as the sources directory: a part of the path is a file, not a directory \(ENOTDIR\)/,
+  );
   assert.ok(err.cause instanceof Error);
   err = await rejectsWith(fetchSources({ ...FAST, dir: "/proc/lfs-docker-sources-test", files: sources }), "E_SOURCES_DIR", /\/proc\/lfs-docker-sources-test/);
   assert.ok(err.cause instanceof Error);
@@ -395,17 +440,26 @@ test("aborting keeps the partial file as .part and rejects with E_SOURCES_ABORTE
 
 test("bad options: unknown --only names (with the accepted ones), bad jobs, bad mirrors", async () => {
   const { sources } = fixtureSources(3, "http://book.invalid");
-  assert.throws(() => selectSources({ files: sources, only: ["Pkg1", "nope"] }), (e: unknown) => e instanceof OptionError && /invalid --only "nope".*accepted: Pkg0, Pkg1, Pkg2/.test(e.message));
+  assert.throws(
+    () => selectSources({ files: sources, only: ["Pkg1", "nope"] }),
+    (e: unknown) => e instanceof OptionError && /invalid --only "nope".*accepted: Pkg0, Pkg1, Pkg2/.test(e.message),
+  );
   assert.deepEqual(
     selectSources({ files: sources, only: ["pkg2", "pkg0-1.0.tar.xz"] }).map((s) => s.name),
     ["Pkg0", "Pkg2"],
     "by book name in any case, or by file name; in the book's order",
   );
-  assert.ok(selectSources({ only: ["gcc"] }).every((s) => s.name === "GCC"), "the real book by default");
+  assert.ok(
+    selectSources({ only: ["gcc"] }).every((s) => s.name === "GCC"),
+    "the real book by default",
+  );
   const dir = tmp("options");
   await assert.rejects(fetchSources({ dir, files: sources, only: ["zzz"] }), OptionError);
   await assert.rejects(fetchSources({ dir, files: sources, jobs: 0 }), /invalid --jobs 0/);
-  await assert.rejects(fetchSources({ dir, files: sources, mirrors: ["ftp://mirror/lfs"] }), /invalid --mirror "ftp:\/\/mirror\/lfs"; accepted: an http:\/\/ or https:\/\/ base URL/);
+  await assert.rejects(
+    fetchSources({ dir, files: sources, mirrors: ["ftp://mirror/lfs"] }),
+    /invalid --mirror "ftp:\/\/mirror\/lfs"; accepted: an http:\/\/ or https:\/\/ base URL/,
+  );
   await assert.rejects(fetchSources({ dir, files: [{ ...sources[0]!, file: "../escape.tar.xz" }] }), /not a plain file name/);
   assert.deepEqual(readdirSync(dir), []);
 });

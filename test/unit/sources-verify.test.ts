@@ -52,7 +52,10 @@ test("verifySources gives each file's state, in order, with a sentence naming it
 
   // Without the lock (null), MD5 only.
   const md5Only = await verifySources(dir, sources, { lock: null });
-  assert.deepEqual(md5Only.map((r) => r.status), ["ok", "missing", "md5-mismatch", "ok", "ok", "ok"]);
+  assert.deepEqual(
+    md5Only.map((r) => r.status),
+    ["ok", "missing", "md5-mismatch", "ok", "ok", "ok"],
+  );
 
   // A directory where a file should be is unreadable, not a crash.
   const d2 = tmp("verify-dir");
@@ -102,7 +105,10 @@ test("the lock: absent is undefined, round trip sorted and atomic, a broken one 
     ['{"lockVersion":1,"files":{"x":{"md5":"zz","sha256":"' + "0".repeat(64) + '","size":1}}}', /entry "x" has no valid md5/],
     ['{"lockVersion":1,"files":{"x":{"md5":"' + "0".repeat(32) + '","sha256":"00","size":1}}}', /entry "x" has no valid sha256/],
   ] as const) {
-    assert.throws(() => parseLock(bad, "L"), (e: unknown) => e instanceof SourcesError && e.code === "E_SOURCES_LOCK" && why.test(e.message) && /^L is not a valid/.test(e.message));
+    assert.throws(
+      () => parseLock(bad, "L"),
+      (e: unknown) => e instanceof SourcesError && e.code === "E_SOURCES_LOCK" && why.test(e.message) && /^L is not a valid/.test(e.message),
+    );
   }
   writeFileSync(join(dir, LOCK_FILE), "garbage");
   await assert.rejects(readLock(dir), /lfs-docker-sources\.lock\.json is not a valid lfs-docker sources lock: not JSON/);

@@ -2,22 +2,19 @@
  * Docker Engine's HTTP endpoints upgraded to h2c: `POST /grpc` (BuildKit's gRPC) and `POST /session`
  * (a session's own connection). The engine hijacks the connection and speaks HTTP/2 on it.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { Duplex } from 'node:stream';
+import http from "node:http";
+import https from "node:https";
+import type { Duplex } from "node:stream";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { BuildKitError } from '../errors.js';
+import { BuildKitError } from "../errors.js";
 
-const debug = createDebug('lfs-docker:buildkit');
+const debug = createDebug("lfs-docker:buildkit");
 
 /** `POST /grpc` with `Upgrade: h2c`: the engine hijacks the connection and serves BuildKit's gRPC on it. */
-export function upgradeToGrpc(
-  endpoint: { request: http.RequestOptions; tls: boolean },
-  extraHeaders: Record<string, string> = {},
-): Promise<Duplex> {
-  return upgradeH2c(endpoint, '/grpc', extraHeaders);
+export function upgradeToGrpc(endpoint: { request: http.RequestOptions; tls: boolean }, extraHeaders: Record<string, string> = {}): Promise<Duplex> {
+  return upgradeH2c(endpoint, "/grpc", extraHeaders);
 }
 
 /**
@@ -31,42 +28,38 @@ export function upgradeToSession(
   sessionHeaders: Record<string, string | string[]>,
   extraHeaders: Record<string, string> = {},
 ): Promise<Duplex> {
-  return upgradeH2c(endpoint, '/session', { ...extraHeaders, ...sessionHeaders });
+  return upgradeH2c(endpoint, "/session", { ...extraHeaders, ...sessionHeaders });
 }
 
-function upgradeH2c(
-  endpoint: { request: http.RequestOptions; tls: boolean },
-  path: string,
-  headers: Record<string, string | string[]>,
-): Promise<Duplex> {
+function upgradeH2c(endpoint: { request: http.RequestOptions; tls: boolean }, path: string, headers: Record<string, string | string[]>): Promise<Duplex> {
   return new Promise<Duplex>((resolve, reject) => {
     const req = (endpoint.tls ? https : http).request({
       ...endpoint.request,
-      method: 'POST',
+      method: "POST",
       path,
-      headers: { ...headers, Connection: 'Upgrade', Upgrade: 'h2c' },
+      headers: { ...headers, Connection: "Upgrade", Upgrade: "h2c" },
     });
-    req.on('upgrade', (res, socket, head) => {
-      debug('POST %s upgraded: %d %s', path, res.statusCode, res.headers['upgrade']);
+    req.on("upgrade", (res, socket, head) => {
+      debug("POST %s upgraded: %d %s", path, res.statusCode, res.headers["upgrade"]);
       if (head.length > 0) socket.unshift(head);
       socket.setNoDelay(true);
       resolve(socket);
     });
-    req.on('response', (res) => {
+    req.on("response", (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8').trim();
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8").trim();
         reject(
           new BuildKitError(
-            'CONNECT',
-            `Docker Engine refused POST ${path} (HTTP ${res.statusCode}): ${body || res.statusMessage || 'no message'}` +
-              (res.statusCode === 404 ? ' (the engine is too old or BuildKit is disabled)' : ''),
+            "CONNECT",
+            `Docker Engine refused POST ${path} (HTTP ${res.statusCode}): ${body || res.statusMessage || "no message"}` +
+              (res.statusCode === 404 ? " (the engine is too old or BuildKit is disabled)" : ""),
           ),
         );
       });
     });
-    req.on('error', (err) => reject(new BuildKitError('CONNECT', `cannot reach Docker Engine: ${err.message}`, { cause: err })));
+    req.on("error", (err) => reject(new BuildKitError("CONNECT", `cannot reach Docker Engine: ${err.message}`, { cause: err })));
     req.end();
   });
 }

@@ -10,23 +10,23 @@
  *                                            `POST /grpc` upgraded to h2c (./h2c-upgrade.ts)
  *   docker-container://NAME                  ./docker-container.ts: `buildctl dial-stdio`
  */
-import { BuildKitError } from '../errors.js';
-import { dockerContainerHelper } from './docker-container.js';
-import { dockerHelper } from './docker.js';
-import { tcpHelper } from './tcp.js';
-import type { ConnectOptions, ConnectionHelper, Transport } from './transport.js';
-import { unixHelper } from './unix.js';
+import { BuildKitError } from "../errors.js";
+import { dockerContainerHelper } from "./docker-container.js";
+import { dockerHelper } from "./docker.js";
+import { tcpHelper } from "./tcp.js";
+import type { ConnectOptions, ConnectionHelper, Transport } from "./transport.js";
+import { unixHelper } from "./unix.js";
 
-export { CHANNEL_OPTIONS, type ConnectOptions, type ConnectionHelper, type TlsOptions, type Transport } from './transport.js';
-export { probeUnixSocket } from './sockets.js';
-export { upgradeToGrpc, upgradeToSession } from './h2c-upgrade.js';
-export { dialContainer } from './docker-container.js';
+export { CHANNEL_OPTIONS, type ConnectOptions, type ConnectionHelper, type TlsOptions, type Transport } from "./transport.js";
+export { probeUnixSocket } from "./sockets.js";
+export { upgradeToGrpc, upgradeToSession } from "./h2c-upgrade.js";
+export { dialContainer } from "./docker-container.js";
 
 const helpers = new Map<string, ConnectionHelper>();
 
 /** Registers a helper for `scheme://` addresses (scheme without the colon). */
 export function registerConnectionHelper(scheme: string, helper: ConnectionHelper): void {
-  helpers.set(scheme.replace(/:$/, ''), helper);
+  helpers.set(scheme.replace(/:$/, ""), helper);
 }
 
 export function connectionHelperSchemes(): string[] {
@@ -35,10 +35,10 @@ export function connectionHelperSchemes(): string[] {
 
 /** Picks the address to use: the argument, then BUILDKIT_HOST, then Docker Engine. */
 export function resolveAddress(address: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (address && address.trim() !== '') return address.trim();
-  const fromEnv = env['BUILDKIT_HOST'];
-  if (fromEnv && fromEnv.trim() !== '') return fromEnv.trim();
-  return 'docker://';
+  if (address && address.trim() !== "") return address.trim();
+  const fromEnv = env["BUILDKIT_HOST"];
+  if (fromEnv && fromEnv.trim() !== "") return fromEnv.trim();
+  return "docker://";
 }
 
 /** Parses an address into a URL, with friendly errors. */
@@ -47,7 +47,7 @@ export function parseAddress(address: string): URL {
   try {
     url = new URL(address);
   } catch (err) {
-    throw new BuildKitError('UNSUPPORTED_ADDRESS', `invalid BuildKit address ${JSON.stringify(address)}`, {
+    throw new BuildKitError("UNSUPPORTED_ADDRESS", `invalid BuildKit address ${JSON.stringify(address)}`, {
       cause: err,
     });
   }
@@ -56,18 +56,18 @@ export function parseAddress(address: string): URL {
 
 export async function openTransport(address: string, options: ConnectOptions): Promise<Transport> {
   const url = parseAddress(address);
-  const scheme = url.protocol.replace(/:$/, '');
+  const scheme = url.protocol.replace(/:$/, "");
   const helper = helpers.get(scheme);
   if (!helper) {
     throw new BuildKitError(
-      'UNSUPPORTED_ADDRESS',
-      `unsupported BuildKit address scheme ${JSON.stringify(scheme)} in ${address} (supported: ${connectionHelperSchemes().join(', ')})`,
+      "UNSUPPORTED_ADDRESS",
+      `unsupported BuildKit address scheme ${JSON.stringify(scheme)} in ${address} (supported: ${connectionHelperSchemes().join(", ")})`,
     );
   }
   return helper(url, options);
 }
 
-registerConnectionHelper('unix', unixHelper);
-registerConnectionHelper('tcp', tcpHelper);
-registerConnectionHelper('docker', dockerHelper);
-registerConnectionHelper('docker-container', dockerContainerHelper);
+registerConnectionHelper("unix", unixHelper);
+registerConnectionHelper("tcp", tcpHelper);
+registerConnectionHelper("docker", dockerHelper);
+registerConnectionHelper("docker-container", dockerContainerHelper);

@@ -1,11 +1,11 @@
 /** What a connection helper is given and what it produces: something grpc-js can dial. */
-import type { Duplex } from 'node:stream';
+import type { Duplex } from "node:stream";
 
-import type * as grpc from '@grpc/grpc-js';
-import type Docker from 'dockerode';
+import type * as grpc from "@grpc/grpc-js";
+import type Docker from "dockerode";
 
-import type { EngineInfo } from '../capabilities.js';
-import type { EngineImageStore } from '../cache-export-support.js';
+import type { EngineInfo } from "../capabilities.js";
+import type { EngineImageStore } from "../cache-export-support.js";
 
 export interface TlsOptions {
   /** CA certificate(s): PEM contents, or a path to a PEM file. */
@@ -60,11 +60,11 @@ export type ConnectionHelper = (address: URL, options: ConnectOptions) => Promis
 
 /** Channel options shared by all transports. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  'grpc.max_send_message_length': 64 * 1024 * 1024,
+  "grpc.max_receive_message_length": 64 * 1024 * 1024,
+  "grpc.max_send_message_length": 64 * 1024 * 1024,
   // Larger HTTP/2 receive windows: exports and logs stream from the daemon to us, and the
   // 64 KiB default stalls them behind round trips through the bridge.
-  'grpc-node.flow_control_window': 16 * 1024 * 1024,
-  'grpc.keepalive_time_ms': 60_000,
-  'grpc.keepalive_permit_without_calls': 0,
+  "grpc-node.flow_control_window": 16 * 1024 * 1024,
+  "grpc.keepalive_time_ms": 60_000,
+  "grpc.keepalive_permit_without_calls": 0,
 };

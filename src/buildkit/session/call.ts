@@ -17,7 +17,7 @@ export function messageBytes(m: GrpcMessage): Buffer {
 
 /** A failure that ends a call with this gRPC status code. */
 export class CallError extends Error {
-  override readonly name = 'CallError';
+  override readonly name = "CallError";
   constructor(
     readonly code: number,
     readonly details: string,
@@ -64,7 +64,7 @@ export function runHandler(handler: Handler, call: ServerCall, opts: SessionServ
   };
   try {
     const result = handler(call);
-    if (result && typeof result.then === 'function') result.then(undefined, failed);
+    if (result && typeof result.then === "function") result.then(undefined, failed);
   } catch (err) {
     failed(err);
   }
@@ -72,17 +72,19 @@ export function runHandler(handler: Handler, call: ServerCall, opts: SessionServ
 
 /** grpc-message is percent-encoded (printable ASCII but `%` stays). */
 export function encodeGrpcMessage(s: string): string {
-  return Buffer.from(s, 'utf8').reduce((out, b) => out + (b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`), '');
+  return Buffer.from(s, "utf8").reduce(
+    (out, b) => out + (b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`),
+    "",
+  );
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** A header value received as octets (one char per byte): UTF-8 text when it is valid UTF-8. */
 export function octetsToText(latin1: string): string {
-   
   if (/^[\x00-\x7f]*$/.test(latin1)) return latin1;
   try {
-    return utf8.decode(Buffer.from(latin1, 'latin1'));
+    return utf8.decode(Buffer.from(latin1, "latin1"));
   } catch {
     return latin1;
   }
@@ -116,7 +118,7 @@ export class GrpcMessageReader {
         this.prefixLen += take;
         pos += take;
         if (this.prefixLen < 5) return;
-        if (this.prefix[0] !== 0) throw new CallError(13, 'compressed gRPC messages are not supported');
+        if (this.prefix[0] !== 0) throw new CallError(13, "compressed gRPC messages are not supported");
         this.left = this.prefix.readUInt32BE(1);
         this.length = this.left;
         this.parts = [];

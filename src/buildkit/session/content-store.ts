@@ -6,12 +6,12 @@
  * digest: a blob is never written through a link, never over an existing file, and never under a name
  * other than its own digest. Reads open blobs without following links.
  */
-import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomBytes, type Hash } from "node:crypto";
+import { constants, type Stats } from "node:fs";
+import { link, lstat, mkdir, open, readdir, rmdir, unlink, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 
-import { fileKind } from '../../fs/safe-write.js';
+import { fileKind } from "../../fs/safe-write.js";
 
 /** The only digests accepted: they name files, so nothing else may reach a path. */
 export const BLOB_DIGEST = /^sha256:([a-f0-9]{64})$/;
@@ -29,7 +29,7 @@ export const StoreCode = {
 } as const;
 
 export class ContentStoreError extends Error {
-  override readonly name = 'ContentStoreError';
+  override readonly name = "ContentStoreError";
   constructor(
     readonly code: number,
     message: string,
@@ -66,7 +66,8 @@ async function layoutDir(path: string, create: boolean): Promise<void> {
   try {
     s = await lstat(path);
   } catch (err) {
-    if (errnoOf(err) !== 'ENOENT' || !create) throw new ContentStoreError(StoreCode.NOT_FOUND, `${path}: ${errnoOf(err) ?? (err as Error).message}`, { cause: err });
+    if (errnoOf(err) !== "ENOENT" || !create)
+      throw new ContentStoreError(StoreCode.NOT_FOUND, `${path}: ${errnoOf(err) ?? (err as Error).message}`, { cause: err });
     await mkdir(path, { recursive: true, mode: 0o755 });
     s = await lstat(path);
   }
@@ -84,14 +85,14 @@ export class OciContentStore {
 
   /** Checks the layout's directories (never links); a writable store creates what is missing. */
   async prepare(): Promise<void> {
-    for (const p of [this.dir, join(this.dir, 'blobs'), join(this.dir, 'blobs', 'sha256')]) await layoutDir(p, this.writable);
+    for (const p of [this.dir, join(this.dir, "blobs"), join(this.dir, "blobs", "sha256")]) await layoutDir(p, this.writable);
   }
 
   /** The blob's path; throws for anything but a sha256 digest. */
   blobPath(digest: string): string {
     const m = BLOB_DIGEST.exec(digest);
     if (!m) throw new ContentStoreError(StoreCode.INVALID_ARGUMENT, `invalid digest ${JSON.stringify(digest.slice(0, 80))}: accepted: sha256:<64 hex digits>`);
-    return join(this.dir, 'blobs', 'sha256', m[1]!);
+    return join(this.dir, "blobs", "sha256", m[1]!);
   }
 
   async info(digest: string): Promise<BlobInfo> {
@@ -100,7 +101,7 @@ export class OciContentStore {
     try {
       s = await lstat(path);
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT') throw new ContentStoreError(StoreCode.NOT_FOUND, `content ${digest}: not found in ${this.dir}`);
+      if (errnoOf(err) === "ENOENT") throw new ContentStoreError(StoreCode.NOT_FOUND, `content ${digest}: not found in ${this.dir}`);
       throw new ContentStoreError(StoreCode.INTERNAL, `${path}: ${(err as Error).message}`, { cause: err });
     }
     if (!s.isFile()) throw new ContentStoreError(StoreCode.FAILED_PRECONDITION, `${path} is ${fileKind(s)}, not a blob: refused`);
@@ -114,8 +115,10 @@ export class OciContentStore {
     try {
       fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
-      const code = errnoOf(err) === 'ENOENT' ? StoreCode.NOT_FOUND : errnoOf(err) === 'ELOOP' ? StoreCode.FAILED_PRECONDITION : StoreCode.INTERNAL;
-      throw new ContentStoreError(code, `content ${digest} in ${this.dir}: ${errnoOf(err) === 'ELOOP' ? 'a symbolic link, refused' : (err as Error).message}`, { cause: err });
+      const code = errnoOf(err) === "ENOENT" ? StoreCode.NOT_FOUND : errnoOf(err) === "ELOOP" ? StoreCode.FAILED_PRECONDITION : StoreCode.INTERNAL;
+      throw new ContentStoreError(code, `content ${digest} in ${this.dir}: ${errnoOf(err) === "ELOOP" ? "a symbolic link, refused" : (err as Error).message}`, {
+        cause: err,
+      });
     }
     try {
       const st = await fh.stat();
@@ -138,9 +141,9 @@ export class OciContentStore {
   async list(): Promise<BlobInfo[]> {
     let names: string[];
     try {
-      names = await readdir(join(this.dir, 'blobs', 'sha256'));
+      names = await readdir(join(this.dir, "blobs", "sha256"));
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return [];
+      if (errnoOf(err) === "ENOENT") return [];
       throw err;
     }
     const out: BlobInfo[] = [];
@@ -165,12 +168,12 @@ export class OciContentStore {
   /** Starts the write of `ref` (one writer per ref at a time). */
   async begin(ref: string, total: number, expected: string): Promise<Ingest> {
     if (!this.writable) throw new ContentStoreError(StoreCode.PERMISSION_DENIED, `${this.dir} is a cache source (cache-from): nothing is written there`);
-    if (!ref) throw new ContentStoreError(StoreCode.INVALID_ARGUMENT, 'first message must have a reference');
+    if (!ref) throw new ContentStoreError(StoreCode.INVALID_ARGUMENT, "first message must have a reference");
     if (expected) await this.refuseExisting(expected);
     if (this.ingests.has(ref)) throw new ContentStoreError(StoreCode.UNAVAILABLE, `ref ${ref} locked: another write is under way`);
-    const dir = join(this.dir, 'ingest');
+    const dir = join(this.dir, "ingest");
     await layoutDir(dir, true);
-    const tmp = join(dir, randomBytes(16).toString('hex'));
+    const tmp = join(dir, randomBytes(16).toString("hex"));
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     const ingest = new Ingest(this, ref, total, expected, fh, tmp);
     this.ingests.set(ref, ingest);
@@ -201,7 +204,7 @@ export class OciContentStore {
   /** Aborts unfinished writes and removes the `ingest` directory when nothing is left in it. */
   async close(): Promise<void> {
     await Promise.all([...this.ingests.values()].map((i) => i.abort()));
-    if (this.writable) await rmdir(join(this.dir, 'ingest')).catch(() => undefined);
+    if (this.writable) await rmdir(join(this.dir, "ingest")).catch(() => undefined);
   }
 }
 
@@ -210,7 +213,7 @@ export class Ingest {
   offset = 0;
   readonly startedAt = new Date();
   updatedAt = this.startedAt;
-  private hash: Hash = createHash('sha256');
+  private hash: Hash = createHash("sha256");
   private ended = false;
 
   constructor(
@@ -224,7 +227,7 @@ export class Ingest {
 
   /** The digest of what was written so far. */
   get digest(): string {
-    return `sha256:${this.hash.copy().digest('hex')}`;
+    return `sha256:${this.hash.copy().digest("hex")}`;
   }
 
   status(): IngestStatus {
@@ -234,11 +237,12 @@ export class Ingest {
   /** Appends `data` at `offset` (0 starts over; anything else must be the current offset). */
   async write(offset: number, data: Buffer): Promise<void> {
     if (this.ended) throw new ContentStoreError(StoreCode.FAILED_PRECONDITION, `ref ${this.ref}: the write has ended`);
-    if (offset > 0 && offset !== this.offset) throw new ContentStoreError(StoreCode.OUT_OF_RANGE, `write @${offset} must occur at current offset ${this.offset}`);
+    if (offset > 0 && offset !== this.offset)
+      throw new ContentStoreError(StoreCode.OUT_OF_RANGE, `write @${offset} must occur at current offset ${this.offset}`);
     if (offset === 0 && this.offset > 0) {
       await this.fh.truncate(0);
       this.offset = 0;
-      this.hash = createHash('sha256');
+      this.hash = createHash("sha256");
     }
     let done = 0;
     while (done < data.length) {
@@ -266,7 +270,7 @@ export class Ingest {
       try {
         await link(this.tmp, final); // never over an existing name, never through a link planted there
       } catch (err) {
-        if (errnoOf(err) === 'EEXIST') throw new ContentStoreError(StoreCode.ALREADY_EXISTS, `content ${digest}: already exists`);
+        if (errnoOf(err) === "EEXIST") throw new ContentStoreError(StoreCode.ALREADY_EXISTS, `content ${digest}: already exists`);
         throw new ContentStoreError(StoreCode.INTERNAL, `cannot store ${digest} in ${this.store.dir}: ${(err as Error).message}`, { cause: err });
       }
       return digest;

@@ -6,20 +6,20 @@
  * ids are `local:` + the `dest` or `src` attribute of the cache entry). The stores themselves are
  * ./content-store.ts.
  */
-import createDebug from 'debug';
-import type * as grpc from '@grpc/grpc-js';
+import createDebug from "debug";
+import type * as grpc from "@grpc/grpc-js";
 
-import { wire } from '../wire/load.js';
-import { WriteAction, type WireContentInfo, type WireTimestampIn, type WireWriteContentRequest } from '../wire/types.js';
-import { ContentStoreError, StoreCode, type BlobInfo, type Ingest, type IngestStatus, type OciContentStore } from './content-store.js';
-import { messageBytes, type Handler, type ServerCall } from './call.js';
+import { wire } from "../wire/load.js";
+import { WriteAction, type WireContentInfo, type WireTimestampIn, type WireWriteContentRequest } from "../wire/types.js";
+import { ContentStoreError, StoreCode, type BlobInfo, type Ingest, type IngestStatus, type OciContentStore } from "./content-store.js";
+import { messageBytes, type Handler, type ServerCall } from "./call.js";
 
-const debug = createDebug('lfs-docker:session');
+const debug = createDebug("lfs-docker:session");
 
-export const CONTENT_SERVICE = '/containerd.services.content.v1.Content/';
+export const CONTENT_SERVICE = "/containerd.services.content.v1.Content/";
 /** The header naming the store a call is for (buildkit session/content GRPCHeaderID). */
-export const STORE_ID_HEADER = 'buildkit-attachable-store-id';
-type Method = 'Info' | 'Update' | 'List' | 'Delete' | 'Read' | 'Status' | 'ListStatuses' | 'Write' | 'Abort';
+export const STORE_ID_HEADER = "buildkit-attachable-store-id";
+type Method = "Info" | "Update" | "List" | "Delete" | "Read" | "Status" | "ListStatuses" | "Write" | "Abort";
 
 const timestamp = (d: Date): WireTimestampIn => ({ seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1e6 });
 const wireInfo = (i: BlobInfo, labels: Record<string, string> = {}): WireContentInfo => ({
@@ -54,13 +54,13 @@ function storeFor(call: ServerCall, stores: ReadonlyMap<string, OciContentStore>
 
 async function firstRequest<T>(call: ServerCall, def: grpc.MethodDefinition<unknown, unknown>): Promise<T> {
   for await (const m of call.messages) return def.requestDeserialize(messageBytes(m)) as T;
-  throw new ContentStoreError(StoreCode.INVALID_ARGUMENT, 'no request message');
+  throw new ContentStoreError(StoreCode.INVALID_ARGUMENT, "no request message");
 }
 
 function finishWithError(call: ServerCall, err: unknown): void {
   const code = err instanceof ContentStoreError ? err.code : StoreCode.INTERNAL;
   const message = err instanceof Error ? err.message : String(err);
-  if (code !== StoreCode.NOT_FOUND && code !== StoreCode.ALREADY_EXISTS) debug('content %s: %s', call.path, message);
+  if (code !== StoreCode.NOT_FOUND && code !== StoreCode.ALREADY_EXISTS) debug("content %s: %s", call.path, message);
   call.finish(code, message);
 }
 
@@ -99,7 +99,7 @@ export function encodeReadResponse(offset: number, data: Buffer): Buffer[] {
 }
 
 function readHandler(stores: ReadonlyMap<string, OciContentStore>): Handler {
-  const def = method('Read');
+  const def = method("Read");
   return async (call) => {
     try {
       const store = storeFor(call, stores);
@@ -117,7 +117,7 @@ function readHandler(stores: ReadonlyMap<string, OciContentStore>): Handler {
  * current offset; COMMIT checks and stores the blob. Every message is answered with the offset.
  */
 function writeHandler(stores: ReadonlyMap<string, OciContentStore>): Handler {
-  const def = method('Write');
+  const def = method("Write");
   return async (call) => {
     let ingest: Ingest | undefined;
     try {
@@ -138,7 +138,16 @@ function writeHandler(stores: ReadonlyMap<string, OciContentStore>): Handler {
           digest = req.action === WriteAction.COMMIT ? await ingest.commit() : ingest.digest;
         }
         const s = ingest.status();
-        await call.send(def.responseSerialize({ action: req.action, started_at: timestamp(s.startedAt), updated_at: timestamp(s.updatedAt), offset: s.offset, total: s.total, digest }));
+        await call.send(
+          def.responseSerialize({
+            action: req.action,
+            started_at: timestamp(s.startedAt),
+            updated_at: timestamp(s.updatedAt),
+            offset: s.offset,
+            total: s.total,
+            digest,
+          }),
+        );
         if (req.action === WriteAction.COMMIT) break;
       }
       call.finish(0);
@@ -154,35 +163,44 @@ function writeHandler(stores: ReadonlyMap<string, OciContentStore>): Handler {
 export function contentHandlers(stores: ReadonlyMap<string, OciContentStore>): Map<string, Handler> {
   const h = new Map<string, Handler>();
   const path = (m: string): string => `${CONTENT_SERVICE}${m}`;
-  h.set(path('Info'), unary<{ digest: string }>('Info', stores, async (s, r) => ({ info: wireInfo(await s.info(r.digest)) })));
   h.set(
-    path('Update'),
-    // Labels are not kept: the answer is the blob's info with the labels asked for.
-    unary<{ info: WireContentInfo | null }>('Update', stores, async (s, r) => ({ info: wireInfo(await s.info(r.info?.digest ?? ''), r.info?.labels ?? {}) })),
+    path("Info"),
+    unary<{ digest: string }>("Info", stores, async (s, r) => ({ info: wireInfo(await s.info(r.digest)) })),
   );
-  h.set(path('List'), async (call) => {
+  h.set(
+    path("Update"),
+    // Labels are not kept: the answer is the blob's info with the labels asked for.
+    unary<{ info: WireContentInfo | null }>("Update", stores, async (s, r) => ({ info: wireInfo(await s.info(r.info?.digest ?? ""), r.info?.labels ?? {}) })),
+  );
+  h.set(path("List"), async (call) => {
     try {
       const store = storeFor(call, stores);
-      await firstRequest(call, method('List'));
-      await call.send(method('List').responseSerialize({ info: (await store.list()).map((i) => wireInfo(i)) }));
+      await firstRequest(call, method("List"));
+      await call.send(method("List").responseSerialize({ info: (await store.list()).map((i) => wireInfo(i)) }));
       call.finish(0);
     } catch (err) {
       finishWithError(call, err);
     }
   });
   h.set(
-    path('Delete'),
-    unary<{ digest: string }>('Delete', stores, async (s) => {
+    path("Delete"),
+    unary<{ digest: string }>("Delete", stores, async (s) => {
       throw new ContentStoreError(StoreCode.PERMISSION_DENIED, `lfs-docker does not delete blobs from the cache directory ${s.dir}`);
     }),
   );
-  h.set(path('Read'), readHandler(stores));
-  h.set(path('Status'), unary<{ ref: string }>('Status', stores, async (s, r) => ({ status: wireStatus(s.status(r.ref)) })));
-  h.set(path('ListStatuses'), unary('ListStatuses', stores, async (s) => ({ statuses: s.statuses().map(wireStatus) })));
-  h.set(path('Write'), writeHandler(stores));
+  h.set(path("Read"), readHandler(stores));
   h.set(
-    path('Abort'),
-    unary<{ ref: string }>('Abort', stores, async (s, r) => {
+    path("Status"),
+    unary<{ ref: string }>("Status", stores, async (s, r) => ({ status: wireStatus(s.status(r.ref)) })),
+  );
+  h.set(
+    path("ListStatuses"),
+    unary("ListStatuses", stores, async (s) => ({ statuses: s.statuses().map(wireStatus) })),
+  );
+  h.set(path("Write"), writeHandler(stores));
+  h.set(
+    path("Abort"),
+    unary<{ ref: string }>("Abort", stores, async (s, r) => {
       await s.abort(r.ref);
       return {};
     }),

@@ -2,7 +2,7 @@
  * The byte Duplex the session's HTTP/2 server runs on, when the session's connection travels as
  * BytesMessages of an outer stream (Control.Session through grpc-js or ./rawstream.ts).
  */
-import { Duplex } from 'node:stream';
+import { Duplex } from "node:stream";
 
 export interface OuterStream {
   /** Reading resumes (the Duplex wants more). */

@@ -3,15 +3,15 @@
  * end the listing with an empty STAT, answer each REQ{ID} with DATA chunks and an empty DATA,
  * and answer the daemon's FIN with our FIN.
  */
-import { open } from 'node:fs/promises';
+import { open } from "node:fs/promises";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { PacketType, type WirePacket } from '../wire/types.js';
-import type { Peer } from './peer.js';
-import { walkDir, type WalkEntry, type WalkOptions } from './walk.js';
+import { PacketType, type WirePacket } from "../wire/types.js";
+import type { Peer } from "./peer.js";
+import { walkDir, type WalkEntry, type WalkOptions } from "./walk.js";
 
-const debug = createDebug('lfs-docker:session');
+const debug = createDebug("lfs-docker:session");
 
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
@@ -23,7 +23,7 @@ export const FILES_IN_FLIGHT = 4;
  * bytes as they are. File data is read into a buffer with room for the packet's header in front
  * of it, so a DATA packet costs no copy of the data to encode.
  */
-export const PRE_ENCODED: unique symbol = Symbol('lfs-docker.preEncoded');
+export const PRE_ENCODED: unique symbol = Symbol("lfs-docker.preEncoded");
 export type MaybeEncodedPacket = WirePacket & { [PRE_ENCODED]?: Buffer };
 
 /** Room for a DATA packet's header: type (2) + ID (1 + 5) + data tag and length (1 + 5). */
@@ -84,7 +84,7 @@ function packet(type: number, fields: Partial<WirePacket> = {}): WirePacket {
 }
 
 async function sendFile(peer: Peer<WirePacket>, id: number, entry: WalkEntry, chunkSize: number, stats: SendStats, opts: SendOptions): Promise<void> {
-  const fh = await open(entry.abs, 'r');
+  const fh = await open(entry.abs, "r");
   try {
     for (;;) {
       opts.signal?.throwIfAborted();
@@ -182,12 +182,12 @@ async function answerRequests(peer: Peer<WirePacket>, entries: WalkEntry[], file
         peer.end();
         return;
       case PacketType.ERR:
-        throw new Error(`error from receiver: ${p.data.toString('utf8')}`);
+        throw new Error(`error from receiver: ${p.data.toString("utf8")}`);
       default:
         break;
     }
   }
-  throw new Error('receiver closed the stream before FIN');
+  throw new Error("receiver closed the stream before FIN");
 }
 
 /** The listing: one STAT per entry, then an empty STAT. */
@@ -204,12 +204,12 @@ export async function sendDir(peer: Peer<WirePacket>, root: string, opts: SendOp
   const stats: SendStats = { entries: 0, files: 0, bytes: 0 };
   const entries = await listOrFail(peer, root, opts);
   stats.entries = entries.length;
-  debug('sending %s: %d entries', root, entries.length);
+  debug("sending %s: %d entries", root, entries.length);
   const files = new FileSender((id, entry) => sendFile(peer, id, entry, chunkSize, stats, opts));
   // Requests may arrive while the listing is still going out: the reader runs concurrently.
   const reader = answerRequests(peer, entries, files);
   const lister = sendListing(peer, entries);
   await Promise.all([lister, reader]);
-  debug('sent %s: %d files, %d bytes', root, stats.files, stats.bytes);
+  debug("sent %s: %d files, %d bytes", root, stats.files, stats.bytes);
   return stats;
 }

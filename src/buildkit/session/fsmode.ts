@@ -2,7 +2,7 @@
  * fsutil's Stat.mode is Go's os.FileMode, not a POSIX st_mode: type bits live high up.
  * Mirrors Go's io/fs FileMode constants.
  */
-import { constants as C } from 'node:fs';
+import { constants as C } from "node:fs";
 
 export const GoMode = {
   Dir: 0x80000000,
@@ -20,8 +20,7 @@ export const GoMode = {
   Irregular: 1 << 19,
 } as const;
 
-const TYPE_MASK =
-  GoMode.Dir | GoMode.Symlink | GoMode.NamedPipe | GoMode.Socket | GoMode.Device | GoMode.CharDevice | GoMode.Irregular;
+const TYPE_MASK = GoMode.Dir | GoMode.Symlink | GoMode.NamedPipe | GoMode.Socket | GoMode.Device | GoMode.CharDevice | GoMode.Irregular;
 
 /** POSIX st_mode → Go FileMode (unsigned 32-bit). */
 export function goModeFromPosix(stMode: number): number {
@@ -54,17 +53,17 @@ export function goModeFromPosix(stMode: number): number {
   return m >>> 0;
 }
 
-export type EntryKind = 'dir' | 'file' | 'symlink' | 'blockdev' | 'chardev' | 'fifo' | 'socket' | 'irregular';
+export type EntryKind = "dir" | "file" | "symlink" | "blockdev" | "chardev" | "fifo" | "socket" | "irregular";
 
 export function kindOfGoMode(mode: number): EntryKind {
   const m = mode >>> 0;
-  if (m & GoMode.Dir) return 'dir';
-  if (m & GoMode.Symlink) return 'symlink';
-  if (m & GoMode.Device) return m & GoMode.CharDevice ? 'chardev' : 'blockdev';
-  if (m & GoMode.NamedPipe) return 'fifo';
-  if (m & GoMode.Socket) return 'socket';
-  if ((m & TYPE_MASK) !== 0) return 'irregular';
-  return 'file';
+  if (m & GoMode.Dir) return "dir";
+  if (m & GoMode.Symlink) return "symlink";
+  if (m & GoMode.Device) return m & GoMode.CharDevice ? "chardev" : "blockdev";
+  if (m & GoMode.NamedPipe) return "fifo";
+  if (m & GoMode.Socket) return "socket";
+  if ((m & TYPE_MASK) !== 0) return "irregular";
+  return "file";
 }
 
 /** The POSIX permission bits (incl. setuid/setgid/sticky) of a Go FileMode. */

@@ -6,14 +6,25 @@
  * payloads they arrived in (./call.ts). Windows are widened to 8 MiB (with Node's default of
  * 64 KiB the daemon would wait for a WINDOW_UPDATE every four 16 KiB frames of an export).
  */
-import http2 from 'node:http2';
-import type { Duplex } from 'node:stream';
+import http2 from "node:http2";
+import type { Duplex } from "node:stream";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { CallError, GrpcMessageReader, encodeGrpcMessage, grpcPrefix, octetsToText, runHandler, type GrpcMessage, type ServerCall, type SessionServer, type SessionServerOptions } from './call.js';
+import {
+  CallError,
+  GrpcMessageReader,
+  encodeGrpcMessage,
+  grpcPrefix,
+  octetsToText,
+  runHandler,
+  type GrpcMessage,
+  type ServerCall,
+  type SessionServer,
+  type SessionServerOptions,
+} from "./call.js";
 
-const debug = createDebug('lfs-docker:session');
+const debug = createDebug("lfs-docker:session");
 
 /** Our receive window per stream, and for the connection. */
 export const RECEIVE_WINDOW = 8 * 1024 * 1024;
@@ -32,7 +43,7 @@ class Http2Call implements ServerCall {
   private remoteEnded = false;
   private failure: Error | undefined;
   private finished = false;
-  private trailers: Trailers = { 'grpc-status': '0' };
+  private trailers: Trailers = { "grpc-status": "0" };
   private readonly reader = new GrpcMessageReader((m) => this.enqueue(m));
 
   constructor(
@@ -42,22 +53,22 @@ class Http2Call implements ServerCall {
   ) {
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!.toLowerCase();
-      if (name.startsWith(':')) continue;
+      if (name.startsWith(":")) continue;
       // Node reads header values as latin1 (one char per octet); metadata is UTF-8 text.
       const value = octetsToText(rawHeaders[i + 1]!);
       const values = this.metadata.get(name);
       if (values) values.push(value);
       else this.metadata.set(name, [value]);
     }
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('end', () => {
+    stream.on("data", (chunk: Buffer) => this.onData(chunk));
+    stream.on("end", () => {
       this.remoteEnded = true;
-      if (this.reader.midMessage) this.fail(new CallError(13, 'call ended in the middle of a message'));
+      if (this.reader.midMessage) this.fail(new CallError(13, "call ended in the middle of a message"));
       this.wake();
     });
-    stream.on('wantTrailers', () => stream.sendTrailers(this.trailers));
-    stream.on('error', (err: Error) => this.fail(err));
-    stream.on('close', () => {
+    stream.on("wantTrailers", () => stream.sendTrailers(this.trailers));
+    stream.on("error", (err: Error) => this.fail(err));
+    stream.on("close", () => {
       if (!this.remoteEnded) this.fail(new CallError(1, `call reset by the daemon (HTTP/2 error ${stream.rstCode})`));
       this.wake();
     });
@@ -116,12 +127,12 @@ class Http2Call implements ServerCall {
   }
 
   private respond(extra: Trailers = {}, endStream = false): void {
-    this.stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...extra }, endStream ? { endStream: true } : { waitForTrailers: true });
+    this.stream.respond({ ":status": 200, "content-type": "application/grpc", ...extra }, endStream ? { endStream: true } : { waitForTrailers: true });
   }
 
   send(message: Buffer | Buffer[]): Promise<void> {
-    if (this.finished) return Promise.reject(new Error('call already finished'));
-    if (this.stream.closed || this.stream.destroyed) return Promise.reject(this.failure ?? new Error('call closed'));
+    if (this.finished) return Promise.reject(new Error("call already finished"));
+    if (this.stream.closed || this.stream.destroyed) return Promise.reject(this.failure ?? new Error("call closed"));
     if (!this.stream.headersSent) this.respond();
     const parts = Array.isArray(message) ? message : [message];
     const s = this.stream;
@@ -132,21 +143,22 @@ class Http2Call implements ServerCall {
     if (s.writableLength < SEND_QUEUE) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
-        s.off('drain', done);
-        s.off('close', done);
-        if (s.writableLength > 0 && (s.closed || s.destroyed)) reject(this.failure ?? new Error('call closed'));
+        s.off("drain", done);
+        s.off("close", done);
+        if (s.writableLength > 0 && (s.closed || s.destroyed)) reject(this.failure ?? new Error("call closed"));
         else resolve();
       };
-      s.on('drain', done);
-      s.on('close', done);
+      s.on("drain", done);
+      s.on("close", done);
     });
   }
 
-  finish(code = 0, details = ''): void {
+  finish(code = 0, details = ""): void {
     if (this.finished || this.stream.closed || this.stream.destroyed) return;
     this.finished = true;
-    this.trailers = { 'grpc-status': String(code), ...(details ? { 'grpc-message': encodeGrpcMessage(details) } : {}) };
-    if (!this.stream.headersSent) this.respond(this.trailers, true); // trailers-only
+    this.trailers = { "grpc-status": String(code), ...(details ? { "grpc-message": encodeGrpcMessage(details) } : {}) };
+    if (!this.stream.headersSent)
+      this.respond(this.trailers, true); // trailers-only
     else this.stream.end(); // then 'wantTrailers'
     if (this.stream.isPaused()) this.stream.resume();
     this.wake();
@@ -162,21 +174,21 @@ export function serveHttp2(io: Duplex, opts: SessionServerOptions): SessionServe
   });
   server.setTimeout(0);
   let session: http2.ServerHttp2Session | undefined;
-  server.on('session', (s: http2.ServerHttp2Session) => {
+  server.on("session", (s: http2.ServerHttp2Session) => {
     session = s;
-    s.on('error', (err: Error) => debug('session connection error: %s', err.message));
-    s.on('goaway', () => debug('session: the daemon sent GOAWAY'));
+    s.on("error", (err: Error) => debug("session connection error: %s", err.message));
+    s.on("goaway", () => debug("session: the daemon sent GOAWAY"));
     const widen = (): void => s.setLocalWindowSize(RECEIVE_WINDOW);
-    if (s.connecting) s.once('connect', widen);
+    if (s.connecting) s.once("connect", widen);
     else widen();
   });
-  server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-    const call = new Http2Call(String(headers[':path'] ?? ''), stream, rawHeaders);
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    const call = new Http2Call(String(headers[":path"] ?? ""), stream, rawHeaders);
     const handler = opts.handlers.get(call.path);
     if (!handler) call.finish(12, `unknown method ${call.path}`);
     else runHandler(handler, call, opts);
   });
-  server.emit('connection', io);
+  server.emit("connection", io);
   return {
     close(): void {
       session?.close();

@@ -4,9 +4,9 @@
  * is handed on as slices of those parts, never copied into one buffer. Everything else (STAT,
  * REQ, FIN, ERR packets: small) goes through the protobuf decoder as before.
  */
-import { wire } from '../wire/load.js';
-import { PacketType, type WirePacket } from '../wire/types.js';
-import { messageBytes, type GrpcMessage } from './call.js';
+import { wire } from "../wire/load.js";
+import { PacketType, type WirePacket } from "../wire/types.js";
+import { messageBytes, type GrpcMessage } from "./call.js";
 
 /** A packet whose data may come in several slices (`dataParts`; `data` is then empty). */
 export type PartsPacket = WirePacket & { dataParts?: Buffer[] };
@@ -24,7 +24,7 @@ class Cursor {
   byte(): number {
     for (;;) {
       const p = this.parts[this.i];
-      if (!p) throw new Error('truncated message');
+      if (!p) throw new Error("truncated message");
       if (this.off < p.length) {
         this.pos++;
         return p[this.off++]!;
@@ -43,12 +43,12 @@ class Cursor {
       if ((b & 0x80) === 0) return v;
       mul *= 128;
     }
-    throw new Error('malformed varint');
+    throw new Error("malformed varint");
   }
 
   /** The next n bytes as slices of the parts. */
   slices(n: number): Buffer[] {
-    if (this.pos + n > this.length) throw new Error('truncated message');
+    if (this.pos + n > this.length) throw new Error("truncated message");
     const out: Buffer[] = [];
     this.pos += n;
     while (n > 0) {

@@ -6,9 +6,9 @@
  *  - a pattern matches a path when it matches the path itself or one of its parent directories;
  *  - patterns are evaluated in order, `!pattern` re-includes, the last match wins.
  */
-import { posix } from 'node:path';
+import { posix } from "node:path";
 
-import { LfsDockerError } from '../../errors.js';
+import { LfsDockerError } from "../../errors.js";
 
 export interface Pattern {
   /** The cleaned pattern text (without `!`). */
@@ -19,45 +19,45 @@ export interface Pattern {
 
 /** An include/exclude pattern (.dockerignore syntax) that cannot be compiled. */
 export class PatternError extends LfsDockerError {
-  override readonly name = 'PatternError';
+  override readonly name = "PatternError";
   constructor(message: string, options?: { cause?: unknown }) {
-    super('E_PATTERN', message, options);
+    super("E_PATTERN", message, options);
   }
 }
 
 /** Go's filepath.Clean for slash-separated paths. */
 export function cleanPath(p: string): string {
-  if (p === '') return '.';
+  if (p === "") return ".";
   const out = posix.normalize(p);
-  return out.length > 1 && out.endsWith('/') ? out.slice(0, -1) : out;
+  return out.length > 1 && out.endsWith("/") ? out.slice(0, -1) : out;
 }
 
 const QUOTE = /[\\.+*?()|[\]{}^$]/;
 
 /** Compiles one pattern into an anchored regular expression (patternmatcher's translation). */
 export function patternToRegExp(pattern: string): RegExp {
-  let re = '^';
+  let re = "^";
   const chars = [...pattern];
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i]!;
-    if (ch === '*') {
-      if (chars[i + 1] === '*') {
+    if (ch === "*") {
+      if (chars[i + 1] === "*") {
         i++;
-        if (chars[i + 1] === '/') i++;
-        re += i + 1 >= chars.length ? '.*' : '(.*/)?';
+        if (chars[i + 1] === "/") i++;
+        re += i + 1 >= chars.length ? ".*" : "(.*/)?";
       } else {
-        re += '[^/]*';
+        re += "[^/]*";
       }
-    } else if (ch === '?') {
-      re += '[^/]';
-    } else if (ch === '\\') {
+    } else if (ch === "?") {
+      re += "[^/]";
+    } else if (ch === "\\") {
       if (i + 1 < chars.length) {
         const next = chars[++i]!;
         re += QUOTE.test(next) ? `\\${next}` : next;
       } else {
-        re += '\\\\';
+        re += "\\\\";
       }
-    } else if (ch === '[' || ch === ']') {
+    } else if (ch === "[" || ch === "]") {
       re += ch;
     } else if (QUOTE.test(ch)) {
       re += `\\${ch}`;
@@ -65,9 +65,9 @@ export function patternToRegExp(pattern: string): RegExp {
       re += ch;
     }
   }
-  re += '$';
+  re += "$";
   try {
-    return new RegExp(re, 's');
+    return new RegExp(re, "s");
   } catch (err) {
     throw new PatternError(`invalid pattern ${JSON.stringify(pattern)}`, { cause: err });
   }
@@ -77,16 +77,16 @@ export function compilePatterns(patterns: readonly string[]): Pattern[] {
   const out: Pattern[] = [];
   for (const raw of patterns) {
     let p = raw.trim();
-    if (p === '') continue;
+    if (p === "") continue;
     p = cleanPath(p);
     let exclusion = false;
-    if (p.startsWith('!')) {
+    if (p.startsWith("!")) {
       if (p.length === 1) throw new PatternError('illegal exclusion pattern: "!"');
       exclusion = true;
       p = p.slice(1);
     }
     // dockerignore's reader drops a leading "/" (the context root); do it here too.
-    if (p.length > 1 && p.startsWith('/')) p = cleanPath(p.slice(1));
+    if (p.length > 1 && p.startsWith("/")) p = cleanPath(p.slice(1));
     out.push({ text: p, exclusion, regexp: patternToRegExp(p) });
   }
   return out;
@@ -96,13 +96,13 @@ export function compilePatterns(patterns: readonly string[]): Pattern[] {
 export function matchesOrParentMatches(patterns: readonly Pattern[], file: string): boolean {
   let matched = false;
   const parent = posix.dirname(file);
-  const parentDirs = parent.split('/');
+  const parentDirs = parent.split("/");
   for (const pattern of patterns) {
     if (pattern.exclusion !== matched) continue;
     let match = pattern.regexp.test(file);
-    if (!match && parent !== '.') {
+    if (!match && parent !== ".") {
       for (let i = 0; i < parentDirs.length; i++) {
-        if (pattern.regexp.test(parentDirs.slice(0, i + 1).join('/'))) {
+        if (pattern.regexp.test(parentDirs.slice(0, i + 1).join("/"))) {
           match = true;
           break;
         }
@@ -130,8 +130,8 @@ export function mayIncludeBelow(patterns: readonly Pattern[], dir: string): bool
       continue;
     }
     // Wildcards: compare segment by segment as far as the literal prefix goes.
-    const segs = p.text.split('/');
-    const dsegs = dir.split('/');
+    const segs = p.text.split("/");
+    const dsegs = dir.split("/");
     let possible = true;
     for (let i = 0; i < dsegs.length; i++) {
       const s = segs[i];
@@ -139,7 +139,7 @@ export function mayIncludeBelow(patterns: readonly Pattern[], dir: string): bool
         possible = false;
         break;
       }
-      if (s.includes('**')) break;
+      if (s.includes("**")) break;
       if (!patternToRegExp(s).test(dsegs[i]!)) {
         possible = false;
         break;
@@ -158,13 +158,13 @@ export function splitMetadataValues(values: readonly string[], encoded: boolean)
   const out: string[] = [];
   for (const v of values) {
     if (encoded) {
-      for (const part of v.split(',')) {
+      for (const part of v.split(",")) {
         const t = part.trim();
-        if (t === '') continue;
-        out.push(decodeURIComponent(t.replace(/\+/g, ' ')));
+        if (t === "") continue;
+        out.push(decodeURIComponent(t.replace(/\+/g, " ")));
       }
     } else {
-      for (const part of v.split(', ')) if (part !== '') out.push(part);
+      for (const part of v.split(", ")) if (part !== "") out.push(part);
     }
   }
   return out;

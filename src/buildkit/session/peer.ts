@@ -2,7 +2,7 @@
  * A message peer: what the fsutil sender/receiver logic talks to. The session builds one from a
  * gRPC stream; unit tests build one from in-memory queues (a fake daemon), no daemon needed.
  */
-import type { Duplex } from 'node:stream';
+import type { Duplex } from "node:stream";
 
 export interface Peer<T> {
   /** Sends one message, resolving when the transport accepted it (backpressure). */
@@ -14,16 +14,12 @@ export interface Peer<T> {
 }
 
 /** A Peer over an object-mode duplex (a grpc-js server call), with optional (de)coding. */
-export function peerFromStream<Wire, T>(
-  stream: Duplex,
-  decode: (w: Wire) => T,
-  encode: (m: T) => Wire,
-): Peer<T> {
+export function peerFromStream<Wire, T>(stream: Duplex, decode: (w: Wire) => T, encode: (m: T) => Wire): Peer<T> {
   return {
     send(msg: T): Promise<void> {
       return new Promise<void>((resolve, reject) => {
         if (stream.destroyed || stream.writableEnded) {
-          reject(new Error('stream closed'));
+          reject(new Error("stream closed"));
           return;
         }
         const ok = stream.write(encode(msg));
@@ -37,14 +33,14 @@ export function peerFromStream<Wire, T>(
         };
         const onClose = (): void => {
           cleanup();
-          reject(new Error('stream closed'));
+          reject(new Error("stream closed"));
         };
         const cleanup = (): void => {
-          stream.off('drain', onDrain);
-          stream.off('close', onClose);
+          stream.off("drain", onDrain);
+          stream.off("close", onClose);
         };
-        stream.on('drain', onDrain);
-        stream.on('close', onClose);
+        stream.on("drain", onDrain);
+        stream.on("close", onClose);
       });
     },
     messages: readStream(stream, decode),
@@ -61,7 +57,7 @@ export function peerFromStream<Wire, T>(
 function readStream<Wire, T>(stream: Duplex, decode: (w: Wire) => T): AsyncIterable<T> {
   const queue = new AsyncQueue<T>();
   let buffered = 0;
-  stream.on('data', (w: Wire) => {
+  stream.on("data", (w: Wire) => {
     try {
       queue.push(decode(w));
     } catch (err) {
@@ -70,9 +66,9 @@ function readStream<Wire, T>(stream: Duplex, decode: (w: Wire) => T): AsyncItera
     }
     if (++buffered >= 64) stream.pause();
   });
-  stream.on('end', () => queue.end());
-  stream.on('error', (err) => queue.end(err));
-  stream.on('close', () => queue.end(new Error('stream closed before it ended')));
+  stream.on("end", () => queue.end());
+  stream.on("error", (err) => queue.end(err));
+  stream.on("close", () => queue.end(new Error("stream closed before it ended")));
   return {
     async *[Symbol.asyncIterator]() {
       for await (const m of queue) {

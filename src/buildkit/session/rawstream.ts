@@ -13,16 +13,16 @@
  * The result is the same as bytesCallToDuplex(grpc-js call): a byte Duplex of the inner HTTP/2
  * connection (on which the daemon is the client and we serve), plus the call's outcome.
  */
-import http2 from 'node:http2';
-import type { Duplex } from 'node:stream';
+import http2 from "node:http2";
+import type { Duplex } from "node:stream";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { outerStreamDuplex } from './duplex.js';
+import { outerStreamDuplex } from "./duplex.js";
 
-const debug = createDebug('lfs-docker:session');
+const debug = createDebug("lfs-docker:session");
 
-export const SESSION_PATH = '/moby.buildkit.v1.Control/Session';
+export const SESSION_PATH = "/moby.buildkit.v1.Control/Session";
 
 /** HTTP/2 receive window (stream and connection) of the session connection. */
 export const RAW_SESSION_WINDOW = 16 * 1024 * 1024;
@@ -43,7 +43,7 @@ export interface RawSessionCall {
 }
 
 export class RawSessionError extends Error {
-  override readonly name = 'RawSessionError';
+  override readonly name = "RawSessionError";
   constructor(
     message: string,
     readonly code: number,
@@ -93,18 +93,18 @@ export function decodeBytesMessage(msg: Buffer): Buffer {
   let data: Buffer = Buffer.alloc(0);
   while (pos < msg.length) {
     const tag = readVarint(msg, pos, msg.length);
-    if (!tag) throw new Error('malformed BytesMessage');
+    if (!tag) throw new Error("malformed BytesMessage");
     pos = tag.next;
     const field = Math.floor(tag.value / 8);
     const wt = tag.value & 7;
     if (wt === 2) {
       const l = readVarint(msg, pos, msg.length);
-      if (!l || l.next + l.value > msg.length) throw new Error('malformed BytesMessage');
+      if (!l || l.next + l.value > msg.length) throw new Error("malformed BytesMessage");
       if (field === 1) data = msg.subarray(l.next, l.next + l.value);
       pos = l.next + l.value;
     } else if (wt === 0) {
       const v = readVarint(msg, pos, msg.length);
-      if (!v) throw new Error('malformed BytesMessage');
+      if (!v) throw new Error("malformed BytesMessage");
       pos = v.next;
     } else if (wt === 1) pos += 8;
     else if (wt === 5) pos += 4;
@@ -211,15 +211,15 @@ function connectH2(socket: Duplex, authority: string): http2.ClientHttp2Session 
     settings: { initialWindowSize: RAW_SESSION_WINDOW, enablePush: false },
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
   });
-  h2.on('error', (err) => debug('session connection error: %s', err.message));
+  h2.on("error", (err) => debug("session connection error: %s", err.message));
   const widen = (): void => {
     try {
       h2.setLocalWindowSize(RAW_SESSION_WINDOW);
     } catch (err) {
-      debug('cannot widen the session connection window: %s', (err as Error).message);
+      debug("cannot widen the session connection window: %s", (err as Error).message);
     }
   };
-  if (h2.connecting) h2.once('connect', widen);
+  if (h2.connecting) h2.once("connect", widen);
   else widen();
   return h2;
 }
@@ -227,7 +227,7 @@ function connectH2(socket: Duplex, authority: string): http2.ClientHttp2Session 
 /** Writes `bufs` as BytesMessages of up to MAX_OUT_MESSAGE bytes each, without copying them. */
 function sendMessages(req: http2.ClientHttp2Stream, bufs: Buffer[], cb: (err?: Error | null) => void): void {
   if (req.destroyed || req.writableEnded) {
-    cb(new Error('session stream closed'));
+    cb(new Error("session stream closed"));
     return;
   }
   let ok = true;
@@ -263,37 +263,31 @@ function sendMessages(req: http2.ClientHttp2Stream, bufs: Buffer[], cb: (err?: E
   // waiting each time would leave the connection idle between messages. Keep up to
   // OUT_BUFFER bytes queued instead (as grpc-js does with its 16-message call buffer).
   if (ok || req.writableLength < OUT_BUFFER) cb();
-  else req.once('drain', () => cb());
+  else req.once("drain", () => cb());
 }
 
 /**
  * The call's end: resolves on gRPC status 0, rejects with the status the daemon sent (headers or
  * trailers), or with what ended the stream without one. Incoming data goes through `reader`.
  */
-function callOutcome(
-  req: http2.ClientHttp2Stream,
-  reader: BytesMessageReader,
-  duplex: Duplex,
-  isClosed: () => boolean,
-  close: () => void,
-): Promise<void> {
+function callOutcome(req: http2.ClientHttp2Stream, reader: BytesMessageReader, duplex: Duplex, isClosed: () => boolean, close: () => void): Promise<void> {
   let status: { code: number; details: string } | undefined;
   const takeStatus = (headers: http2.IncomingHttpHeaders): void => {
-    const code = headers['grpc-status'];
+    const code = headers["grpc-status"];
     if (code === undefined || status) return;
-    const msg = headers['grpc-message'];
-    status = { code: Number(code), details: percentDecode(Array.isArray(msg) ? msg.join(', ') : (msg ?? '')) };
+    const msg = headers["grpc-message"];
+    status = { code: Number(code), details: percentDecode(Array.isArray(msg) ? msg.join(", ") : (msg ?? "")) };
   };
   return new Promise<void>((resolve, reject) => {
-    req.on('response', (headers) => {
-      const st = Number(headers[':status']);
+    req.on("response", (headers) => {
+      const st = Number(headers[":status"]);
       if (st !== 200) {
         status ??= { code: 13, details: `HTTP status ${st} from the daemon` };
       }
       takeStatus(headers); // a trailers-only answer
     });
-    req.on('trailers', takeStatus);
-    req.on('data', (chunk: Buffer) => {
+    req.on("trailers", takeStatus);
+    req.on("data", (chunk: Buffer) => {
       try {
         reader.push(chunk);
       } catch (err) {
@@ -301,12 +295,12 @@ function callOutcome(
         close();
       }
     });
-    req.on('end', () => duplex.push(null));
-    req.on('error', (err) => {
+    req.on("end", () => duplex.push(null));
+    req.on("error", (err) => {
       status ??= { code: 14, details: err.message };
     });
-    req.on('close', () => {
-      const s = status ?? (isClosed() ? { code: 1, details: 'cancelled' } : { code: 14, details: `session stream closed (${req.rstCode ?? 'no status'})` });
+    req.on("close", () => {
+      const s = status ?? (isClosed() ? { code: 1, details: "cancelled" } : { code: 14, details: `session stream closed (${req.rstCode ?? "no status"})` });
       if (!duplex.readableEnded) duplex.push(null);
       close();
       if (s.code === 0) resolve();
@@ -319,15 +313,15 @@ function callOutcome(
  * Opens Control.Session on `socket` (a fresh connection to the daemon's gRPC endpoint) with the
  * given metadata (lower-case keys; arrays for repeated values).
  */
-export function openRawSession(socket: Duplex, metadata: Record<string, string | string[]>, authority = 'localhost'): RawSessionCall {
+export function openRawSession(socket: Duplex, metadata: Record<string, string | string[]>, authority = "localhost"): RawSessionCall {
   const h2 = connectH2(socket, authority);
   const req = h2.request(
     {
-      ':method': 'POST',
-      ':path': SESSION_PATH,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': 'lfs-docker',
+      ":method": "POST",
+      ":path": SESSION_PATH,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "user-agent": "lfs-docker",
       ...metadata,
     },
     { endStream: false },

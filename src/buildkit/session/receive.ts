@@ -15,24 +15,24 @@
  * Flow control: the loop reading the daemon's packets never waits for our own sends. REQs and
  * FIN go through an Outbox (./peer.ts explains the deadlock that waiting on them causes).
  */
-import { constants as FS } from 'node:fs';
-import { chmod, link, lutimes, mkdir, open, symlink, utimes, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants as FS } from "node:fs";
+import { chmod, link, lutimes, mkdir, open, symlink, utimes, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { LfsDockerError } from '../../errors.js';
-import { PacketType, type WirePacket, type WireStat } from '../wire/types.js';
-import { kindOfGoMode, posixPermFromGoMode, GoMode } from './fsmode.js';
-import { Outbox, type Peer } from './peer.js';
+import { LfsDockerError } from "../../errors.js";
+import { PacketType, type WirePacket, type WireStat } from "../wire/types.js";
+import { kindOfGoMode, posixPermFromGoMode, GoMode } from "./fsmode.js";
+import { Outbox, type Peer } from "./peer.js";
 
-const debug = createDebug('lfs-docker:session');
+const debug = createDebug("lfs-docker:session");
 
 /** The daemon sent an export that would write outside its directory or through a link: refused. */
 export class UnsafeExportError extends LfsDockerError {
-  override readonly name = 'UnsafeExportError';
+  override readonly name = "UnsafeExportError";
   constructor(message: string, options?: { cause?: unknown }) {
-    super('E_EXPORT_UNSAFE', message, options);
+    super("E_EXPORT_UNSAFE", message, options);
   }
 }
 
@@ -52,17 +52,17 @@ export interface ReceiveStats {
 }
 
 /** Throws unless `p` is a clean relative path (the only kind an export may contain). */
-export function assertSafeRelativePath(p: string, what = 'path'): void {
-  if (typeof p !== 'string' || p === '') throw new UnsafeExportError(`export sent an empty ${what}`);
-  if (p.includes('\0')) throw new UnsafeExportError(`export sent a ${what} with a NUL byte: ${JSON.stringify(p)}`);
-  if (p.startsWith('/')) throw new UnsafeExportError(`export sent an absolute ${what}: ${JSON.stringify(p)}`);
-  for (const seg of p.split('/')) {
-    if (seg === '..') throw new UnsafeExportError(`export sent a ${what} with "..": ${JSON.stringify(p)}`);
-    if (seg === '' || seg === '.') throw new UnsafeExportError(`export sent a non-normalized ${what}: ${JSON.stringify(p)}`);
+export function assertSafeRelativePath(p: string, what = "path"): void {
+  if (typeof p !== "string" || p === "") throw new UnsafeExportError(`export sent an empty ${what}`);
+  if (p.includes("\0")) throw new UnsafeExportError(`export sent a ${what} with a NUL byte: ${JSON.stringify(p)}`);
+  if (p.startsWith("/")) throw new UnsafeExportError(`export sent an absolute ${what}: ${JSON.stringify(p)}`);
+  for (const seg of p.split("/")) {
+    if (seg === "..") throw new UnsafeExportError(`export sent a ${what} with "..": ${JSON.stringify(p)}`);
+    if (seg === "" || seg === ".") throw new UnsafeExportError(`export sent a non-normalized ${what}: ${JSON.stringify(p)}`);
   }
 }
 
-type Kind = 'dir' | 'file' | 'symlink';
+type Kind = "dir" | "file" | "symlink";
 
 interface PendingFile {
   id: number;
@@ -160,7 +160,7 @@ class WriteQueue {
  *   finished  the daemon's FIN: directory and link times and modes set last (finish())
  */
 class DirReceiver {
-  phase: 'listing' | 'data' | 'finished' = 'listing';
+  phase: "listing" | "data" | "finished" = "listing";
   readonly stats: ReceiveStats = { entries: 0, files: 0, bytes: 0, skipped: 0 };
   private readonly kinds = new Map<string, Kind>();
   private readonly files = new Map<number, PendingFile>();
@@ -186,9 +186,9 @@ class DirReceiver {
   async packet(pkt: WirePacket): Promise<void> {
     switch (pkt.type) {
       case PacketType.STAT:
-        if (this.phase !== 'listing') throw new UnsafeExportError('export sent a STAT after the end of the listing');
-        if (!pkt.stat || pkt.stat.path === '') {
-          this.phase = 'data';
+        if (this.phase !== "listing") throw new UnsafeExportError("export sent a STAT after the end of the listing");
+        if (!pkt.stat || pkt.stat.path === "") {
+          this.phase = "data";
           this.sendFinIfDone();
         } else {
           await this.stat(pkt.stat);
@@ -199,10 +199,10 @@ class DirReceiver {
         await this.data(pkt.ID, (pkt as WirePacket & { dataParts?: Buffer[] }).dataParts ?? [pkt.data]);
         break;
       case PacketType.FIN:
-        this.phase = 'finished';
+        this.phase = "finished";
         break;
       case PacketType.ERR:
-        throw new Error(`error from the exporter: ${pkt.data.toString('utf8')}`);
+        throw new Error(`error from the exporter: ${pkt.data.toString("utf8")}`);
       default:
         throw new UnsafeExportError(`export sent an unexpected packet type ${pkt.type}`);
     }
@@ -213,16 +213,16 @@ class DirReceiver {
 
   private warn(m: string): void {
     this.stats.skipped++;
-    debug('receive: %s', m);
+    debug("receive: %s", m);
     this.opts.onWarning?.(m);
   }
 
   private checkParent(p: string): void {
-    const slash = p.lastIndexOf('/');
+    const slash = p.lastIndexOf("/");
     if (slash < 0) return;
     const parent = p.slice(0, slash);
     const k = this.kinds.get(parent);
-    if (k !== 'dir') {
+    if (k !== "dir") {
       throw new UnsafeExportError(
         k === undefined
           ? `export sent ${JSON.stringify(p)} before its parent directory`
@@ -232,7 +232,7 @@ class DirReceiver {
   }
 
   private sendFinIfDone(): void {
-    if (this.phase !== 'listing' && this.outstanding === 0 && !this.finSent) {
+    if (this.phase !== "listing" && this.outstanding === 0 && !this.finSent) {
       this.finSent = true;
       this.outbox.post({ type: PacketType.FIN, stat: null, ID: 0, data: Buffer.alloc(0) });
     }
@@ -249,18 +249,18 @@ class DirReceiver {
     const kind = kindOfGoMode(st.mode);
     this.stats.entries++;
     switch (kind) {
-      case 'dir':
+      case "dir":
         await mkdir(abs, { mode: 0o700 });
-        this.kinds.set(p, 'dir');
+        this.kinds.set(p, "dir");
         this.dirs.push({ path: p, stat: st });
         return;
-      case 'symlink':
+      case "symlink":
         if (!st.linkname) throw new UnsafeExportError(`export sent symlink ${JSON.stringify(p)} without a target`);
         await symlink(st.linkname, abs);
-        this.kinds.set(p, 'symlink');
+        this.kinds.set(p, "symlink");
         this.symlinks.push({ path: p, stat: st });
         return;
-      case 'file':
+      case "file":
         if (st.linkname) await this.hardLink(p, abs, st.linkname);
         else await this.claimFile(id, p, abs, st);
         return;
@@ -272,24 +272,24 @@ class DirReceiver {
 
   /** A hard link to a file received earlier in this export. */
   private async hardLink(p: string, abs: string, target: string): Promise<void> {
-    assertSafeRelativePath(target, 'hard link target');
-    if (this.kinds.get(target) !== 'file') {
+    assertSafeRelativePath(target, "hard link target");
+    if (this.kinds.get(target) !== "file") {
       throw new UnsafeExportError(`export sent hard link ${JSON.stringify(p)} to ${JSON.stringify(target)}, which is not a file of this export`);
     }
     await link(join(this.dir, target), abs);
-    this.kinds.set(p, 'file');
+    this.kinds.set(p, "file");
   }
 
   /** A regular file: its name claimed now, its content asked for (REQ). */
   private async claimFile(id: number, p: string, abs: string, st: WireStat): Promise<void> {
     const perm = posixPermFromGoMode(st.mode, this.allowSetid);
     if (!this.allowSetid && (st.mode >>> 0) & (GoMode.Setuid | GoMode.Setgid)) {
-      debug('receive: dropping setuid/setgid bits of %s', p);
+      debug("receive: dropping setuid/setgid bits of %s", p);
     }
     // Claim the name now (O_EXCL: nothing there yet, O_NOFOLLOW: not through a link); the
     // content is written when it arrives, with at most one descriptor per file in flight.
     await (await open(abs, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)).close();
-    this.kinds.set(p, 'file');
+    this.kinds.set(p, "file");
     this.files.set(id, { id, path: p, abs, stat: { ...st, mode: perm }, done: false, buffered: [], bufferedBytes: 0, writing: Promise.resolve() });
     this.outstanding++;
     // Not awaited: the daemon may stop reading REQs until we have read more of its DATA.
@@ -344,7 +344,7 @@ class DirReceiver {
     await this.writes.drain();
     if (this.writes.error) throw this.writes.error;
     await this.outbox.flushed();
-    if (this.phase !== 'finished' && !this.finSent) throw new Error('export stream ended before it was complete');
+    if (this.phase !== "finished" && !this.finSent) throw new Error("export stream ended before it was complete");
     if (this.outstanding !== 0) throw new Error(`export ended with ${this.outstanding} files incomplete`);
   }
 
@@ -378,7 +378,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
   const t0 = Date.now();
   const packets = peer.messages[Symbol.asyncIterator]();
   try {
-    while (r.phase !== 'finished') {
+    while (r.phase !== "finished") {
       const next = await Promise.race([packets.next(), r.writes.failed]);
       if (next.done) break;
       await r.packet(next.value);
@@ -393,7 +393,7 @@ export async function receiveDir(peer: Peer<WirePacket>, dir: string, opts: Rece
   }
   peer.end();
   const { stats } = r;
-  debug('receive: %d entries, %d files, %d bytes in %d ms', stats.entries, stats.files, stats.bytes, Date.now() - t0);
+  debug("receive: %d entries, %d files, %d bytes in %d ms", stats.entries, stats.files, stats.bytes, Date.now() - t0);
   await r.finish();
   return stats;
 }

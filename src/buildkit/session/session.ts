@@ -12,32 +12,32 @@
  * tokens itself with these credentials, or anonymously), and containerd's content service for the
  * content stores of `type=local` cache exports and imports (./content.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
-import type { Duplex } from 'node:stream';
+import { createHash, randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { hostname, userInfo } from "node:os";
+import type { Duplex } from "node:stream";
 
-import * as grpc from '@grpc/grpc-js';
-import createDebug from 'debug';
+import * as grpc from "@grpc/grpc-js";
+import createDebug from "debug";
 
-import { wire, type ControlClient } from '../wire/load.js';
-import type { WireBytesMessage, WirePacket } from '../wire/types.js';
-import { PRE_ENCODED, sendDir, type MaybeEncodedPacket, type SendStats } from './filesync.js';
-import { CallError, messageBytes, type GrpcMessage, type Handler, type ServerCall, type SessionServer, type SessionServerOptions } from './call.js';
-import { serveHttp2 } from './http2-server.js';
-import { serveGrpcJs } from './grpcjs-server.js';
-import { decodeBytesMessageParts, decodePacket } from './packets.js';
-import { splitMetadataValues } from './patterns.js';
-import type { Peer } from './peer.js';
-import { openRawSession, type RawSessionCall } from './rawstream.js';
-import type { SecretSource, SessionTransport } from '../types.js';
-import type { CredentialsProvider } from '../auth.js';
-import { outerStreamDuplex } from './duplex.js';
-import { contentHandlers } from './content.js';
-import type { OciContentStore } from './content-store.js';
-import { DirTarget, StreamTarget, type ExportTarget } from './targets.js';
+import { wire, type ControlClient } from "../wire/load.js";
+import type { WireBytesMessage, WirePacket } from "../wire/types.js";
+import { PRE_ENCODED, sendDir, type MaybeEncodedPacket, type SendStats } from "./filesync.js";
+import { CallError, messageBytes, type GrpcMessage, type Handler, type ServerCall, type SessionServer, type SessionServerOptions } from "./call.js";
+import { serveHttp2 } from "./http2-server.js";
+import { serveGrpcJs } from "./grpcjs-server.js";
+import { decodeBytesMessageParts, decodePacket } from "./packets.js";
+import { splitMetadataValues } from "./patterns.js";
+import type { Peer } from "./peer.js";
+import { openRawSession, type RawSessionCall } from "./rawstream.js";
+import type { SecretSource, SessionTransport } from "../types.js";
+import type { CredentialsProvider } from "../auth.js";
+import { outerStreamDuplex } from "./duplex.js";
+import { contentHandlers } from "./content.js";
+import type { OciContentStore } from "./content-store.js";
+import { DirTarget, StreamTarget, type ExportTarget } from "./targets.js";
 
-const debug = createDebug('lfs-docker:session');
+const debug = createDebug("lfs-docker:session");
 
 export interface SessionOptions {
   name?: string;
@@ -68,13 +68,13 @@ export function defaultSharedKey(): string {
   try {
     user = userInfo().username;
   } catch {
-    user = String(process.getuid?.() ?? '');
+    user = String(process.getuid?.() ?? "");
   }
-  return createHash('sha256').update(`lfs-docker\0${hostname()}\0${user}`).digest('hex').slice(0, 32);
+  return createHash("sha256").update(`lfs-docker\0${hostname()}\0${user}`).digest("hex").slice(0, 32);
 }
 
 export function newSessionId(): string {
-  return randomBytes(16).toString('hex');
+  return randomBytes(16).toString("hex");
 }
 
 /** The session stream (BytesMessage both ways) as a byte Duplex for the HTTP/2 server. */
@@ -99,7 +99,7 @@ export function bytesCallToDuplex(call: grpc.ClientDuplexStream<WireBytesMessage
     }
     flush();
     if (ok) cb();
-    else call.once('drain', () => cb());
+    else call.once("drain", () => cb());
   };
   const duplex = outerStreamDuplex({
     resume: () => call.resume(),
@@ -107,11 +107,11 @@ export function bytesCallToDuplex(call: grpc.ClientDuplexStream<WireBytesMessage
     end: () => call.end(),
     cancel: () => call.cancel(),
   });
-  call.on('data', (m: WireBytesMessage) => {
+  call.on("data", (m: WireBytesMessage) => {
     if (!duplex.push(m.data)) call.pause();
   });
-  call.on('end', () => duplex.push(null));
-  call.on('error', (err: Error) => duplex.destroy(err));
+  call.on("end", () => duplex.push(null));
+  call.on("error", (err: Error) => duplex.destroy(err));
   return duplex;
 }
 
@@ -147,7 +147,7 @@ export class Session {
   private rawCall: RawSessionCall | undefined;
   private engineSocket: Duplex | undefined;
   /** The path run() took (see run()). */
-  transport: SessionTransport = 'grpc-js';
+  transport: SessionTransport = "grpc-js";
   private readonly pending = new Set<Promise<unknown>>();
   private closing = false;
   private readonly served: string[] = [];
@@ -160,14 +160,14 @@ export class Session {
   exportFailure: Error | undefined;
 
   constructor(private readonly opts: SessionOptions = {}) {
-    this.name = opts.name ?? 'lfs-docker';
+    this.name = opts.name ?? "lfs-docker";
     this.sharedKey = opts.sharedKey ?? defaultSharedKey();
-    this.handle('/grpc.health.v1.Health/Check', async (call) => {
+    this.handle("/grpc.health.v1.Health/Check", async (call) => {
       for await (const _ of call.messages) break;
       await call.send(Buffer.from([0x08, 0x01])); // status: SERVING
       call.finish(CODE.OK);
     });
-    this.handle('/grpc.health.v1.Health/Watch', async (call) => {
+    this.handle("/grpc.health.v1.Health/Watch", async (call) => {
       await call.send(Buffer.from([0x08, 0x01]));
       try {
         for await (const _ of call.messages) {
@@ -179,27 +179,27 @@ export class Session {
       call.finish(CODE.OK);
     });
     if (opts.localDirs && Object.keys(opts.localDirs).length > 0) {
-      this.handle('/moby.filesync.v1.FileSync/DiffCopy', (call) => this.track(this.serveUpload(call), 'upload'));
+      this.handle("/moby.filesync.v1.FileSync/DiffCopy", (call) => this.track(this.serveUpload(call), "upload"));
     }
     if (opts.exports?.some((e) => e !== undefined)) {
-      this.handle('/moby.filesync.v1.FileSend/DiffCopy', (call) => this.track(this.serveExport(call), 'export'));
+      this.handle("/moby.filesync.v1.FileSend/DiffCopy", (call) => this.track(this.serveExport(call), "export"));
     }
     if (opts.credentials) {
-      this.handle('/moby.filesync.v1.Auth/Credentials', (call) => this.serveCredentials(call));
+      this.handle("/moby.filesync.v1.Auth/Credentials", (call) => this.serveCredentials(call));
     }
     if (opts.contentStores && opts.contentStores.size > 0) {
       for (const [path, handler] of contentHandlers(opts.contentStores)) this.handle(path, handler);
     }
     if (opts.secrets && Object.keys(opts.secrets).length > 0) {
-      const def = wire().Secrets['GetSecret']!;
-      this.handle('/moby.buildkit.secrets.v1.Secrets/GetSecret', async (call) => {
+      const def = wire().Secrets["GetSecret"]!;
+      this.handle("/moby.buildkit.secrets.v1.Secrets/GetSecret", async (call) => {
         let req: { ID: string } | undefined;
         for await (const m of call.messages) {
           req = def.requestDeserialize(messageBytes(m)) as { ID: string };
           break;
         }
         try {
-          const data = await this.getSecret(req?.ID ?? '');
+          const data = await this.getSecret(req?.ID ?? "");
           await call.send(def.responseSerialize({ data }) as Buffer);
           call.finish(CODE.OK);
         } catch (err) {
@@ -211,15 +211,15 @@ export class Session {
 
   /** Auth.Credentials: what the provider finds, or an empty answer (anonymous access). */
   private async serveCredentials(call: ServerCall): Promise<void> {
-    const def = wire().Auth['Credentials']!;
-    let host = '';
+    const def = wire().Auth["Credentials"]!;
+    let host = "";
     for await (const m of call.messages) {
       host = (def.requestDeserialize(messageBytes(m)) as { Host: string }).Host;
       break;
     }
     try {
       const creds = await this.opts.credentials?.(host);
-      debug('credentials for %s: %s', host, creds ? `user ${JSON.stringify(creds.username)}` : 'anonymous');
+      debug("credentials for %s: %s", host, creds ? `user ${JSON.stringify(creds.username)}` : "anonymous");
       await call.send(def.responseSerialize(creds ? { Username: creds.username, Secret: creds.secret } : {}) as Buffer);
       call.finish(CODE.OK);
     } catch (err) {
@@ -240,11 +240,11 @@ export class Session {
     this.served.push(path);
   }
 
-  private track(p: Promise<void>, kind: 'upload' | 'export'): void {
+  private track(p: Promise<void>, kind: "upload" | "export"): void {
     const t = p.catch((err: Error) => {
       this.failure ??= err;
-      if (kind === 'export') this.exportFailure ??= err;
-      debug('session handler failed: %s', err.message);
+      if (kind === "export") this.exportFailure ??= err;
+      debug("session handler failed: %s", err.message);
     });
     this.pending.add(t);
     void t.finally(() => this.pending.delete(t));
@@ -257,16 +257,16 @@ export class Session {
 
   private async serveUpload(call: ServerCall): Promise<void> {
     const md = call.metadata;
-    const dirName = metadataValues(md, 'dir-name')[0] ?? '';
+    const dirName = metadataValues(md, "dir-name")[0] ?? "";
     const root = this.opts.localDirs?.[dirName];
     if (root === undefined) {
       call.finish(CODE.NOT_FOUND, `no local directory named ${JSON.stringify(dirName)} in this session`);
       return;
     }
-    const includePatterns = metadataValues(md, 'include-patterns');
-    const excludePatterns = metadataValues(md, 'exclude-patterns');
-    const followPaths = metadataValues(md, 'followpaths');
-    debug('upload %s (%s): include %o exclude %o follow %o', dirName, root, includePatterns, excludePatterns, followPaths);
+    const includePatterns = metadataValues(md, "include-patterns");
+    const excludePatterns = metadataValues(md, "exclude-patterns");
+    const followPaths = metadataValues(md, "followpaths");
+    debug("upload %s (%s): include %o exclude %o follow %o", dirName, root, includePatterns, excludePatterns, followPaths);
     const w = wire();
     const peer = peerFromCall<WirePacket>(call, decodePacket, (p) => (p as MaybeEncodedPacket)[PRE_ENCODED] ?? w.packet.encode(p));
     try {
@@ -285,7 +285,7 @@ export class Session {
   }
 
   private async serveExport(call: ServerCall): Promise<void> {
-    const idRaw = call.metadata.get('buildkit-attachable-exporter-id')?.[0];
+    const idRaw = call.metadata.get("buildkit-attachable-exporter-id")?.[0];
     const id = idRaw === undefined ? 0 : Number(idRaw);
     const target = this.opts.exports?.[id];
     if (!target) {
@@ -316,9 +316,9 @@ export class Session {
     const src = this.opts.secrets?.[id];
     const notFound = Object.assign(new Error(`secret ${id} not found`), { code: grpc.status.NOT_FOUND });
     if (src === undefined) throw notFound;
-    if (typeof src === 'string') return readFile(src);
-    if ('file' in src) return readFile(src.file);
-    if ('env' in src) {
+    if (typeof src === "string") return readFile(src);
+    if ("file" in src) return readFile(src.file);
+    if ("env" in src) {
       const v = (this.opts.env ?? process.env)[src.env];
       if (v === undefined) throw notFound;
       return Buffer.from(v);
@@ -329,33 +329,33 @@ export class Session {
   /** Metadata for Control.Session. */
   metadata(): grpc.Metadata {
     const md = new grpc.Metadata();
-    md.set('x-docker-expose-session-uuid', this.id);
-    md.set('x-docker-expose-session-sharedkey', this.sharedKey);
-    md.set('x-docker-expose-session-name', this.name);
-    for (const m of this.served) md.add('x-docker-expose-session-grpc-method', m);
+    md.set("x-docker-expose-session-uuid", this.id);
+    md.set("x-docker-expose-session-sharedkey", this.sharedKey);
+    md.set("x-docker-expose-session-name", this.name);
+    for (const m of this.served) md.add("x-docker-expose-session-grpc-method", m);
     return md;
   }
 
   /** The metadata as HTTP/2 headers (repeated values as arrays). */
   headers(): Record<string, string | string[]> {
     return {
-      'x-docker-expose-session-uuid': this.id,
-      'x-docker-expose-session-sharedkey': this.sharedKey,
-      'x-docker-expose-session-name': this.name,
-      'x-docker-expose-session-grpc-method': [...this.served],
+      "x-docker-expose-session-uuid": this.id,
+      "x-docker-expose-session-sharedkey": this.sharedKey,
+      "x-docker-expose-session-name": this.name,
+      "x-docker-expose-session-grpc-method": [...this.served],
     };
   }
 
   private serve(duplex: Duplex): void {
     const opts: SessionServerOptions = {
       handlers: this.handlers,
-      onHandlerError: (path, err) => debug('session handler %s failed: %s', path, (err as Error).message),
+      onHandlerError: (path, err) => debug("session handler %s failed: %s", path, (err as Error).message),
     };
     // LFS_DOCKER_SESSION_SERVER=grpc-js: for bench/session-server.mjs only (grpc-js drops
     // metadata values that are not ASCII, and is slower: see the bench).
-    const grpcJs = process.env['LFS_DOCKER_SESSION_SERVER'] === 'grpc-js';
+    const grpcJs = process.env["LFS_DOCKER_SESSION_SERVER"] === "grpc-js";
     this.connection = grpcJs ? serveGrpcJs(duplex, opts) : serveHttp2(duplex, opts);
-    debug('session %s opened (%s server), serving %o', this.id, grpcJs ? 'grpc-js' : 'node:http2', this.served);
+    debug("session %s opened (%s server), serving %o", this.id, grpcJs ? "grpc-js" : "node:http2", this.served);
   }
 
   /**
@@ -368,30 +368,26 @@ export class Session {
    * LFS_DOCKER_SESSION_TRANSPORT=engine|raw|grpc-js picks one (when the transport has it).
    * Resolves when the session ends; rejects when it fails (unless close() was called).
    */
-  run(
-    control: ControlClient,
-    dial?: () => Promise<Duplex>,
-    engine?: (headers: Record<string, string | string[]>) => Promise<Duplex>,
-  ): Promise<void> {
-    const forced = process.env['LFS_DOCKER_SESSION_TRANSPORT'];
-    if (engine && (forced === undefined || forced === '' || forced === 'engine')) {
-      this.transport = 'engine';
+  run(control: ControlClient, dial?: () => Promise<Duplex>, engine?: (headers: Record<string, string | string[]>) => Promise<Duplex>): Promise<void> {
+    const forced = process.env["LFS_DOCKER_SESSION_TRANSPORT"];
+    if (engine && (forced === undefined || forced === "" || forced === "engine")) {
+      this.transport = "engine";
       return this.runEngine(engine);
     }
-    if (dial && forced !== 'grpc-js') {
-      this.transport = 'raw';
+    if (dial && forced !== "grpc-js") {
+      this.transport = "raw";
       return this.runRaw(dial);
     }
-    this.transport = 'grpc-js';
+    this.transport = "grpc-js";
     const call = control.Session(this.metadata());
     this.call = call;
     this.serve(bytesCallToDuplex(call));
     return new Promise<void>((resolve, reject) => {
-      call.on('status', (s: grpc.StatusObject) => {
+      call.on("status", (s: grpc.StatusObject) => {
         if (s.code === grpc.status.OK || this.closing) resolve();
         else reject(Object.assign(new Error(`session stream: ${s.details}`), { code: s.code, details: s.details }));
       });
-      call.on('error', (err: grpc.ServiceError) => {
+      call.on("error", (err: grpc.ServiceError) => {
         if (this.closing || err.code === grpc.status.CANCELLED) resolve();
         else reject(err);
       });
@@ -405,8 +401,8 @@ export class Session {
       return;
     }
     const ended = new Promise<void>((resolve, reject) => {
-      socket.once('error', (err: Error) => (this.closing ? resolve() : reject(err)));
-      socket.once('close', () => resolve());
+      socket.once("error", (err: Error) => (this.closing ? resolve() : reject(err)));
+      socket.once("close", () => resolve());
     });
     this.engineSocket = socket;
     this.serve(socket);
@@ -433,7 +429,7 @@ export class Session {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    debug('session %s closing', this.id);
+    debug("session %s closing", this.id);
     this.connection?.close();
     this.call?.cancel();
     this.rawCall?.cancel();

@@ -8,23 +8,23 @@
  * owner file (../../fs/owned-dir.ts): when this process is killed before it can remove it, the next
  * build into the same place finds it and removes it (sweepLeftovers).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Writable } from "node:stream";
 
-import createDebug from 'debug';
+import createDebug from "debug";
 
-import { makeOwnedDir } from '../../fs/owned-dir.js';
-import { LfsDockerError } from '../../errors.js';
-import type { WirePacket } from '../wire/types.js';
-import type { Peer } from './peer.js';
-import { receiveDir, type ReceiveOptions, type ReceiveStats } from './receive.js';
+import { makeOwnedDir } from "../../fs/owned-dir.js";
+import { LfsDockerError } from "../../errors.js";
+import type { WirePacket } from "../wire/types.js";
+import type { Peer } from "./peer.js";
+import { receiveDir, type ReceiveOptions, type ReceiveStats } from "./receive.js";
 
-const debug = createDebug('lfs-docker:session');
+const debug = createDebug("lfs-docker:session");
 
 export interface ExportTarget {
-  readonly kind: 'dir' | 'stream';
+  readonly kind: "dir" | "stream";
   /** The daemon started sending this export. */
   readonly received: boolean;
   prepare(): Promise<void>;
@@ -44,17 +44,17 @@ async function isNonEmptyDir(p: string): Promise<boolean | undefined> {
     if (!st.isDirectory()) return true;
     return (await readdir(p)).length > 0;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
 }
 
 /** The disk filled up (ENOSPC) or the quota ran out (EDQUOT) while an export was written. */
 export class ExportSpaceError extends LfsDockerError {
-  override readonly name = 'ExportSpaceError';
-  declare readonly code: 'ENOSPC' | 'EDQUOT';
+  override readonly name = "ExportSpaceError";
+  declare readonly code: "ENOSPC" | "EDQUOT";
   constructor(
-    code: 'ENOSPC' | 'EDQUOT',
+    code: "ENOSPC" | "EDQUOT",
     /** Where the export was going. */
     readonly dest: string,
     /** Bytes of the export written before it failed. */
@@ -68,7 +68,7 @@ export class ExportSpaceError extends LfsDockerError {
 /** `err` as an ExportSpaceError when it is a full disk or quota, else undefined. */
 function noSpace(err: unknown, dest: string, bytes: number): ExportSpaceError | undefined {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' ? new ExportSpaceError(code, dest, bytes, { cause: err }) : undefined;
+  return code === "ENOSPC" || code === "EDQUOT" ? new ExportSpaceError(code, dest, bytes, { cause: err }) : undefined;
 }
 
 export interface DirTargetOptions extends ReceiveOptions {
@@ -78,7 +78,7 @@ export interface DirTargetOptions extends ReceiveOptions {
 
 /** A `local` export into a directory. */
 export class DirTarget implements ExportTarget {
-  readonly kind = 'dir';
+  readonly kind = "dir";
   readonly dest: string;
   /** The owned directory beside the destination; the tree is received into `tmp`, inside it. */
   private partial: string | undefined;
@@ -100,14 +100,14 @@ export class DirTarget implements ExportTarget {
     }
     await mkdir(dirname(this.dest), { recursive: true });
     this.partial = await makeOwnedDir(dirname(this.dest), `.${basename(this.dest)}.partial-`, `an export into ${this.dest} being received`);
-    this.tmp = join(this.partial, 'tree');
+    this.tmp = join(this.partial, "tree");
     // The finished directory gets the usual 0777 & ~umask, like mkdir.
     await mkdir(this.tmp, { mode: 0o777 & ~currentUmask() });
-    debug('local export to %s via %s', this.dest, this.tmp);
+    debug("local export to %s via %s", this.dest, this.tmp);
   }
 
   async receive(peer: Peer<WirePacket>): Promise<ReceiveStats> {
-    if (!this.tmp) throw new Error('export target not prepared');
+    if (!this.tmp) throw new Error("export target not prepared");
     if (this.received) throw new Error(`export to ${this.dest} was sent twice`);
     this.received = true;
     let bytes = 0;
@@ -139,7 +139,7 @@ export class DirTarget implements ExportTarget {
       await rename(tmp, this.dest);
     } else {
       // The old tree goes into the owned directory, removed with it.
-      await rename(this.dest, join(partial, 'old'));
+      await rename(this.dest, join(partial, "old"));
       await rename(tmp, this.dest);
     }
     await rm(partial, { recursive: true, force: true });
@@ -156,7 +156,7 @@ export class DirTarget implements ExportTarget {
 
 /** A `tar` (or oci/docker) export: one byte stream, to a file or a caller's Writable. */
 export class StreamTarget implements ExportTarget {
-  readonly kind = 'stream';
+  readonly kind = "stream";
   private tmpFile: string | undefined;
   private out: Writable | undefined;
   bytes = 0;
@@ -168,11 +168,11 @@ export class StreamTarget implements ExportTarget {
   ) {}
 
   get description(): string {
-    return typeof this.dest === 'string' ? resolve(this.dest) : 'stream';
+    return typeof this.dest === "string" ? resolve(this.dest) : "stream";
   }
 
   async prepare(): Promise<void> {
-    if (typeof this.dest !== 'string') {
+    if (typeof this.dest !== "string") {
       this.out = this.dest;
       return;
     }
@@ -182,12 +182,12 @@ export class StreamTarget implements ExportTarget {
       if (st.isDirectory()) throw new Error(`export destination ${dest} is a directory`);
       if (!this.opts.overwrite) throw new Error(`export destination ${dest} exists (set overwrite to replace it)`);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
     await mkdir(dirname(dest), { recursive: true });
     const dir = await makeOwnedDir(dirname(dest), `.${basename(dest)}.partial-`, `a tar export into ${dest} being written`);
-    this.tmpFile = join(dir, 'export.tar');
-    this.out = createWriteStream(this.tmpFile, { flags: 'wx', mode: 0o644 });
+    this.tmpFile = join(dir, "export.tar");
+    this.out = createWriteStream(this.tmpFile, { flags: "wx", mode: 0o644 });
   }
 
   /** The daemon opened the export stream (once per export). */
@@ -199,7 +199,7 @@ export class StreamTarget implements ExportTarget {
   /** Writes one chunk with backpressure. */
   write(chunk: Buffer): Promise<void> {
     const out = this.out;
-    if (!out) return Promise.reject(new Error('export target not prepared'));
+    if (!out) return Promise.reject(new Error("export target not prepared"));
     const before = this.bytes;
     this.bytes += chunk.length;
     return new Promise((res, rej) => {
@@ -213,10 +213,10 @@ export class StreamTarget implements ExportTarget {
     if (!out) return;
     if (out === process.stdout || out === process.stderr) return;
     await new Promise<void>((res, rej) => {
-      out.once('error', rej);
+      out.once("error", rej);
       out.end(() => res());
     });
-    if (this.tmpFile && typeof this.dest === 'string') {
+    if (this.tmpFile && typeof this.dest === "string") {
       await rename(this.tmpFile, resolve(this.dest));
       await rm(dirname(this.tmpFile), { recursive: true, force: true });
       this.tmpFile = undefined;

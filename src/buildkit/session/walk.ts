@@ -5,20 +5,13 @@
  * are applied here; a directory that is excluded or not included itself is still listed when
  * something below it is selected (just before that entry), like fsutil's lazy parent emission.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
-import { join, posix } from 'node:path';
+import { lstat, readdir, readlink } from "node:fs/promises";
+import type { BigIntStats } from "node:fs";
+import { join, posix } from "node:path";
 
-import type { WireStat } from '../wire/types.js';
-import { devMajorMinor, goModeFromPosix } from './fsmode.js';
-import {
-  cleanPath,
-  compilePatterns,
-  hasExclusions,
-  matchesOrParentMatches,
-  mayIncludeBelow,
-  type Pattern,
-} from './patterns.js';
+import type { WireStat } from "../wire/types.js";
+import { devMajorMinor, goModeFromPosix } from "./fsmode.js";
+import { cleanPath, compilePatterns, hasExclusions, matchesOrParentMatches, mayIncludeBelow, type Pattern } from "./patterns.js";
 
 export interface WalkOptions {
   includePatterns?: readonly string[];
@@ -37,7 +30,7 @@ export interface WalkEntry {
 
 /** Bytewise (UTF-8) comparison, as Go compares strings. */
 export function compareBytewise(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 export function statToWire(path: string, st: BigIntStats, linkname: string): WireStat {
@@ -49,7 +42,7 @@ export function statToWire(path: string, st: BigIntStats, linkname: string): Wir
     mode,
     uid: Number(st.uid),
     gid: Number(st.gid),
-    size: isDir ? '0' : st.size.toString(),
+    size: isDir ? "0" : st.size.toString(),
     modTime: st.mtimeNs.toString(),
     linkname,
     devmajor: dev.major.toString(),
@@ -65,8 +58,8 @@ export function statToWire(path: string, st: BigIntStats, linkname: string): Wir
 export async function followLinks(root: string, paths: readonly string[]): Promise<string[]> {
   const out = new Set<string>();
   const visit = async (p: string, depth: number): Promise<void> => {
-    const clean = cleanPath(p.replace(/^\/+/, ''));
-    if (clean === '.' || clean.startsWith('../') || clean === '..' || out.has(clean) || depth > 40) return;
+    const clean = cleanPath(p.replace(/^\/+/, ""));
+    if (clean === "." || clean.startsWith("../") || clean === ".." || out.has(clean) || depth > 40) return;
     out.add(clean);
     let st;
     try {
@@ -76,7 +69,7 @@ export async function followLinks(root: string, paths: readonly string[]): Promi
     }
     if (!st.isSymbolicLink()) return;
     const target = await readlink(join(root, clean));
-    const next = target.startsWith('/') ? target.slice(1) : posix.join(posix.dirname(clean), target);
+    const next = target.startsWith("/") ? target.slice(1) : posix.join(posix.dirname(clean), target);
     await visit(next, depth + 1);
   };
   for (const p of paths) await visit(p, 0);
@@ -102,7 +95,7 @@ export async function walkDir(root: string, opts: WalkOptions = {}): Promise<Wal
 
   const flushPending = (): void => {
     for (const d of pending) {
-      out.push({ path: d.path, abs: d.abs, stat: statToWire(d.path, d.st, ''), isFile: false });
+      out.push({ path: d.path, abs: d.abs, stat: statToWire(d.path, d.st, ""), isFile: false });
     }
     pending.length = 0;
   };
@@ -110,13 +103,13 @@ export async function walkDir(root: string, opts: WalkOptions = {}): Promise<Wal
   const walk = async (relDir: string, absDir: string): Promise<void> => {
     const names = (await readdir(absDir)).sort(compareBytewise);
     for (const name of names) {
-      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      const rel = relDir === "" ? name : `${relDir}/${name}`;
       const abs = join(absDir, name);
       let st: BigIntStats;
       try {
         st = await lstat(abs, { bigint: true });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // vanished while walking
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // vanished while walking
         throw err;
       }
       const isDir = st.isDirectory();
@@ -124,9 +117,9 @@ export async function walkDir(root: string, opts: WalkOptions = {}): Promise<Wal
       const excluded = exc.length > 0 && matchesOrParentMatches(exc, rel);
       if (included && !excluded) {
         flushPending();
-        const linkname = st.isSymbolicLink() ? await readlink(abs) : '';
+        const linkname = st.isSymbolicLink() ? await readlink(abs) : "";
         const stat = statToWire(rel, st, linkname);
-        if (st.isSymbolicLink()) stat.size = '0';
+        if (st.isSymbolicLink()) stat.size = "0";
         out.push({ path: rel, abs, stat, isFile: st.isFile() });
         if (isDir) {
           const depth = pending.length;
@@ -147,6 +140,6 @@ export async function walkDir(root: string, opts: WalkOptions = {}): Promise<Wal
       if (pending.length >= depth) pending.length = depth - 1;
     }
   };
-  await walk('', root);
+  await walk("", root);
   return out;
 }

@@ -6,29 +6,29 @@
  * strings (so they ship inside dist/ without a copy step), so the loader writes them once into a
  * private temporary directory, loads them with `keepCase`, and removes the directory again.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
 
-import { ENTRY_PROTOS, PROTO_FILES } from './protos.js';
-import type { ProtoGrpcType as AuthProto } from './generated/auth.js';
-import type { ProtoGrpcType as ContentProto } from './generated/content.js';
-import type { ProtoGrpcType as ControlProto } from './generated/control.js';
-import type { ProtoGrpcType as FileSyncProto } from './generated/filesync.js';
-import type { ProtoGrpcType as HealthProto } from './generated/health.js';
-import type { ProtoGrpcType as SecretsProto } from './generated/secrets.js';
-import type { ControlClient, ControlDefinition } from './generated/moby/buildkit/v1/Control.js';
-import type { FileSendDefinition } from './generated/moby/filesync/v1/FileSend.js';
-import type { FileSyncDefinition } from './generated/moby/filesync/v1/FileSync.js';
-import type { AuthDefinition } from './generated/moby/filesync/v1/Auth.js';
-import type { SecretsDefinition } from './generated/moby/buildkit/secrets/v1/Secrets.js';
-import type { HealthDefinition } from './generated/grpc/health/v1/Health.js';
-import type { ContentDefinition } from './generated/containerd/services/content/v1/Content.js';
-import type { Packet } from './generated/fsutil/types/Packet.js';
-import type { WireBytesMessage, WirePacket, WirePacketIn } from './types.js';
+import { ENTRY_PROTOS, PROTO_FILES } from "./protos.js";
+import type { ProtoGrpcType as AuthProto } from "./generated/auth.js";
+import type { ProtoGrpcType as ContentProto } from "./generated/content.js";
+import type { ProtoGrpcType as ControlProto } from "./generated/control.js";
+import type { ProtoGrpcType as FileSyncProto } from "./generated/filesync.js";
+import type { ProtoGrpcType as HealthProto } from "./generated/health.js";
+import type { ProtoGrpcType as SecretsProto } from "./generated/secrets.js";
+import type { ControlClient, ControlDefinition } from "./generated/moby/buildkit/v1/Control.js";
+import type { FileSendDefinition } from "./generated/moby/filesync/v1/FileSend.js";
+import type { FileSyncDefinition } from "./generated/moby/filesync/v1/FileSync.js";
+import type { AuthDefinition } from "./generated/moby/filesync/v1/Auth.js";
+import type { SecretsDefinition } from "./generated/moby/buildkit/secrets/v1/Secrets.js";
+import type { HealthDefinition } from "./generated/grpc/health/v1/Health.js";
+import type { ContentDefinition } from "./generated/containerd/services/content/v1/Content.js";
+import type { Packet } from "./generated/fsutil/types/Packet.js";
+import type { WireBytesMessage, WirePacket, WirePacketIn } from "./types.js";
 
 export type { ControlClient };
 
@@ -69,10 +69,13 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 let cached: Wire | undefined;
 
 function loadDefinitions(): protoLoader.PackageDefinition {
-  const dir = mkdtempSync(join(tmpdir(), 'lfs-docker-proto-'));
+  const dir = mkdtempSync(join(tmpdir(), "lfs-docker-proto-"));
   try {
     for (const [name, text] of Object.entries(PROTO_FILES)) writeFileSync(join(dir, name), text);
-    return protoLoader.loadSync(ENTRY_PROTOS.map((f) => join(dir, f)), { ...LOADER_OPTIONS, includeDirs: [dir] });
+    return protoLoader.loadSync(
+      ENTRY_PROTOS.map((f) => join(dir, f)),
+      { ...LOADER_OPTIONS, includeDirs: [dir] },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -484,17 +484,17 @@ message AbortRequest {
 `;
 
 /** The files the loader and scripts/wire-types.mjs start from (the others are their imports). */
-export const ENTRY_PROTOS: readonly string[] = ['control.proto', 'filesync.proto', 'secrets.proto', 'auth.proto', 'health.proto', 'content.proto'];
+export const ENTRY_PROTOS: readonly string[] = ["control.proto", "filesync.proto", "secrets.proto", "auth.proto", "health.proto", "content.proto"];
 
 /** File name → text, as the loader lays them out (imports refer to these names). */
 export const PROTO_FILES: Readonly<Record<string, string>> = {
-  'control.proto': CONTROL_PROTO,
-  'worker.proto': WORKER_PROTO,
-  'ops.proto': OPS_PROTO,
-  'fsutil.proto': FSUTIL_PROTO,
-  'filesync.proto': FILESYNC_PROTO,
-  'secrets.proto': SECRETS_PROTO,
-  'auth.proto': AUTH_PROTO,
-  'health.proto': HEALTH_PROTO,
-  'content.proto': CONTENT_PROTO,
+  "control.proto": CONTROL_PROTO,
+  "worker.proto": WORKER_PROTO,
+  "ops.proto": OPS_PROTO,
+  "fsutil.proto": FSUTIL_PROTO,
+  "filesync.proto": FILESYNC_PROTO,
+  "secrets.proto": SECRETS_PROTO,
+  "auth.proto": AUTH_PROTO,
+  "health.proto": HEALTH_PROTO,
+  "content.proto": CONTENT_PROTO,
 };

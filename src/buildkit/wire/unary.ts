@@ -2,17 +2,17 @@
  * Control's unary RPCs by name, typed by the generated client: callers that pick the call by name
  * (one retry path for several calls) keep the request and answer types of each.
  */
-import type * as grpc from '@grpc/grpc-js';
+import type * as grpc from "@grpc/grpc-js";
 
-import type { ControlClient } from './generated/moby/buildkit/v1/Control.js';
-import type { DiskUsageRequest } from './generated/moby/buildkit/v1/DiskUsageRequest.js';
-import type { DiskUsageResponse__Output } from './generated/moby/buildkit/v1/DiskUsageResponse.js';
-import type { InfoRequest } from './generated/moby/buildkit/v1/InfoRequest.js';
-import type { InfoResponse__Output } from './generated/moby/buildkit/v1/InfoResponse.js';
-import type { ListWorkersRequest } from './generated/moby/buildkit/v1/ListWorkersRequest.js';
-import type { ListWorkersResponse__Output } from './generated/moby/buildkit/v1/ListWorkersResponse.js';
-import type { SolveRequest } from './generated/moby/buildkit/v1/SolveRequest.js';
-import type { SolveResponse__Output } from './generated/moby/buildkit/v1/SolveResponse.js';
+import type { ControlClient } from "./generated/moby/buildkit/v1/Control.js";
+import type { DiskUsageRequest } from "./generated/moby/buildkit/v1/DiskUsageRequest.js";
+import type { DiskUsageResponse__Output } from "./generated/moby/buildkit/v1/DiskUsageResponse.js";
+import type { InfoRequest } from "./generated/moby/buildkit/v1/InfoRequest.js";
+import type { InfoResponse__Output } from "./generated/moby/buildkit/v1/InfoResponse.js";
+import type { ListWorkersRequest } from "./generated/moby/buildkit/v1/ListWorkersRequest.js";
+import type { ListWorkersResponse__Output } from "./generated/moby/buildkit/v1/ListWorkersResponse.js";
+import type { SolveRequest } from "./generated/moby/buildkit/v1/SolveRequest.js";
+import type { SolveResponse__Output } from "./generated/moby/buildkit/v1/SolveResponse.js";
 
 /** Each unary RPC: [request, answer as decoded]. */
 export interface ControlUnary {

@@ -38,27 +38,61 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
     describe: "generate the Dockerfile, build it with BuildKit and export the ISO and a build report",
     builder: (y) =>
       withBookOptions(y)
-        .option("output", { alias: "o", type: "string", describe: "where the result goes, as buildx spells it (repeatable): DIR (default out), type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), type=oci,dest=FILE (tar=false: dest=DIR), type=docker[,name=NAME][,dest=FILE], type=image,name=NAME[,push=true], type=cacheonly" })
+        .option("output", {
+          alias: "o",
+          type: "string",
+          describe:
+            "where the result goes, as buildx spells it (repeatable): DIR (default out), type=local,dest=DIR, type=tar,dest=FILE, - (a tar on standard output), type=oci,dest=FILE (tar=false: dest=DIR), type=docker[,name=NAME][,dest=FILE], type=image,name=NAME[,push=true], type=cacheonly",
+        })
         .option("load", { type: "boolean", default: false, describe: "= -o type=docker: the image holding the ISO into the Docker Engine's image store" })
-        .option("push", { type: "boolean", default: false, describe: "= -o type=image,push=true: the image holding the ISO pushed to its registry (needs --tag or name=)" })
+        .option("push", {
+          type: "boolean",
+          default: false,
+          describe: "= -o type=image,push=true: the image holding the ISO pushed to its registry (needs --tag or name=)",
+        })
         .option("tag", { alias: "t", type: "string", array: true, requiresArg: true, describe: "name of the image, oci and docker outputs (repeatable)" })
-        .option("metadata-file", { type: "string", describe: "write the build's result metadata (buildx's keys: buildx.build.ref, containerimage.digest, ...) as JSON to FILE" })
+        .option("metadata-file", {
+          type: "string",
+          describe: "write the build's result metadata (buildx's keys: buildx.build.ref, containerimage.digest, ...) as JSON to FILE",
+        })
         .option("report-dir", { type: "string", describe: "directory for build-report.txt/.json/.html (default: the output directory)" })
         .option("target", { type: "string", describe: "stage to build (default: iso)" })
-        .option("builder", { type: "string", describe: "a buildx builder's name, or a BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDX_BUILDER, the current buildx builder, BUILDKIT_HOST, else the Docker Engine)" })
-        .option("stage-registry", { type: "string", describe: "with a builder whose nodes have different platforms: the registry repository (no tag) where a node pushes the stages it built for another, e.g. registry.example:5000/lfs-stages" })
-        .option("platform", { type: "string", array: true, requiresArg: true, describe: "accepted when it is the platform of --arch (linux/amd64 for x86_64, linux/arm64 for aarch64)" })
+        .option("builder", {
+          type: "string",
+          describe:
+            "a buildx builder's name, or a BuildKit address: unix://, tcp://, docker://, docker-container://NAME (default: BUILDX_BUILDER, the current buildx builder, BUILDKIT_HOST, else the Docker Engine)",
+        })
+        .option("stage-registry", {
+          type: "string",
+          describe:
+            "with a builder whose nodes have different platforms: the registry repository (no tag) where a node pushes the stages it built for another, e.g. registry.example:5000/lfs-stages",
+        })
+        .option("platform", {
+          type: "string",
+          array: true,
+          requiresArg: true,
+          describe: "accepted when it is the platform of --arch (linux/amd64 for x86_64, linux/arm64 for aarch64)",
+        })
         .option("allow", { type: "string", array: true, requiresArg: true, describe: "entitlements the build may use: network.host, security.insecure" })
         .option("no-cache-filter", { type: "string", array: true, requiresArg: true, describe: "build these stages without the cache (repeatable)" })
-        .option("progress", { type: "string", default: process.env.BUILDKIT_PROGRESS || "auto", describe: `${PROGRESS.join(" | ")} | none (= quiet); default: BUILDKIT_PROGRESS, else auto` })
+        .option("progress", {
+          type: "string",
+          default: process.env.BUILDKIT_PROGRESS || "auto",
+          describe: `${PROGRESS.join(" | ")} | none (= quiet); default: BUILDKIT_PROGRESS, else auto`,
+        })
         .option("sources", { type: "string", describe: "directory holding the book's tarballs and patches (no downloads during the build)" })
-        .option("no-verify-sources", { type: "boolean", default: false, describe: "do not check the --sources files against the book's MD5 sums before building" })
+        .option("no-verify-sources", {
+          type: "boolean",
+          default: false,
+          describe: "do not check the --sources files against the book's MD5 sums before building",
+        })
         .option("no-cache", { type: "boolean", default: false })
         .option("cache-to", {
           type: "string",
           array: true,
           nargs: 1,
-          describe: "export the build cache, as buildx spells it (repeatable): type=registry,ref=IMAGE, type=local,dest=DIR, type=inline, or type=NAME,key=value,...; mode=max unless mode=min",
+          describe:
+            "export the build cache, as buildx spells it (repeatable): type=registry,ref=IMAGE, type=local,dest=DIR, type=inline, or type=NAME,key=value,...; mode=max unless mode=min",
         })
         .option("cache-from", {
           type: "string",
@@ -66,7 +100,11 @@ export function buildCommand(io: Io): CommandModule<object, BuildArgs> {
           nargs: 1,
           describe: "import a build cache (repeatable): IMAGE (a registry cache), type=registry,ref=IMAGE, type=local,src=DIR, or type=NAME,key=value,...",
         })
-        .option("force", { type: "boolean", default: false, describe: "replace files of the same names in the output directory, an existing output file or metadata file" })
+        .option("force", {
+          type: "boolean",
+          default: false,
+          describe: "replace files of the same names in the output directory, an existing output file or metadata file",
+        })
         .option("root-password-file", { type: "string", describe: "file holding the root password (default password: lfs)" }) as never,
     handler: async (args) => {
       if (args.progress === "none") args.progress = "quiet"; // buildx's newer word for it

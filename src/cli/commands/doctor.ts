@@ -18,7 +18,11 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
     describe: "check the BuildKit daemon: address, version, what it can build, platforms, cache use and free space",
     builder: (y) =>
       y
-        .option("builder", { type: "string", describe: "a buildx builder's name, or a BuildKit address (default: BUILDX_BUILDER, the current buildx builder, BUILDKIT_HOST, else the Docker Engine)" })
+        .option("builder", {
+          type: "string",
+          describe:
+            "a buildx builder's name, or a BuildKit address (default: BUILDX_BUILDER, the current buildx builder, BUILDKIT_HOST, else the Docker Engine)",
+        })
         .option("json", { type: "boolean", default: false })
         .option("probe", {
           type: "boolean",
@@ -28,7 +32,8 @@ export function doctorCommand(io: Io): CommandModule<object, DoctorArgs> {
     handler: async (args) => {
       const bk = await import("../../buildkit/index.js");
       await using client = await bk.connectBuilder(args.builder).catch((err: unknown) => {
-        if (err instanceof bk.BuilderNotFoundError) throw new OptionError(err.source, err.requested, err.available, "no such builder instance or docker context");
+        if (err instanceof bk.BuilderNotFoundError)
+          throw new OptionError(err.source, err.requested, err.available, "no such builder instance or docker context");
         throw err;
       });
       const found = await inspect(client, args.probe, bk);
@@ -52,7 +57,11 @@ function localFreeBytes(): number | undefined {
 }
 
 /** The BuildKit version in words: the reported one, the Docker release's, or unknown, and why. */
-function buildkitText(caps: { buildkitVersion?: string | undefined; reportedBuildkitVersion?: string | undefined; engineVersion?: string | undefined }): string {
+function buildkitText(caps: {
+  buildkitVersion?: string | undefined;
+  reportedBuildkitVersion?: string | undefined;
+  engineVersion?: string | undefined;
+}): string {
   const reported = caps.reportedBuildkitVersion;
   if (caps.buildkitVersion) {
     return `${caps.buildkitVersion}${reported && caps.buildkitVersion !== reported.replace(/^v/, "") ? ` (the daemon reports ${reported})` : ""}${!reported && caps.engineVersion ? " (the Docker release's; the daemon does not say)" : ""}`;
@@ -72,7 +81,11 @@ async function inspect(client: Client, probe: boolean, bk: Driver) {
   const flag = (v: Flag): boolean | string | null => (v === undefined ? null : v instanceof Error ? `unknown: ${v.message}` : v);
   const known = (v: Flag): boolean | undefined => (typeof v === "boolean" ? v : undefined);
   const cannot = bk.limitations(caps, { heredocs: known(features?.heredocs), namedContexts: known(features?.namedContexts) });
-  const gc = workers.map((w) => ({ worker: w.id, rules: w.gcPolicy.map((r) => ({ ...r, text: describeGcRule(r) })), ...gcVerdict(w.gcPolicy, FULL_BUILD_CACHE_BYTES) }));
+  const gc = workers.map((w) => ({
+    worker: w.id,
+    rules: w.gcPolicy.map((r) => ({ ...r, text: describeGcRule(r) })),
+    ...gcVerdict(w.gcPolicy, FULL_BUILD_CACHE_BYTES),
+  }));
   const report = {
     builder: { name: builder.name, driver: builder.driver, node: builder.node, source: builder.source },
     address: client.address,
@@ -119,7 +132,10 @@ function doctorText(d: Awaited<ReturnType<typeof inspect>>, bk: Driver): string 
       `cache:      ${gib(report.cacheBytes)} in ${d.usage.length} records`,
       ...gcLines(report.gcPolicy, d.workers.length > 1),
       `free here:  ${report.localFreeBytes === undefined ? "unknown" : gib(report.localFreeBytes)} (a whole LFS build needs tens of GiB on the daemon's disk)`,
-      ...report.architectures.map((a) => `${a.arch.padEnd(10)}  ${a.native ? "ok" : `the builder cannot run ${a.platform}: register QEMU user emulation (apt-get install qemu-user-static binfmt-support)`}`),
+      ...report.architectures.map(
+        (a) =>
+          `${a.arch.padEnd(10)}  ${a.native ? "ok" : `the builder cannot run ${a.platform}: register QEMU user emulation (apt-get install qemu-user-static binfmt-support)`}`,
+      ),
     ].join("\n") + "\n"
   );
 }
@@ -129,7 +145,8 @@ function gcLines(gc: Array<{ worker: string; rules: Array<{ text: string }>; war
   const lines: string[] = [];
   for (const w of gc) {
     const head = `gc policy:  ${several ? `${w.worker}: ` : ""}`;
-    const rules = w.rules.length > 0 ? w.rules.map((r) => r.text) : ["none reported by the daemon (Docker Engine: \"builder\": {\"gc\": ...} in daemon.json decides)"];
+    const rules =
+      w.rules.length > 0 ? w.rules.map((r) => r.text) : ['none reported by the daemon (Docker Engine: "builder": {"gc": ...} in daemon.json decides)'];
     lines.push(...rules.map((r, i) => `${i === 0 ? head : " ".repeat(head.length)}${r}`));
     if (w.warning) lines.push(`warning:    ${w.warning}`);
     if (w.note) lines.push(`note:       ${w.note}`);

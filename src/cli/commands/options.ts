@@ -11,14 +11,24 @@ export function withBookOptions<T>(y: Argv<T>) {
     .option("release", { type: "string", describe: "LFS book release (default 12.3)" })
     .option("book", { type: "string", describe: "a book directory of your own in the stages/ format, instead of --release" })
     .option("init", { type: "string", default: "sysv", describe: `init system / book edition (${EDITIONS.join(", ")})` })
-    .option("arch", { type: "string", default: "x86_64", describe: `target architecture (${allArchProfiles().map((p) => p.name).join(", ")})` })
+    .option("arch", {
+      type: "string",
+      default: "x86_64",
+      describe: `target architecture (${allArchProfiles()
+        .map((p) => p.name)
+        .join(", ")})`,
+    })
     .option("jobs", { type: "number", describe: "make -j value (default: the builder's core count at build time)" })
     .option("tests", { type: "boolean", default: false, describe: "run the book's test suites" })
     .option("host-image", { type: "string", default: DEFAULT_HOST_IMAGE, describe: "base image of the host stage" })
     .option("iso-image", { type: "string", default: DEFAULT_ISO_IMAGE, describe: "base image of the iso-builder stage" })
     .option("syntax", { type: "string", describe: "add a # syntax= line (for engines older than Docker 23); without a value: docker/dockerfile:1.7" })
     .option("squashfs-compression", { type: "string", default: "zstd", describe: "squashfs compression (zstd, xz, gzip)" })
-    .option("host-platform", { type: "string", default: "build", describe: "where chapters 4-6 run: build (the build machine, cross-compiling) or target (emulated)" })
+    .option("host-platform", {
+      type: "string",
+      default: "build",
+      describe: "where chapters 4-6 run: build (the build machine, cross-compiling) or target (emulated)",
+    })
     .option("kernel-fragment", { type: "string", describe: "file of extra kernel Kconfig lines, merged after the book's" })
     .option("until", { type: "string", describe: "stop after this book section (e.g. 5.5): a shorter Dockerfile for debugging" })
     .option("hostname", { type: "string", default: DEFAULT_CONFIG.hostname })

@@ -75,7 +75,10 @@ function fetchCommand(io: Io): CommandModule<object, FetchArgs> {
     },
     handler: async (args) => {
       const { createFetchProgress, fetchSources } = await library();
-      for (const [flag, v] of [["--jobs", args.jobs], ["--retries", args.retries]] as const) {
+      for (const [flag, v] of [
+        ["--jobs", args.jobs],
+        ["--retries", args.retries],
+      ] as const) {
         if (Number.isNaN(v)) throw new OptionError(flag, "not a number", "a whole number");
       }
       const dir = resolve(args.dir);
@@ -124,16 +127,25 @@ function verifyCommand(io: Io): CommandModule<object, CommonArgs> {
       const { formatVerifyFailures, lockPath, readLock, selectSources, SourcesError, verifySources } = await library();
       const dir = resolve(args.dir);
       const files = selectSources(selection(args));
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new OptionError("--dir", args.dir, "an existing directory (fill it with `lfs-docker sources fetch`)");
+      if (!existsSync(dir) || !statSync(dir).isDirectory())
+        throw new OptionError("--dir", args.dir, "an existing directory (fill it with `lfs-docker sources fetch`)");
       const lock = await readLock(dir);
       const results = await verifySources(dir, files, { lock: lock ?? null });
       const bad = results.filter((r) => r.status !== "ok");
       if (bad.length > 0) {
-        throw new SourcesError("E_SOURCES_VERIFY", `${bad.length} of ${results.length} files in ${dir} failed verification:\n${formatVerifyFailures(results)}`, { file: dir });
+        throw new SourcesError(
+          "E_SOURCES_VERIFY",
+          `${bad.length} of ${results.length} files in ${dir} failed verification:\n${formatVerifyFailures(results)}`,
+          { file: dir },
+        );
       }
       const unlocked = results.filter((r) => !r.locked).length;
-      if (!lock) io.stderr.write(`lfs-docker: note: ${lockPath(dir)} does not exist: checked against the book's MD5 only (run \`lfs-docker sources fetch\` to write it)\n`);
-      else if (unlocked > 0) io.stderr.write(`lfs-docker: note: ${unlocked} files are not in ${lockPath(dir)} (run \`lfs-docker sources fetch\` to add them)\n`);
+      if (!lock)
+        io.stderr.write(
+          `lfs-docker: note: ${lockPath(dir)} does not exist: checked against the book's MD5 only (run \`lfs-docker sources fetch\` to write it)\n`,
+        );
+      else if (unlocked > 0)
+        io.stderr.write(`lfs-docker: note: ${unlocked} files are not in ${lockPath(dir)} (run \`lfs-docker sources fetch\` to add them)\n`);
       io.stdout.write(`${dir}: all ${results.length} files match the book's MD5${lock ? `; ${results.length - unlocked} also the lock's SHA-256` : ""}\n`);
     },
   };
