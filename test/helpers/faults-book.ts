@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { TEST_HOST_IMAGE } from "./engine.js";
 
 export interface FaultsBookOptions {
   payloadMiB: number;
@@ -58,4 +59,13 @@ export function writeFaultsBook(parent: string, o: FaultsBookOptions): string {
   writeFileSync(join(book, "chapter04", "4.2-slow.sh"), `echo "${SLOW_STARTED}"\nsleep ${o.sleepSeconds}\necho "$LFS_ARCH" > $LFS/etc/slow-done\n`);
   writeFileSync(join(book, "chapter07", "7.1-enter.sh"), "# @container: the engine gives the new root its own /dev, /proc and /sys\n");
   return book;
+}
+
+/** `lfs-docker build` of the faults book up to 7.1, its toolchain stage exported into `out`, on `builder` if given. */
+export function faultsBuildArgs(book: string, out: string, builder?: string): string[] {
+  return [
+    ...["build", "--book", book, "--until", "7.1", "--host-image", TEST_HOST_IMAGE],
+    ...(builder === undefined ? [] : ["--builder", builder]),
+    ...["--target", "toolchain", "--progress", "plain", "-o", out],
+  ];
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { BuildKitError, connect } from "../../src/buildkit/index.js";
 import { requireEngine, requireImage, TEST_HOST_IMAGE } from "../helpers/engine.js";
 import { runCli, startCli, deadline } from "../helpers/cli-process.js";
-import { SLOW_STARTED, writeFaultsBook } from "../helpers/faults-book.js";
+import { faultsBuildArgs, SLOW_STARTED, writeFaultsBook } from "../helpers/faults-book.js";
 import { startSecondEngine, type SecondEngine } from "../helpers/second-engine.js";
 import { tempDirs, measuredLines } from "../helpers/scratch.js";
 
@@ -51,23 +51,7 @@ test("dockerd killed while a section runs: the build fails at once naming the da
   const out = join(work, "out");
   mkdirSync(out);
   writeFileSync(join(out, "mine.txt"), "the user's file\n");
-  const args = [
-    "build",
-    "--book",
-    book,
-    "--until",
-    "7.1",
-    "--host-image",
-    TEST_HOST_IMAGE,
-    "--builder",
-    e.address,
-    "--target",
-    "toolchain",
-    "--progress",
-    "plain",
-    "-o",
-    out,
-  ];
+  const args = faultsBuildArgs(book, out, e.address);
 
   const first = startCli(args);
   await first.waitFor(SLOW_STARTED);
@@ -182,26 +166,7 @@ test("the garbage collector runs during a long build: the build completes (what 
   const out = join(work, "out");
   // lfs-docker's memory of the steps finished on each builder: the test's own.
   const env = { XDG_CACHE_HOME: join(work, "cache") };
-  const build = startCli(
-    [
-      "build",
-      "--book",
-      book,
-      "--until",
-      "7.1",
-      "--host-image",
-      TEST_HOST_IMAGE,
-      "--builder",
-      e.address,
-      "--target",
-      "toolchain",
-      "--progress",
-      "plain",
-      "-o",
-      out,
-    ],
-    env,
-  );
+  const build = startCli(faultsBuildArgs(book, out, e.address), env);
   await build.waitFor(SLOW_STARTED);
   let collectedAt: number | undefined;
   while (collectedAt === undefined) {

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { OWNER_FILE } from "../../src/fs/owned-dir.js";
 import { requireEngine, requireImage, TEST_HOST_IMAGE } from "../helpers/engine.js";
 import { runCli, startCli } from "../helpers/cli-process.js";
-import { writeFaultsBook } from "../helpers/faults-book.js";
+import { faultsBuildArgs, writeFaultsBook } from "../helpers/faults-book.js";
 import { tempDirs, measuredLines } from "../helpers/scratch.js";
 
 // The tmpfs mounts come off before tempDirs removes the directories they are in (hooks run in order).
@@ -54,22 +54,6 @@ function userFiles(out: string): string[] {
   return listing(out);
 }
 
-const bookArgs = (book: string, out: string) => [
-  "build",
-  "--book",
-  book,
-  "--until",
-  "7.1",
-  "--host-image",
-  TEST_HOST_IMAGE,
-  "--target",
-  "toolchain",
-  "--progress",
-  "plain",
-  "-o",
-  out,
-];
-
 test("the output directory fills up during the export: a clear ENOSPC error naming it; nothing under a final name; no staging directory left", async () => {
   const work = tmp("enospc");
   const book = writeFaultsBook(work, { payloadMiB: 64, sleepSeconds: 0, salt: "export" });
@@ -80,7 +64,7 @@ test("the output directory fills up during the export: a clear ENOSPC error nami
   mounts.push(out);
   const before = userFiles(out);
 
-  const r = await runCli(bookArgs(book, out));
+  const r = await runCli(faultsBuildArgs(book, out));
   assert.equal(r.code, 1, r.stderr.slice(-3000));
   // The error's line: not a warning that may come first (a step remembered as built by another engine
   // that shared this ~/.cache, as in ci-cold.sh, is "being built again").
@@ -108,7 +92,7 @@ test("the output directory fills up during the export: a clear ENOSPC error nami
 
   // Room made: the same command again only exports (the build is cached).
   spawnSync("mount", ["-o", "remount,size=96m", out]);
-  const again = await runCli(bookArgs(book, out));
+  const again = await runCli(faultsBuildArgs(book, out));
   assert.equal(again.code, 0, again.stderr.slice(-3000));
   assert.equal(statSync(join(out, "payload.bin")).size, 64 * 2 ** 20);
   measured.push(
@@ -126,7 +110,7 @@ test("lfs-docker killed mid-export: the next run into the same directory removes
   const tmpDir = join(work, "tmp");
   mkdirSync(tmpDir);
 
-  const first = startCli(bookArgs(book, out), { TMPDIR: tmpDir });
+  const first = startCli(faultsBuildArgs(book, out), { TMPDIR: tmpDir });
   // Wait until the payload is coming in under the staging directory, then kill the CLI.
   let partial: string | undefined;
   for (const end = Date.now() + 300_000; partial === undefined && Date.now() < end && first.child.exitCode === null;) {
@@ -150,7 +134,7 @@ test("lfs-docker killed mid-export: the next run into the same directory removes
   const tmpLeft = readdirSync(tmpDir);
 
   const t0 = Date.now();
-  const again = await runCli(bookArgs(book, out), { TMPDIR: tmpDir });
+  const again = await runCli(faultsBuildArgs(book, out), { TMPDIR: tmpDir });
   const resumeSeconds = (Date.now() - t0) / 1000;
   assert.equal(again.code, 0, again.stderr.slice(-3000));
   assert.match(
