@@ -288,7 +288,6 @@ async function fromAddress(
 
 async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
   const path = join(ctx.dir, f.file);
-  const part = `${path}.part`;
   let present = true;
   try {
     await stat(path);
@@ -296,39 +295,50 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
     if (errnoCode(err) !== "ENOENT") throw fsError(err, path, "inspect");
     present = false;
   }
-  if (present) {
-    ctx.emit({ type: "check", file: f });
-    const v = await verifyFile(path, f, ctx.store.lock, ctx.lockWhere, ctx.signal);
-    if (v.status === "ok") {
-      if (!v.locked) await ctx.store.add(f.file, { md5: v.md5!, sha256: v.sha256!, size: v.size! });
-      ctx.emit({ type: "done", file: f, status: "present", size: v.size!, sha256: v.sha256!, lock: v.locked ? "matched" : "added" });
-      return { source: f, path, status: "present", size: v.size!, md5: v.md5!, sha256: v.sha256!, transferred: 0 };
-    }
-    if (v.status === "sha256-mismatch") {
-      // Matches the MD5 but is not the file first downloaded: take it away from its final name.
-      const aside = `${path}.refused`;
-      try {
-        await rename(path, aside);
-      } catch (err) {
-        throw fsError(err, path, "move the refused file aside from");
-      }
-      throw new SourcesError("E_SOURCES_LOCK", `${v.problem}; moved to ${aside}`, { file: path });
-    }
-    if (v.status === "lock-conflict") throw new SourcesError("E_SOURCES_LOCK", v.problem ?? `${path}: lock conflict`, { file: path });
-    if (v.status === "unreadable") {
-      const err = new SourcesError("E_SOURCES_IO", `${path} ${problemDetail(v)}`, { file: path });
-      ONE_FILE.add(err);
-      throw err;
-    }
-    // MD5 mismatch (truncated, corrupt, another version): never keep it under its final name.
-    try {
-      await rm(path, { force: true });
-    } catch (err) {
-      throw fsError(err, path, "delete the bad file");
-    }
-    ctx.emit({ type: "replace", file: f, reason: v.problem ?? "MD5 mismatch" });
-  }
+  return (present && (await keptFile(ctx, f, path))) || download(ctx, f, path);
+}
 
+/**
+ * A file already there: kept when it checks (and locked, if it was not), else refused with the
+ * reason, or removed (MD5 mismatch) so that it is downloaded again: undefined then.
+ */
+async function keptFile(ctx: Ctx, f: SourceFile, path: string): Promise<FetchedFile | undefined> {
+  ctx.emit({ type: "check", file: f });
+  const v = await verifyFile(path, f, ctx.store.lock, ctx.lockWhere, ctx.signal);
+  if (v.status === "ok") {
+    if (!v.locked) await ctx.store.add(f.file, { md5: v.md5!, sha256: v.sha256!, size: v.size! });
+    ctx.emit({ type: "done", file: f, status: "present", size: v.size!, sha256: v.sha256!, lock: v.locked ? "matched" : "added" });
+    return { source: f, path, status: "present", size: v.size!, md5: v.md5!, sha256: v.sha256!, transferred: 0 };
+  }
+  if (v.status === "sha256-mismatch") {
+    // Matches the MD5 but is not the file first downloaded: take it away from its final name.
+    const aside = `${path}.refused`;
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      throw fsError(err, path, "move the refused file aside from");
+    }
+    throw new SourcesError("E_SOURCES_LOCK", `${v.problem}; moved to ${aside}`, { file: path });
+  }
+  if (v.status === "lock-conflict") throw new SourcesError("E_SOURCES_LOCK", v.problem ?? `${path}: lock conflict`, { file: path });
+  if (v.status === "unreadable") {
+    const err = new SourcesError("E_SOURCES_IO", `${path} ${problemDetail(v)}`, { file: path });
+    ONE_FILE.add(err);
+    throw err;
+  }
+  // MD5 mismatch (truncated, corrupt, another version): never keep it under its final name.
+  try {
+    await rm(path, { force: true });
+  } catch (err) {
+    throw fsError(err, path, "delete the bad file");
+  }
+  ctx.emit({ type: "replace", file: f, reason: v.problem ?? "MD5 mismatch" });
+  return undefined;
+}
+
+/** The file downloaded from the first of its addresses that gives it, or an error listing why each failed. */
+async function download(ctx: Ctx, f: SourceFile, path: string): Promise<FetchedFile> {
+  const part = `${path}.part`;
   const failures: { url: string; error: Error }[] = [];
   const counter = { bytes: 0 };
   for (const url of sourceUrls(f, ctx.mirrors, ctx.mirrorFirst)) {
@@ -356,6 +366,10 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
       ctx.emit({ type: "fallback", file: f, url, error: err });
     }
   }
+  throw allFailed(f, failures);
+}
+
+function allFailed(f: SourceFile, failures: { url: string; error: Error }[]): SourcesError {
   const lockRefusal = failures.some((x) => x.error instanceof Refused && x.error.lockRefusal);
   // Addresses in messages never show a password (a mirror's URL may carry one).
   const lines = failures.map((x) => `    ${redactUrls(x.url)}: ${x.error.message}`).join("\n");
@@ -370,7 +384,7 @@ async function fetchOne(ctx: Ctx, f: SourceFile): Promise<FetchedFile> {
           failures.map((x) => x.error),
           "",
         );
-  throw new SourcesError(lockRefusal ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", message, { cause, file: f.file });
+  return new SourcesError(lockRefusal ? "E_SOURCES_LOCK" : "E_SOURCES_FETCH", message, { cause, file: f.file });
 }
 
 /** The partial downloads the failed files left (each a FILE.part with bytes in it), in one sentence; "" when none. */
