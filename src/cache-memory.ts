@@ -17,12 +17,12 @@ import { createHash } from "node:crypto";
 import { readHintFile, writeHintFile } from "./fs/hint-file.js";
 import { dockerfileStepLines } from "./report/build-report.js";
 import type { DockerfileStage, StepMap } from "./render/step-map.js";
+import { instructionRefs, instructions } from "./stage-graph.js";
 
 /** Most steps remembered per builder (the oldest are forgotten first); a whole book has about 300. */
 const MAX_STEPS = 20_000;
 
 const FROM = /^FROM (?:--platform=\S+ )?(\S+) AS (\S+)/;
-const USES = /(?:--from=|[\s,]from=)([A-Za-z0-9_.-]+)/g;
 
 const meaningful = (line: string) => line.trim() !== "" && !line.startsWith("#");
 
@@ -59,7 +59,7 @@ export function stepIdentities(dockerfile: string, platform: string, layout: Ste
   const memo = new Map<string, string>();
   const identityOf = (text: string, self: string, seen: Set<string>): string => {
     const hash = createHash("sha256").update(`${platform}\n${header}\n${text}\n`);
-    const used = new Set([...text.matchAll(USES)].map((m) => m[1]!));
+    const used = new Set(instructions(text).flatMap((i) => instructionRefs(i).map((r) => r.stage)));
     const base = stages.find((s) => s.name === self)?.base;
     if (base !== undefined) used.add(base);
     for (const name of [...used].sort()) {

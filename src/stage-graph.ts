@@ -74,6 +74,25 @@ function mountFrom(spec: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The stages (or images) one instruction other than FROM reads: `RUN --mount=...,from=NAME` and
+ * `COPY --from=NAME PATHS` (or ADD), with the paths copied. Heredoc COPYs read from no stage.
+ */
+export function instructionRefs(instruction: string): StageRef[] {
+  const m = /^(\w+)\s*(.*)$/s.exec(instruction);
+  if (!m) return [];
+  const keyword = m[1]!.toUpperCase();
+  const { flags, words } = flagsAndWords(m[2]!);
+  if (keyword === "RUN")
+    return flags.flatMap(([k, v]) => {
+      const from = k === "mount" ? mountFrom(v) : undefined;
+      return from ? [{ stage: from, kind: "mount" as const }] : [];
+    });
+  if (keyword !== "COPY" && keyword !== "ADD") return [];
+  const from = flags.find(([k]) => k === "from")?.[1];
+  return from && !words[0]?.startsWith("<<") ? [{ stage: from, kind: "copy", paths: words.slice(0, -1) }] : [];
+}
+
 /** The stages of a Dockerfile, in order. References to names that are not stages (images) are left out. */
 export function stageGraph(dockerfile: string): Stage[] {
   const stages: Stage[] = [];
@@ -99,17 +118,8 @@ export function stageGraph(dockerfile: string): Stage[] {
     }
     const cur = raw[raw.length - 1];
     if (!cur) continue;
-    const { flags, words } = flagsAndWords(args);
-    if (keyword === "RUN") {
-      cur.stage.runs = true;
-      for (const [k, v] of flags) {
-        const from = k === "mount" ? mountFrom(v) : undefined;
-        if (from) cur.refs.push({ stage: from, kind: "mount" });
-      }
-    } else if (keyword === "COPY" || keyword === "ADD") {
-      const from = flags.find(([k]) => k === "from")?.[1];
-      if (from && !words[0]?.startsWith("<<")) cur.refs.push({ stage: from, kind: "copy", paths: words.slice(0, -1) });
-    }
+    if (keyword === "RUN") cur.stage.runs = true;
+    cur.refs.push(...instructionRefs(ins));
   }
   const names = new Set(stages.map((s) => s.name));
   for (const { stage, refs } of raw) {
