@@ -108,7 +108,9 @@ writeFileSync(
 );
 
 // 2. The build, through the CLI, as a user runs it.
-const dockerfile = lib.generate(genOptions);
+// The model the build renders: its Dockerfile (whose sha256 is recorded) and its resolved options.
+const model = lib.buildModel(genOptions);
+const dockerfile = model.dockerfile;
 const git = (...a) => spawnSync("git", a, { cwd: root, encoding: "utf8" }).stdout.trim();
 const password = join(cache, `proof-${edition}.root-password`); // never in the record
 if (!existsSync(password)) writeFileSync(password, `proof-${createHash("sha256").update(String(Math.random())).digest("hex").slice(0, 12)}\n`, { mode: 0o600 });
@@ -186,7 +188,7 @@ if (code !== 0) {
 if (opt.until || opt["no-boot"]) process.exit(0);
 
 // 3. The boots.
-const iso = join(out, lib.isoFileName(lib.resolveOptions(genOptions)));
+const iso = join(out, lib.isoFileName(model.options));
 const pw = readFileSync(password, "utf8").trim();
 const checks = [
   "gcc --version",
