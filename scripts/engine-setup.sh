@@ -348,8 +348,12 @@ else
     log "starting dockerd (log: $DOCKERD_LOG)"
     mkdir -p "$(dirname "$DOCKERD_LOG")"
     printf '\n==== %s engine-setup.sh starting dockerd ====\n' "$(date -Is)" >>"$DOCKERD_LOG"
+    # BuildKit clips a step's log at 2 MiB (and 200 KiB/s): a book section's compile prints more, and
+    # its error comes last. Raised (1 GiB, 100 MiB/s; explicit values, as -1 was broken in some
+    # versions) unless the environment gives its own.
     # shellcheck disable=SC2086  # LFS_DOCKERD_ARGS is intentionally word-split
-    setsid -f dockerd ${LFS_DOCKERD_ARGS:-} >>"$DOCKERD_LOG" 2>&1 </dev/null
+    BUILDKIT_STEP_LOG_MAX_SIZE="${BUILDKIT_STEP_LOG_MAX_SIZE:-1073741824}" BUILDKIT_STEP_LOG_MAX_SPEED="${BUILDKIT_STEP_LOG_MAX_SPEED:-104857600}" \
+      setsid -f dockerd ${LFS_DOCKERD_ARGS:-} >>"$DOCKERD_LOG" 2>&1 </dev/null
   fi
   deadline=$((SECONDS + DOCKERD_TIMEOUT))
   until docker version >/dev/null 2>&1; do

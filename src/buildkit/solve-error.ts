@@ -76,6 +76,18 @@ function daemonLost(
   });
 }
 
+/** BuildKit's note where it stopped passing on a step's output (2 MiB, or 200 KiB/s, by default). */
+const CLIPPED = /^\[output clipped, log limit .* reached\]$/;
+
+/** What a clipped log means for the error shown, and how to see the whole log next time. */
+function clippedHint(note: string): string {
+  return (
+    `(the builder stopped passing on this step's output at its log limit, ${note}: the lines above are not the end of the log, where the error is. ` +
+    "To see it, give the BuildKit daemon higher limits in its environment, e.g. BUILDKIT_STEP_LOG_MAX_SIZE=1073741824 and BUILDKIT_STEP_LOG_MAX_SPEED=104857600 " +
+    "(Docker Engine: dockerd's environment, e.g. a systemd drop-in; buildx: docker buildx create --driver-opt env.BUILDKIT_STEP_LOG_MAX_SIZE=1073741824 ...) and run the build again)"
+  );
+}
+
 /** A step failed: docker's `failed to solve: STEP: ERROR` with the step's log between `------` lines. */
 function stepError(
   err: unknown,
@@ -90,6 +102,8 @@ function stepError(
   if (logTail.length > 0) {
     lines.push("------", ` > ${v.name}:`, ...logTail.map((l) => `${l}`), "------");
   }
+  const clipped = logTail.find((l) => CLIPPED.test(l));
+  if (clipped) lines.push(clippedHint(clipped));
   if (d.grpcCode === grpc.status.UNAVAILABLE) lines.push(`(then the connection to the BuildKit daemon dropped: ${d.details}${d.why})`);
   else if (v.error && d.details && !d.details.includes(v.error)) lines.push(d.details);
   return new SolveError(lines.join("\n"), {

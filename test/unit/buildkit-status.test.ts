@@ -84,6 +84,26 @@ describe("status tracking", () => {
     assert.equal(e.cause, grpcErr);
   });
 
+  it("says when the builder clipped the failing step's log, and how to see its end", () => {
+    const t = new StatusTracker(3);
+    t.update(resp({ vertexes: [wireVertex("b", "[host 20/40] RUN gcc", { started: ts(1) })] }));
+    t.update(
+      resp({
+        logs: [{ vertex: "b", timestamp: ts(2), stream: "1", msg: Buffer.from("make[2]: Entering directory\n[output clipped, log limit 2MiB reached]\n") }],
+      }),
+    );
+    const error = 'process "/bin/sh -c x" did not complete successfully: exit code: 2';
+    t.update(resp({ vertexes: [wireVertex("b", "[host 20/40] RUN gcc", { started: ts(1), completed: ts(9), error })] }));
+    const e = solveError(Object.assign(new Error(`2 UNKNOWN: ${error}`), { code: 2, details: error, metadata: {} }), undefined, undefined, t, undefined);
+    assert.ok(e instanceof SolveError);
+    assert.match(e.message, /log limit, \[output clipped, log limit 2MiB reached\]: the lines above are not the end of the log/);
+    assert.match(e.message, /BUILDKIT_STEP_LOG_MAX_SIZE=1073741824/);
+    // A log that was not clipped gets no such line.
+    const plain = new StatusTracker(3);
+    plain.update(resp({ vertexes: [wireVertex("c", "[host 2/40] RUN m4", { started: ts(1), completed: ts(2), error })] }));
+    assert.doesNotMatch(solveError(new Error(error), undefined, undefined, plain, undefined).message, /log limit/);
+  });
+
   it("reports the failing step when the connection dropped after it failed", () => {
     const t = new StatusTracker(3);
     t.update(resp({ vertexes: [wireVertex("b", "[host 17/26] RUN gawk", { started: ts(1) })] }));
