@@ -196,8 +196,12 @@ const checks = [
   "printf '#include <iostream>\\nint main(){std::cout<<\"hello from C++\"<<std::endl;}\\n' > /tmp/t.cc && g++ -o /tmp/tt /tmp/t.cc && /tmp/tt",
   "cat /etc/os-release /etc/lfs-release",
   "uname -r",
-  opt.init === "systemd" ? "systemctl is-system-running; systemctl --failed --no-legend" : "! grep -n FAIL /run/lfs-docker-boot.log 2>/dev/null; true",
+  // systemd's own verdict; System V's is the bootscripts' status lines on the console (checked below).
+  ...(opt.init === "systemd" ? ["systemctl is-system-running; systemctl --failed --no-legend"] : []),
 ];
+// A line of the console that says a boot step failed or waits for a key: the bootscripts' [ FAIL ]
+// and "Press Enter to continue", systemd's [FAILED], a kernel panic.
+const BAD_LINE = /\[\s*FAIL(ED)?\s*\]|\bFAIL\b|Press Enter|press any key|Kernel panic/i;
 let failed = 0;
 for (const firmware of opt.arch === "aarch64" ? ["uefi"] : ["bios", "uefi"]) {
   const args = [
@@ -209,16 +213,21 @@ for (const firmware of opt.arch === "aarch64" ? ["uefi"] : ["bios", "uefi"]) {
     "--login",
     `root:${pw}`,
     "--json",
+    "--console",
     "--timeout",
     "1800",
     ...checks.flatMap((c) => ["--run", c]),
   ];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 << 20 });
   writeFileSync(join(runDir, `boot-${firmware}.json`), r.stdout);
-  say(`boot under ${firmware}: exit ${r.status}`);
-  if (r.status !== 0) {
+  // The whole console, from firmware to the last command (with --console, on standard error).
+  writeFileSync(join(runDir, `boot-${firmware}.console.txt`), r.stderr);
+  const bad = r.stderr.split("\n").filter((l) => BAD_LINE.test(l));
+  writeFileSync(join(runDir, `boot-${firmware}.failures.txt`), bad.map((l) => `${l}\n`).join(""));
+  say(`boot under ${firmware}: exit ${r.status}, ${bad.length} console line(s) saying a step failed or waits for a key`);
+  if (r.status !== 0 || bad.length > 0) {
     failed++;
-    console.error(r.stderr.split("\n").slice(-40).join("\n"));
+    console.error((bad.length > 0 ? bad : r.stderr.split("\n").slice(-40)).join("\n"));
   }
 }
 process.exit(failed ? 1 : 0);
