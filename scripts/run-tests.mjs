@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The default test run (`npm test`, after tsc): the unit tests in one run of node's test runner, then
-// each integration file in a run of its own, one after the other (they share one engine), and at the
+// The default test run (`npm test`, after tsc): the unit tests in one run of node's test runner (a file
+// per core at a time), then each integration file in a run of its own, one after the other (they
+// share one engine), and at the
 // end a table of the phases with their seconds and counts, so that a slower phase shows in every log.
 //
 //   node scripts/run-tests.mjs [DIR_OR_FILE ...]      (default: dist/test/unit dist/test/integration/*)
@@ -10,6 +11,7 @@
 // "tests: N passed, N failed". Exits 1 when a test failed.
 import { spawn } from "node:child_process";
 import { appendFileSync, readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -18,7 +20,9 @@ const phases =
   process.argv.length > 2
     ? process.argv.slice(2).map((p) => ({ name: relative(root, p), paths: [p] }))
     : [
-        { name: "unit tests", paths: [join(dist, "unit")] },
+        // The unit files run side by side (pure logic and their own temporary directories); the
+        // integration files one at a time, since they share one engine.
+        { name: "unit tests", paths: [join(dist, "unit")], concurrency: availableParallelism() },
         ...readdirSync(join(dist, "integration"))
           .filter((f) => f.endsWith(".test.js"))
           .sort()
@@ -26,10 +30,12 @@ const phases =
       ];
 
 /** Run node's test runner on the paths; its output goes through, its counts are read from its summary. */
-function runPhase(paths) {
+function runPhase(paths, concurrency = 1) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...paths], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...paths], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let tail = "";
     child.stdout.on("data", (chunk) => {
       process.stdout.write(chunk);
@@ -44,7 +50,7 @@ function runPhase(paths) {
 
 const rows = [];
 for (const phase of phases) {
-  const r = await runPhase(phase.paths);
+  const r = await runPhase(phase.paths, phase.concurrency);
   // A run that exits non-zero with no failing test counted (a crash, a load error) still fails.
   const failed = r.code !== 0 && r.failed === 0 ? 1 : r.failed;
   rows.push({ name: phase.name, ...r, failed });
