@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The default test run (`npm test`, after tsc): the unit tests in one run of node's test runner (a file
 // per core at a time), then each integration file in a run of its own, one after the other (they
-// share one engine), and at the
-// end a table of the phases with their seconds and counts, so that a slower phase shows in every log.
+// share one engine), and at the end a table of the phases with their seconds and counts, so that a
+// slower phase shows in every log.
 //
 //   node scripts/run-tests.mjs [DIR_OR_FILE ...]      (default: dist/test/unit dist/test/integration/*)
 //
