@@ -16,8 +16,10 @@
 #   build is for: `--platform linux/arm64`, native on a aarch64 builder, emulated elsewhere)
 #
 # Build it:  docker buildx build --platform linux/arm64 -f THIS_FILE -o out .    -> out/lfs-12.3-systemd-aarch64.iso
-# Sources are mounted read-only into a tmpfs per section, and build trees live in that tmpfs: no
-# tarball or build tree lands in a layer, and a failed build resumes after the last finished section.
+# Sources are mounted read-only into each section's sources directory; build trees live in a tmpfs
+# there (host, toolchain, kernel) or on the container's disk, removed when the section ends (system:
+# chapter 8's trees are too large for memory): no tarball or build tree lands in a layer, and a
+# failed build resumes after the last finished section.
 # Every section runs with --network=none: the sources stage is the only step that downloads anything.
 
 ARG HOST_IMAGE=debian:12.11-slim
@@ -1680,7 +1682,6 @@ ARG JOBS=
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.3. Man-pages-6.12
@@ -1693,6 +1694,10 @@ cd man-pages-6.12
 rm -v man3/crypt*
 
 make -R GIT=false prefix=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.4. Iana-Etc-20250123
@@ -1701,7 +1706,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
 # 8.4. Iana-Etc-20250123
@@ -1712,6 +1716,10 @@ tar -xf iana-etc-20250123.tar.gz
 cd iana-etc-20250123
 
 cp services protocols /etc
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.5. Glibc-2.41
@@ -1720,7 +1728,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
     --mount=type=bind,from=sources,source=tzdata2025a.tar.gz,target=/sources/tzdata2025a.tar.gz \
@@ -1845,6 +1852,10 @@ cat > /etc/ld.so.conf << "EOF"
 /opt/lib
 
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.6. Zlib-1.3.1
@@ -1853,7 +1864,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.6. Zlib-1.3.1
@@ -1872,6 +1882,10 @@ make
 make install
 
 rm -fv /usr/lib/libz.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.7. Bzip2-1.0.8
@@ -1880,7 +1894,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
     <<'END_OF_SECTION'
@@ -1914,6 +1927,10 @@ for i in /usr/bin/{bzcat,bunzip2}; do
 done
 
 rm -fv /usr/lib/libbz2.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.8. Xz-5.6.4
@@ -1922,7 +1939,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.8. Xz-5.6.4
@@ -1941,6 +1957,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.9. Lz4-1.10.0
@@ -1949,7 +1969,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.9. Lz4-1.10.0
@@ -1964,6 +1983,10 @@ make BUILD_STATIC=no PREFIX=/usr
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make BUILD_STATIC=no PREFIX=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.10. Zstd-1.5.7
@@ -1972,7 +1995,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.10. Zstd-1.5.7
@@ -1989,6 +2011,10 @@ make prefix=/usr
 make prefix=/usr install
 
 rm -v /usr/lib/libzstd.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.11. File-5.46
@@ -1997,7 +2023,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
 # 8.11. File-5.46
@@ -2014,6 +2039,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.12. Readline-8.2.13
@@ -2022,7 +2051,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
 # 8.12. Readline-8.2.13
@@ -2047,6 +2075,10 @@ make SHLIB_LIBS="-lncursesw"
 make install
 
 install -v -m644 doc/*.{ps,pdf,html,dvi} /usr/share/doc/readline-8.2.13
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.13. M4-1.4.19
@@ -2055,7 +2087,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
 # 8.13. M4-1.4.19
@@ -2072,6 +2103,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.14. Bc-7.0.3
@@ -2080,7 +2115,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
 # 8.14. Bc-7.0.3
@@ -2097,6 +2131,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.15. Flex-2.6.4
@@ -2105,7 +2143,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
 # 8.15. Flex-2.6.4
@@ -2127,6 +2164,10 @@ make install
 
 ln -sv flex   /usr/bin/lex
 ln -sv flex.1 /usr/share/man/man1/lex.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.16. Tcl-8.6.16
@@ -2135,7 +2176,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
     <<'END_OF_SECTION'
@@ -2187,6 +2227,10 @@ cd ..
 tar -xf ../tcl8.6.16-html.tar.gz --strip-components=1
 mkdir -v -p /usr/share/doc/tcl-8.6.16
 cp -v -r  ./html/* /usr/share/doc/tcl-8.6.16
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.17. Expect-5.45.4
@@ -2195,7 +2239,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
     <<'END_OF_SECTION'
@@ -2223,6 +2266,10 @@ make
 
 make install
 ln -svf expect5.45.4/libexpect5.45.4.so /usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.18. DejaGNU-1.6.3
@@ -2231,7 +2278,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
 # 8.18. DejaGNU-1.6.3
@@ -2253,6 +2299,10 @@ makeinfo --plaintext       -o doc/dejagnu.txt  ../doc/dejagnu.texi
 make install
 install -v -dm755  /usr/share/doc/dejagnu-1.6.3
 install -v -m644   doc/dejagnu.{html,txt} /usr/share/doc/dejagnu-1.6.3
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.19. Pkgconf-2.3.0
@@ -2261,7 +2311,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.19. Pkgconf-2.3.0
@@ -2281,6 +2330,10 @@ make install
 
 ln -sv pkgconf   /usr/bin/pkg-config
 ln -sv pkgconf.1 /usr/share/man/man1/pkg-config.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.20. Binutils-2.44
@@ -2289,7 +2342,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
 # 8.20. Binutils-2.44
@@ -2321,6 +2373,10 @@ make tooldir=/usr install
 
 rm -rfv /usr/lib/lib{bfd,ctf,ctf-nobfd,gprofng,opcodes,sframe}.a \
         /usr/share/doc/gprofng/
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.21. GMP-6.3.0
@@ -2329,7 +2385,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.21. GMP-6.3.0
@@ -2351,6 +2406,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.22. MPFR-4.2.1
@@ -2359,7 +2418,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.22. MPFR-4.2.1
@@ -2381,6 +2439,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.23. MPC-1.3.1
@@ -2389,7 +2451,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.23. MPC-1.3.1
@@ -2410,6 +2471,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.24. Attr-2.5.2
@@ -2418,7 +2483,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.24. Attr-2.5.2
@@ -2438,6 +2502,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.25. Acl-2.3.2
@@ -2446,7 +2514,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.25. Acl-2.3.2
@@ -2465,6 +2532,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.26. Libcap-2.73
@@ -2473,7 +2544,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
 # 8.26. Libcap-2.73
@@ -2490,6 +2560,10 @@ make prefix=/usr lib=lib
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make prefix=/usr lib=lib install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.27. Libxcrypt-4.4.38
@@ -2498,7 +2572,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
 # 8.27. Libxcrypt-4.4.38
@@ -2519,6 +2592,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.28. Shadow-4.17.3
@@ -2527,7 +2604,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
     <<'END_OF_SECTION'
@@ -2578,6 +2654,10 @@ if [ -s /run/secrets/root_password ]; then
 else
   echo 'root:lfs' | chpasswd
 fi
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.29. GCC-14.2.0
@@ -2586,7 +2666,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.29. GCC-14.2.0
@@ -2659,6 +2738,10 @@ rm -v dummy.c a.out dummy.log
 
 mkdir -pv /usr/share/gdb/auto-load/usr/lib
 mv -v /usr/lib/*gdb.py /usr/share/gdb/auto-load/usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.30. Ncurses-6.5
@@ -2667,7 +2750,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.30. Ncurses-6.5
@@ -2703,6 +2785,10 @@ done
 ln -sfv libncursesw.so /usr/lib/libcurses.so
 
 cp -v -R doc -T /usr/share/doc/ncurses-6.5
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.31. Sed-4.9
@@ -2711,7 +2797,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
 # 8.31. Sed-4.9
@@ -2731,6 +2816,10 @@ make html
 make install
 install -d -m755           /usr/share/doc/sed-4.9
 install -m644 doc/sed.html /usr/share/doc/sed-4.9
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.32. Psmisc-23.7
@@ -2739,7 +2828,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
 # 8.32. Psmisc-23.7
@@ -2756,6 +2844,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.33. Gettext-0.24
@@ -2764,7 +2856,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
 # 8.33. Gettext-0.24
@@ -2784,6 +2875,10 @@ make
 
 make install
 chmod -v 0755 /usr/lib/preloadable_libintl.so
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.34. Bison-3.8.2
@@ -2792,7 +2887,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.34. Bison-3.8.2
@@ -2809,6 +2903,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.35. Grep-3.11
@@ -2817,7 +2915,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.35. Grep-3.11
@@ -2836,6 +2933,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.36. Bash-5.2.37
@@ -2844,7 +2945,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
 # 8.36. Bash-5.2.37
@@ -2867,6 +2967,10 @@ make install
 
 # lfs-docker: the book now runs `exec /usr/bin/bash --login` to replace the running shell with
 # the new one. Every later RUN starts a fresh /bin/bash, which is already the new Bash.
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.37. Libtool-2.5.4
@@ -2875,7 +2979,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.37. Libtool-2.5.4
@@ -2894,6 +2997,10 @@ make
 make install
 
 rm -fv /usr/lib/libltdl.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.38. GDBM-1.24
@@ -2902,7 +3009,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
 # 8.38. GDBM-1.24
@@ -2921,6 +3027,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.39. Gperf-3.1
@@ -2929,7 +3039,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.39. Gperf-3.1
@@ -2946,6 +3055,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.40. Expat-2.6.4
@@ -2954,7 +3067,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.40. Expat-2.6.4
@@ -2975,6 +3087,10 @@ make
 make install
 
 install -v -m644 doc/*.{html,css} /usr/share/doc/expat-2.6.4
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.41. Inetutils-2.6
@@ -2983,7 +3099,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.41. Inetutils-2.6
@@ -3013,6 +3128,10 @@ make
 make install
 
 mv -v /usr/{,s}bin/ifconfig
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.42. Less-668
@@ -3021,7 +3140,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
 # 8.42. Less-668
@@ -3038,6 +3156,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.43. Perl-5.40.1
@@ -3046,7 +3168,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.43. Perl-5.40.1
@@ -3080,6 +3201,10 @@ make
 
 make install
 unset BUILD_ZLIB BUILD_BZIP2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.44. XML::Parser-2.47
@@ -3088,7 +3213,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
 # 8.44. XML::Parser-2.47
@@ -3105,6 +3229,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.45. Intltool-0.51.0
@@ -3113,7 +3241,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.45. Intltool-0.51.0
@@ -3133,6 +3260,10 @@ make
 
 make install
 install -v -Dm644 doc/I18N-HOWTO /usr/share/doc/intltool-0.51.0/I18N-HOWTO
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.46. Autoconf-2.72
@@ -3141,7 +3272,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
 # 8.46. Autoconf-2.72
@@ -3158,6 +3288,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.47. Automake-1.17
@@ -3166,7 +3300,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
 # 8.47. Automake-1.17
@@ -3183,6 +3316,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.48. OpenSSL-3.4.1
@@ -3191,7 +3328,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.48. OpenSSL-3.4.1
@@ -3217,6 +3353,10 @@ make MANSUFFIX=ssl install
 mv -v /usr/share/doc/openssl /usr/share/doc/openssl-3.4.1
 
 cp -vfr doc/* /usr/share/doc/openssl-3.4.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.49. Libelf from Elfutils-0.192
@@ -3225,7 +3365,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
 # 8.49. Libelf from Elfutils-0.192
@@ -3246,6 +3385,10 @@ make
 make -C libelf install
 install -vm644 config/libelf.pc /usr/lib/pkgconfig
 rm /usr/lib/libelf.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.50. Libffi-3.4.7
@@ -3254,7 +3397,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.50. Libffi-3.4.7
@@ -3273,6 +3415,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.51. Python-3.13.2
@@ -3281,7 +3427,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3316,6 +3461,10 @@ tar --strip-components=1  \
     --no-same-permissions \
     -C /usr/share/doc/python-3.13.2/html \
     -xvf ../python-3.13.2-docs-html.tar.bz2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.52. Flit-Core-3.11.0
@@ -3324,7 +3473,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.52. Flit-Core-3.11.0
@@ -3337,6 +3485,10 @@ cd flit_core-3.11.0
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist flit_core
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.53. Wheel-0.45.1
@@ -3345,7 +3497,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.53. Wheel-0.45.1
@@ -3358,6 +3509,10 @@ cd wheel-0.45.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist wheel
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.54. Setuptools-75.8.1
@@ -3366,7 +3521,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.54. Setuptools-75.8.1
@@ -3379,6 +3533,10 @@ cd setuptools-75.8.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist setuptools
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.55. Ninja-1.12.1
@@ -3387,7 +3545,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.55. Ninja-1.12.1
@@ -3409,6 +3566,10 @@ python3 configure.py --bootstrap --verbose
 install -vm755 ninja /usr/bin/
 install -vDm644 misc/bash-completion /usr/share/bash-completion/completions/ninja
 install -vDm644 misc/zsh-completion  /usr/share/zsh/site-functions/_ninja
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.56. Meson-1.7.0
@@ -3417,7 +3578,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.56. Meson-1.7.0
@@ -3432,6 +3592,10 @@ pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 pip3 install --no-index --find-links dist meson
 install -vDm644 data/shell-completions/bash/meson /usr/share/bash-completion/completions/meson
 install -vDm644 data/shell-completions/zsh/_meson /usr/share/zsh/site-functions/_meson
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.57. Kmod-34
@@ -3440,7 +3604,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
 # 8.57. Kmod-34
@@ -3461,6 +3624,10 @@ meson setup --prefix=/usr ..    \
 ninja
 
 ninja install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.58. Coreutils-9.6
@@ -3469,7 +3636,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
     <<'END_OF_SECTION'
@@ -3497,6 +3663,10 @@ make install
 mv -v /usr/bin/chroot /usr/sbin
 mv -v /usr/share/man/man1/chroot.1 /usr/share/man/man8/chroot.8
 sed -i 's/"1"/"8"/' /usr/share/man/man8/chroot.8
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.59. Check-0.15.2
@@ -3505,7 +3675,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.59. Check-0.15.2
@@ -3522,6 +3691,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make docdir=/usr/share/doc/check-0.15.2 install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.60. Diffutils-3.11
@@ -3530,7 +3703,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.60. Diffutils-3.11
@@ -3547,6 +3719,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.61. Gawk-5.3.1
@@ -3555,7 +3731,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.61. Gawk-5.3.1
@@ -3579,6 +3754,10 @@ make install
 ln -sv gawk.1 /usr/share/man/man1/awk.1
 
 install -vDm644 doc/{awkforai.txt,*.{eps,pdf,jpg}} -t /usr/share/doc/gawk-5.3.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.62. Findutils-4.10.0
@@ -3587,7 +3766,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.62. Findutils-4.10.0
@@ -3604,6 +3782,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.63. Groff-1.23.0
@@ -3612,7 +3794,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.63. Groff-1.23.0
@@ -3636,6 +3817,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.64. GRUB-2.12
@@ -3644,7 +3829,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.64. GRUB-2.12
@@ -3667,6 +3851,10 @@ make
 
 make install
 mv -v /etc/bash_completion.d/grub /usr/share/bash-completion/completions
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.65. Gzip-1.13
@@ -3675,7 +3863,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
 # 8.65. Gzip-1.13
@@ -3692,6 +3879,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.66. IPRoute2-6.13.0
@@ -3700,7 +3891,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.66. IPRoute2-6.13.0
@@ -3718,6 +3908,10 @@ make NETNS_RUN_DIR=/run/netns
 make SBINDIR=/usr/sbin install
 
 install -vDm644 COPYING README* -t /usr/share/doc/iproute2-6.13.0
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.67. Kbd-2.7.1
@@ -3726,7 +3920,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
     <<'END_OF_SECTION'
@@ -3751,6 +3944,10 @@ make
 make install
 
 cp -R -v docs/doc -T /usr/share/doc/kbd-2.7.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.68. Libpipeline-1.5.8
@@ -3759,7 +3956,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
 # 8.68. Libpipeline-1.5.8
@@ -3776,6 +3972,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.69. Make-4.4.1
@@ -3784,7 +3984,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.69. Make-4.4.1
@@ -3801,6 +4000,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.70. Patch-2.7.6
@@ -3809,7 +4012,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.70. Patch-2.7.6
@@ -3826,6 +4028,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.71. Tar-1.35
@@ -3834,7 +4040,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
 # 8.71. Tar-1.35
@@ -3853,6 +4058,10 @@ make
 
 make install
 make -C doc install-html docdir=/usr/share/doc/tar-1.35
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.72. Texinfo-7.2
@@ -3861,7 +4070,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.72. Texinfo-7.2
@@ -3880,6 +4088,10 @@ make
 make install
 
 make TEXMF=/usr/share/texmf install-tex
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.73. Vim-9.1.1166
@@ -3888,7 +4100,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
 # 8.73. Vim-9.1.1166
@@ -3932,6 +4143,10 @@ endif
 
 " End /etc/vimrc
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.74. MarkupSafe-3.0.2
@@ -3940,7 +4155,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.74. MarkupSafe-3.0.2
@@ -3953,6 +4167,10 @@ cd markupsafe-3.0.2
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Markupsafe
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.75. Jinja2-3.1.5
@@ -3961,7 +4179,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.75. Jinja2-3.1.5
@@ -3974,6 +4191,10 @@ cd jinja2-3.1.5
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Jinja2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.76. Systemd-257.3
@@ -3982,7 +4203,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
     <<'END_OF_SECTION'
@@ -4035,6 +4255,10 @@ tar -xf ../../systemd-man-pages-257.3.tar.xz \
 # absent: systemd generates it on the first boot.
 
 systemctl preset-all
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.77. D-Bus-1.16.0
@@ -4043,7 +4267,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dbus-1.16.0.tar.xz,target=/sources/dbus-1.16.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.77. D-Bus-1.16.0
@@ -4067,6 +4290,10 @@ ninja install
 # The link points at /etc/machine-id, which is created on the first boot (see the systemd section):
 # it dangles in the image until then.
 ln -sfv /etc/machine-id /var/lib/dbus
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.78. Man-DB-2.13.0
@@ -4075,7 +4302,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.78. Man-DB-2.13.0
@@ -4099,6 +4325,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.79. Procps-ng-4.0.5
@@ -4107,7 +4337,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
 # 8.79. Procps-ng-4.0.5
@@ -4129,6 +4358,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.80. Util-linux-2.40.4
@@ -4137,7 +4370,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.80. Util-linux-2.40.4
@@ -4169,6 +4401,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.81. E2fsprogs-1.47.2
@@ -4177,7 +4413,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.81. E2fsprogs-1.47.2
@@ -4212,6 +4447,10 @@ install-info --dir-file=/usr/share/info/dir /usr/share/info/libext2fs.info
 makeinfo -o      doc/com_err.info ../lib/et/com_err.texinfo
 install -v -m644 doc/com_err.info /usr/share/info
 install-info --dir-file=/usr/share/info/dir /usr/share/info/com_err.info
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.83. Stripping

@@ -16,8 +16,10 @@
 #   build is for: `--platform linux/arm64`, native on a aarch64 builder, emulated elsewhere)
 #
 # Build it:  docker buildx build --platform linux/arm64 -f THIS_FILE -o out .    -> out/lfs-12.3-sysv-aarch64.iso
-# Sources are mounted read-only into a tmpfs per section, and build trees live in that tmpfs: no
-# tarball or build tree lands in a layer, and a failed build resumes after the last finished section.
+# Sources are mounted read-only into each section's sources directory; build trees live in a tmpfs
+# there (host, toolchain, kernel) or on the container's disk, removed when the section ends (system:
+# chapter 8's trees are too large for memory): no tarball or build tree lands in a layer, and a
+# failed build resumes after the last finished section.
 # Every section runs with --network=none: the sources stage is the only step that downloads anything.
 
 ARG HOST_IMAGE=debian:12.11-slim
@@ -1671,7 +1673,6 @@ ARG JOBS=
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.3. Man-pages-6.12
@@ -1684,6 +1685,10 @@ cd man-pages-6.12
 rm -v man3/crypt*
 
 make -R GIT=false prefix=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.4. Iana-Etc-20250123
@@ -1692,7 +1697,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
 # 8.4. Iana-Etc-20250123
@@ -1703,6 +1707,10 @@ tar -xf iana-etc-20250123.tar.gz
 cd iana-etc-20250123
 
 cp services protocols /etc
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.5. Glibc-2.41
@@ -1711,7 +1719,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
     --mount=type=bind,from=sources,source=tzdata2025a.tar.gz,target=/sources/tzdata2025a.tar.gz \
@@ -1836,6 +1843,10 @@ cat > /etc/ld.so.conf << "EOF"
 /opt/lib
 
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.6. Zlib-1.3.1
@@ -1844,7 +1855,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.6. Zlib-1.3.1
@@ -1863,6 +1873,10 @@ make
 make install
 
 rm -fv /usr/lib/libz.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.7. Bzip2-1.0.8
@@ -1871,7 +1885,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
     <<'END_OF_SECTION'
@@ -1905,6 +1918,10 @@ for i in /usr/bin/{bzcat,bunzip2}; do
 done
 
 rm -fv /usr/lib/libbz2.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.8. Xz-5.6.4
@@ -1913,7 +1930,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.8. Xz-5.6.4
@@ -1932,6 +1948,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.9. Lz4-1.10.0
@@ -1940,7 +1960,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.9. Lz4-1.10.0
@@ -1955,6 +1974,10 @@ make BUILD_STATIC=no PREFIX=/usr
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make BUILD_STATIC=no PREFIX=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.10. Zstd-1.5.7
@@ -1963,7 +1986,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.10. Zstd-1.5.7
@@ -1980,6 +2002,10 @@ make prefix=/usr
 make prefix=/usr install
 
 rm -v /usr/lib/libzstd.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.11. File-5.46
@@ -1988,7 +2014,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
 # 8.11. File-5.46
@@ -2005,6 +2030,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.12. Readline-8.2.13
@@ -2013,7 +2042,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
 # 8.12. Readline-8.2.13
@@ -2038,6 +2066,10 @@ make SHLIB_LIBS="-lncursesw"
 make install
 
 install -v -m644 doc/*.{ps,pdf,html,dvi} /usr/share/doc/readline-8.2.13
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.13. M4-1.4.19
@@ -2046,7 +2078,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
 # 8.13. M4-1.4.19
@@ -2063,6 +2094,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.14. Bc-7.0.3
@@ -2071,7 +2106,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
 # 8.14. Bc-7.0.3
@@ -2088,6 +2122,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.15. Flex-2.6.4
@@ -2096,7 +2134,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
 # 8.15. Flex-2.6.4
@@ -2118,6 +2155,10 @@ make install
 
 ln -sv flex   /usr/bin/lex
 ln -sv flex.1 /usr/share/man/man1/lex.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.16. Tcl-8.6.16
@@ -2126,7 +2167,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
     <<'END_OF_SECTION'
@@ -2178,6 +2218,10 @@ cd ..
 tar -xf ../tcl8.6.16-html.tar.gz --strip-components=1
 mkdir -v -p /usr/share/doc/tcl-8.6.16
 cp -v -r  ./html/* /usr/share/doc/tcl-8.6.16
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.17. Expect-5.45.4
@@ -2186,7 +2230,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
     <<'END_OF_SECTION'
@@ -2214,6 +2257,10 @@ make
 
 make install
 ln -svf expect5.45.4/libexpect5.45.4.so /usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.18. DejaGNU-1.6.3
@@ -2222,7 +2269,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
 # 8.18. DejaGNU-1.6.3
@@ -2244,6 +2290,10 @@ makeinfo --plaintext       -o doc/dejagnu.txt  ../doc/dejagnu.texi
 make install
 install -v -dm755  /usr/share/doc/dejagnu-1.6.3
 install -v -m644   doc/dejagnu.{html,txt} /usr/share/doc/dejagnu-1.6.3
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.19. Pkgconf-2.3.0
@@ -2252,7 +2302,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.19. Pkgconf-2.3.0
@@ -2272,6 +2321,10 @@ make install
 
 ln -sv pkgconf   /usr/bin/pkg-config
 ln -sv pkgconf.1 /usr/share/man/man1/pkg-config.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.20. Binutils-2.44
@@ -2280,7 +2333,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
 # 8.20. Binutils-2.44
@@ -2312,6 +2364,10 @@ make tooldir=/usr install
 
 rm -rfv /usr/lib/lib{bfd,ctf,ctf-nobfd,gprofng,opcodes,sframe}.a \
         /usr/share/doc/gprofng/
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.21. GMP-6.3.0
@@ -2320,7 +2376,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.21. GMP-6.3.0
@@ -2342,6 +2397,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.22. MPFR-4.2.1
@@ -2350,7 +2409,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.22. MPFR-4.2.1
@@ -2372,6 +2430,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.23. MPC-1.3.1
@@ -2380,7 +2442,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.23. MPC-1.3.1
@@ -2401,6 +2462,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.24. Attr-2.5.2
@@ -2409,7 +2474,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.24. Attr-2.5.2
@@ -2429,6 +2493,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.25. Acl-2.3.2
@@ -2437,7 +2505,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.25. Acl-2.3.2
@@ -2456,6 +2523,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.26. Libcap-2.73
@@ -2464,7 +2535,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
 # 8.26. Libcap-2.73
@@ -2481,6 +2551,10 @@ make prefix=/usr lib=lib
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make prefix=/usr lib=lib install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.27. Libxcrypt-4.4.38
@@ -2489,7 +2563,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
 # 8.27. Libxcrypt-4.4.38
@@ -2510,6 +2583,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.28. Shadow-4.17.3
@@ -2518,7 +2595,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
     <<'END_OF_SECTION'
@@ -2569,6 +2645,10 @@ if [ -s /run/secrets/root_password ]; then
 else
   echo 'root:lfs' | chpasswd
 fi
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.29. GCC-14.2.0
@@ -2577,7 +2657,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.29. GCC-14.2.0
@@ -2650,6 +2729,10 @@ rm -v dummy.c a.out dummy.log
 
 mkdir -pv /usr/share/gdb/auto-load/usr/lib
 mv -v /usr/lib/*gdb.py /usr/share/gdb/auto-load/usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.30. Ncurses-6.5
@@ -2658,7 +2741,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.30. Ncurses-6.5
@@ -2694,6 +2776,10 @@ done
 ln -sfv libncursesw.so /usr/lib/libcurses.so
 
 cp -v -R doc -T /usr/share/doc/ncurses-6.5
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.31. Sed-4.9
@@ -2702,7 +2788,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
 # 8.31. Sed-4.9
@@ -2722,6 +2807,10 @@ make html
 make install
 install -d -m755           /usr/share/doc/sed-4.9
 install -m644 doc/sed.html /usr/share/doc/sed-4.9
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.32. Psmisc-23.7
@@ -2730,7 +2819,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
 # 8.32. Psmisc-23.7
@@ -2747,6 +2835,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.33. Gettext-0.24
@@ -2755,7 +2847,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
 # 8.33. Gettext-0.24
@@ -2775,6 +2866,10 @@ make
 
 make install
 chmod -v 0755 /usr/lib/preloadable_libintl.so
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.34. Bison-3.8.2
@@ -2783,7 +2878,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.34. Bison-3.8.2
@@ -2800,6 +2894,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.35. Grep-3.11
@@ -2808,7 +2906,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.35. Grep-3.11
@@ -2827,6 +2924,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.36. Bash-5.2.37
@@ -2835,7 +2936,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
 # 8.36. Bash-5.2.37
@@ -2858,6 +2958,10 @@ make install
 
 # lfs-docker: the book now runs `exec /usr/bin/bash --login` to replace the running shell with
 # the new one. Every later RUN starts a fresh /bin/bash, which is already the new Bash.
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.37. Libtool-2.5.4
@@ -2866,7 +2970,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.37. Libtool-2.5.4
@@ -2885,6 +2988,10 @@ make
 make install
 
 rm -fv /usr/lib/libltdl.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.38. GDBM-1.24
@@ -2893,7 +3000,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
 # 8.38. GDBM-1.24
@@ -2912,6 +3018,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.39. Gperf-3.1
@@ -2920,7 +3030,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.39. Gperf-3.1
@@ -2937,6 +3046,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.40. Expat-2.6.4
@@ -2945,7 +3058,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.40. Expat-2.6.4
@@ -2966,6 +3078,10 @@ make
 make install
 
 install -v -m644 doc/*.{html,css} /usr/share/doc/expat-2.6.4
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.41. Inetutils-2.6
@@ -2974,7 +3090,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.41. Inetutils-2.6
@@ -3004,6 +3119,10 @@ make
 make install
 
 mv -v /usr/{,s}bin/ifconfig
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.42. Less-668
@@ -3012,7 +3131,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
 # 8.42. Less-668
@@ -3029,6 +3147,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.43. Perl-5.40.1
@@ -3037,7 +3159,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.43. Perl-5.40.1
@@ -3071,6 +3192,10 @@ make
 
 make install
 unset BUILD_ZLIB BUILD_BZIP2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.44. XML::Parser-2.47
@@ -3079,7 +3204,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
 # 8.44. XML::Parser-2.47
@@ -3096,6 +3220,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.45. Intltool-0.51.0
@@ -3104,7 +3232,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.45. Intltool-0.51.0
@@ -3124,6 +3251,10 @@ make
 
 make install
 install -v -Dm644 doc/I18N-HOWTO /usr/share/doc/intltool-0.51.0/I18N-HOWTO
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.46. Autoconf-2.72
@@ -3132,7 +3263,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
 # 8.46. Autoconf-2.72
@@ -3149,6 +3279,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.47. Automake-1.17
@@ -3157,7 +3291,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
 # 8.47. Automake-1.17
@@ -3174,6 +3307,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.48. OpenSSL-3.4.1
@@ -3182,7 +3319,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.48. OpenSSL-3.4.1
@@ -3208,6 +3344,10 @@ make MANSUFFIX=ssl install
 mv -v /usr/share/doc/openssl /usr/share/doc/openssl-3.4.1
 
 cp -vfr doc/* /usr/share/doc/openssl-3.4.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.49. Libelf from Elfutils-0.192
@@ -3216,7 +3356,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
 # 8.49. Libelf from Elfutils-0.192
@@ -3237,6 +3376,10 @@ make
 make -C libelf install
 install -vm644 config/libelf.pc /usr/lib/pkgconfig
 rm /usr/lib/libelf.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.50. Libffi-3.4.7
@@ -3245,7 +3388,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.50. Libffi-3.4.7
@@ -3264,6 +3406,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.51. Python-3.13.2
@@ -3272,7 +3418,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3307,6 +3452,10 @@ tar --strip-components=1  \
     --no-same-permissions \
     -C /usr/share/doc/python-3.13.2/html \
     -xvf ../python-3.13.2-docs-html.tar.bz2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.52. Flit-Core-3.11.0
@@ -3315,7 +3464,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.52. Flit-Core-3.11.0
@@ -3328,6 +3476,10 @@ cd flit_core-3.11.0
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist flit_core
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.53. Wheel-0.45.1
@@ -3336,7 +3488,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.53. Wheel-0.45.1
@@ -3349,6 +3500,10 @@ cd wheel-0.45.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist wheel
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.54. Setuptools-75.8.1
@@ -3357,7 +3512,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.54. Setuptools-75.8.1
@@ -3370,6 +3524,10 @@ cd setuptools-75.8.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist setuptools
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.55. Ninja-1.12.1
@@ -3378,7 +3536,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.55. Ninja-1.12.1
@@ -3400,6 +3557,10 @@ python3 configure.py --bootstrap --verbose
 install -vm755 ninja /usr/bin/
 install -vDm644 misc/bash-completion /usr/share/bash-completion/completions/ninja
 install -vDm644 misc/zsh-completion  /usr/share/zsh/site-functions/_ninja
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.56. Meson-1.7.0
@@ -3408,7 +3569,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.56. Meson-1.7.0
@@ -3423,6 +3583,10 @@ pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 pip3 install --no-index --find-links dist meson
 install -vDm644 data/shell-completions/bash/meson /usr/share/bash-completion/completions/meson
 install -vDm644 data/shell-completions/zsh/_meson /usr/share/zsh/site-functions/_meson
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.57. Kmod-34
@@ -3431,7 +3595,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
 # 8.57. Kmod-34
@@ -3452,6 +3615,10 @@ meson setup --prefix=/usr ..    \
 ninja
 
 ninja install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.58. Coreutils-9.6
@@ -3460,7 +3627,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
     <<'END_OF_SECTION'
@@ -3488,6 +3654,10 @@ make install
 mv -v /usr/bin/chroot /usr/sbin
 mv -v /usr/share/man/man1/chroot.1 /usr/share/man/man8/chroot.8
 sed -i 's/"1"/"8"/' /usr/share/man/man8/chroot.8
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.59. Check-0.15.2
@@ -3496,7 +3666,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.59. Check-0.15.2
@@ -3513,6 +3682,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make docdir=/usr/share/doc/check-0.15.2 install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.60. Diffutils-3.11
@@ -3521,7 +3694,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.60. Diffutils-3.11
@@ -3538,6 +3710,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.61. Gawk-5.3.1
@@ -3546,7 +3722,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.61. Gawk-5.3.1
@@ -3570,6 +3745,10 @@ make install
 ln -sv gawk.1 /usr/share/man/man1/awk.1
 
 install -vDm644 doc/{awkforai.txt,*.{eps,pdf,jpg}} -t /usr/share/doc/gawk-5.3.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.62. Findutils-4.10.0
@@ -3578,7 +3757,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.62. Findutils-4.10.0
@@ -3595,6 +3773,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.63. Groff-1.23.0
@@ -3603,7 +3785,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.63. Groff-1.23.0
@@ -3627,6 +3808,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.64. GRUB-2.12
@@ -3635,7 +3820,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.64. GRUB-2.12
@@ -3658,6 +3842,10 @@ make
 
 make install
 mv -v /etc/bash_completion.d/grub /usr/share/bash-completion/completions
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.65. Gzip-1.13
@@ -3666,7 +3854,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
 # 8.65. Gzip-1.13
@@ -3683,6 +3870,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.66. IPRoute2-6.13.0
@@ -3691,7 +3882,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.66. IPRoute2-6.13.0
@@ -3709,6 +3899,10 @@ make NETNS_RUN_DIR=/run/netns
 make SBINDIR=/usr/sbin install
 
 install -vDm644 COPYING README* -t /usr/share/doc/iproute2-6.13.0
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.67. Kbd-2.7.1
@@ -3717,7 +3911,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
     <<'END_OF_SECTION'
@@ -3742,6 +3935,10 @@ make
 make install
 
 cp -R -v docs/doc -T /usr/share/doc/kbd-2.7.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.68. Libpipeline-1.5.8
@@ -3750,7 +3947,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
 # 8.68. Libpipeline-1.5.8
@@ -3767,6 +3963,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.69. Make-4.4.1
@@ -3775,7 +3975,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.69. Make-4.4.1
@@ -3792,6 +3991,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.70. Patch-2.7.6
@@ -3800,7 +4003,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.70. Patch-2.7.6
@@ -3817,6 +4019,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.71. Tar-1.35
@@ -3825,7 +4031,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
 # 8.71. Tar-1.35
@@ -3844,6 +4049,10 @@ make
 
 make install
 make -C doc install-html docdir=/usr/share/doc/tar-1.35
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.72. Texinfo-7.2
@@ -3852,7 +4061,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.72. Texinfo-7.2
@@ -3871,6 +4079,10 @@ make
 make install
 
 make TEXMF=/usr/share/texmf install-tex
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.73. Vim-9.1.1166
@@ -3879,7 +4091,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
 # 8.73. Vim-9.1.1166
@@ -3923,6 +4134,10 @@ endif
 
 " End /etc/vimrc
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.74. MarkupSafe-3.0.2
@@ -3931,7 +4146,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.74. MarkupSafe-3.0.2
@@ -3944,6 +4158,10 @@ cd markupsafe-3.0.2
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Markupsafe
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.75. Jinja2-3.1.5
@@ -3952,7 +4170,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.75. Jinja2-3.1.5
@@ -3965,6 +4182,10 @@ cd jinja2-3.1.5
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Jinja2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.76. Udev from Systemd-257.3
@@ -3973,7 +4194,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
@@ -4056,6 +4276,10 @@ rm /usr/share/man/man*/systemd*
 unset udev_helpers
 
 udev-hwdb update
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.77. Man-DB-2.13.0
@@ -4064,7 +4288,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.77. Man-DB-2.13.0
@@ -4090,6 +4313,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.78. Procps-ng-4.0.5
@@ -4098,7 +4325,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
 # 8.78. Procps-ng-4.0.5
@@ -4119,6 +4345,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.79. Util-linux-2.40.4
@@ -4127,7 +4357,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.79. Util-linux-2.40.4
@@ -4161,6 +4390,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.80. E2fsprogs-1.47.2
@@ -4169,7 +4402,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.80. E2fsprogs-1.47.2
@@ -4204,6 +4436,10 @@ install-info --dir-file=/usr/share/info/dir /usr/share/info/libext2fs.info
 makeinfo -o      doc/com_err.info ../lib/et/com_err.texinfo
 install -v -m644 doc/com_err.info /usr/share/info
 install-info --dir-file=/usr/share/info/dir /usr/share/info/com_err.info
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.81. Sysklogd-2.7.0
@@ -4212,7 +4448,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.81. Sysklogd-2.7.0
@@ -4249,6 +4484,10 @@ secure_mode 2
 
 # End /etc/syslog.conf
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.82. SysVinit-3.14
@@ -4257,7 +4496,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
     <<'END_OF_SECTION'
@@ -4273,6 +4511,10 @@ patch -Np1 -i ../sysvinit-3.14-consolidated-1.patch
 make
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.84. Stripping
@@ -4376,7 +4618,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
 # 9.2. LFS-Bootscripts-20240825
@@ -4387,6 +4628,10 @@ tar -xf lfs-bootscripts-20240825.tar.xz
 cd lfs-bootscripts-20240825
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 9.4. Managing Devices

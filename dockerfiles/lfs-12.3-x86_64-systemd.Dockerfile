@@ -16,8 +16,10 @@
 #   build is for: `--platform linux/amd64`, native on a x86_64 builder, emulated elsewhere)
 #
 # Build it:  docker buildx build --platform linux/amd64 -f THIS_FILE -o out .    -> out/lfs-12.3-systemd-x86_64.iso
-# Sources are mounted read-only into a tmpfs per section, and build trees live in that tmpfs: no
-# tarball or build tree lands in a layer, and a failed build resumes after the last finished section.
+# Sources are mounted read-only into each section's sources directory; build trees live in a tmpfs
+# there (host, toolchain, kernel) or on the container's disk, removed when the section ends (system:
+# chapter 8's trees are too large for memory): no tarball or build tree lands in a layer, and a
+# failed build resumes after the last finished section.
 # Every section runs with --network=none: the sources stage is the only step that downloads anything.
 
 ARG HOST_IMAGE=debian:12.11-slim
@@ -1668,7 +1670,6 @@ ARG JOBS=
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.3. Man-pages-6.12
@@ -1681,6 +1682,10 @@ cd man-pages-6.12
 rm -v man3/crypt*
 
 make -R GIT=false prefix=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.4. Iana-Etc-20250123
@@ -1689,7 +1694,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
 # 8.4. Iana-Etc-20250123
@@ -1700,6 +1704,10 @@ tar -xf iana-etc-20250123.tar.gz
 cd iana-etc-20250123
 
 cp services protocols /etc
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.5. Glibc-2.41
@@ -1708,7 +1716,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
     --mount=type=bind,from=sources,source=tzdata2025a.tar.gz,target=/sources/tzdata2025a.tar.gz \
@@ -1833,6 +1840,10 @@ cat > /etc/ld.so.conf << "EOF"
 /opt/lib
 
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.6. Zlib-1.3.1
@@ -1841,7 +1852,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.6. Zlib-1.3.1
@@ -1860,6 +1870,10 @@ make
 make install
 
 rm -fv /usr/lib/libz.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.7. Bzip2-1.0.8
@@ -1868,7 +1882,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
     <<'END_OF_SECTION'
@@ -1902,6 +1915,10 @@ for i in /usr/bin/{bzcat,bunzip2}; do
 done
 
 rm -fv /usr/lib/libbz2.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.8. Xz-5.6.4
@@ -1910,7 +1927,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.8. Xz-5.6.4
@@ -1929,6 +1945,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.9. Lz4-1.10.0
@@ -1937,7 +1957,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.9. Lz4-1.10.0
@@ -1952,6 +1971,10 @@ make BUILD_STATIC=no PREFIX=/usr
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make BUILD_STATIC=no PREFIX=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.10. Zstd-1.5.7
@@ -1960,7 +1983,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.10. Zstd-1.5.7
@@ -1977,6 +1999,10 @@ make prefix=/usr
 make prefix=/usr install
 
 rm -v /usr/lib/libzstd.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.11. File-5.46
@@ -1985,7 +2011,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
 # 8.11. File-5.46
@@ -2002,6 +2027,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.12. Readline-8.2.13
@@ -2010,7 +2039,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
 # 8.12. Readline-8.2.13
@@ -2035,6 +2063,10 @@ make SHLIB_LIBS="-lncursesw"
 make install
 
 install -v -m644 doc/*.{ps,pdf,html,dvi} /usr/share/doc/readline-8.2.13
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.13. M4-1.4.19
@@ -2043,7 +2075,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
 # 8.13. M4-1.4.19
@@ -2060,6 +2091,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.14. Bc-7.0.3
@@ -2068,7 +2103,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
 # 8.14. Bc-7.0.3
@@ -2085,6 +2119,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.15. Flex-2.6.4
@@ -2093,7 +2131,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
 # 8.15. Flex-2.6.4
@@ -2115,6 +2152,10 @@ make install
 
 ln -sv flex   /usr/bin/lex
 ln -sv flex.1 /usr/share/man/man1/lex.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.16. Tcl-8.6.16
@@ -2123,7 +2164,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
     <<'END_OF_SECTION'
@@ -2175,6 +2215,10 @@ cd ..
 tar -xf ../tcl8.6.16-html.tar.gz --strip-components=1
 mkdir -v -p /usr/share/doc/tcl-8.6.16
 cp -v -r  ./html/* /usr/share/doc/tcl-8.6.16
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.17. Expect-5.45.4
@@ -2183,7 +2227,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
     <<'END_OF_SECTION'
@@ -2211,6 +2254,10 @@ make
 
 make install
 ln -svf expect5.45.4/libexpect5.45.4.so /usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.18. DejaGNU-1.6.3
@@ -2219,7 +2266,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
 # 8.18. DejaGNU-1.6.3
@@ -2241,6 +2287,10 @@ makeinfo --plaintext       -o doc/dejagnu.txt  ../doc/dejagnu.texi
 make install
 install -v -dm755  /usr/share/doc/dejagnu-1.6.3
 install -v -m644   doc/dejagnu.{html,txt} /usr/share/doc/dejagnu-1.6.3
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.19. Pkgconf-2.3.0
@@ -2249,7 +2299,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.19. Pkgconf-2.3.0
@@ -2269,6 +2318,10 @@ make install
 
 ln -sv pkgconf   /usr/bin/pkg-config
 ln -sv pkgconf.1 /usr/share/man/man1/pkg-config.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.20. Binutils-2.44
@@ -2277,7 +2330,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
 # 8.20. Binutils-2.44
@@ -2309,6 +2361,10 @@ make tooldir=/usr install
 
 rm -rfv /usr/lib/lib{bfd,ctf,ctf-nobfd,gprofng,opcodes,sframe}.a \
         /usr/share/doc/gprofng/
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.21. GMP-6.3.0
@@ -2317,7 +2373,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.21. GMP-6.3.0
@@ -2339,6 +2394,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.22. MPFR-4.2.1
@@ -2347,7 +2406,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.22. MPFR-4.2.1
@@ -2369,6 +2427,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.23. MPC-1.3.1
@@ -2377,7 +2439,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.23. MPC-1.3.1
@@ -2398,6 +2459,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.24. Attr-2.5.2
@@ -2406,7 +2471,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.24. Attr-2.5.2
@@ -2426,6 +2490,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.25. Acl-2.3.2
@@ -2434,7 +2502,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.25. Acl-2.3.2
@@ -2453,6 +2520,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.26. Libcap-2.73
@@ -2461,7 +2532,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
 # 8.26. Libcap-2.73
@@ -2478,6 +2548,10 @@ make prefix=/usr lib=lib
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make prefix=/usr lib=lib install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.27. Libxcrypt-4.4.38
@@ -2486,7 +2560,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
 # 8.27. Libxcrypt-4.4.38
@@ -2507,6 +2580,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.28. Shadow-4.17.3
@@ -2515,7 +2592,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
     <<'END_OF_SECTION'
@@ -2566,6 +2642,10 @@ if [ -s /run/secrets/root_password ]; then
 else
   echo 'root:lfs' | chpasswd
 fi
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.29. GCC-14.2.0
@@ -2574,7 +2654,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.29. GCC-14.2.0
@@ -2641,6 +2720,10 @@ rm -v dummy.c a.out dummy.log
 
 mkdir -pv /usr/share/gdb/auto-load/usr/lib
 mv -v /usr/lib/*gdb.py /usr/share/gdb/auto-load/usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.30. Ncurses-6.5
@@ -2649,7 +2732,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.30. Ncurses-6.5
@@ -2685,6 +2767,10 @@ done
 ln -sfv libncursesw.so /usr/lib/libcurses.so
 
 cp -v -R doc -T /usr/share/doc/ncurses-6.5
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.31. Sed-4.9
@@ -2693,7 +2779,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
 # 8.31. Sed-4.9
@@ -2713,6 +2798,10 @@ make html
 make install
 install -d -m755           /usr/share/doc/sed-4.9
 install -m644 doc/sed.html /usr/share/doc/sed-4.9
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.32. Psmisc-23.7
@@ -2721,7 +2810,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
 # 8.32. Psmisc-23.7
@@ -2738,6 +2826,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.33. Gettext-0.24
@@ -2746,7 +2838,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
 # 8.33. Gettext-0.24
@@ -2766,6 +2857,10 @@ make
 
 make install
 chmod -v 0755 /usr/lib/preloadable_libintl.so
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.34. Bison-3.8.2
@@ -2774,7 +2869,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.34. Bison-3.8.2
@@ -2791,6 +2885,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.35. Grep-3.11
@@ -2799,7 +2897,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.35. Grep-3.11
@@ -2818,6 +2915,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.36. Bash-5.2.37
@@ -2826,7 +2927,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
 # 8.36. Bash-5.2.37
@@ -2849,6 +2949,10 @@ make install
 
 # lfs-docker: the book now runs `exec /usr/bin/bash --login` to replace the running shell with
 # the new one. Every later RUN starts a fresh /bin/bash, which is already the new Bash.
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.37. Libtool-2.5.4
@@ -2857,7 +2961,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.37. Libtool-2.5.4
@@ -2876,6 +2979,10 @@ make
 make install
 
 rm -fv /usr/lib/libltdl.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.38. GDBM-1.24
@@ -2884,7 +2991,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
 # 8.38. GDBM-1.24
@@ -2903,6 +3009,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.39. Gperf-3.1
@@ -2911,7 +3021,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.39. Gperf-3.1
@@ -2928,6 +3037,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.40. Expat-2.6.4
@@ -2936,7 +3049,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.40. Expat-2.6.4
@@ -2957,6 +3069,10 @@ make
 make install
 
 install -v -m644 doc/*.{html,css} /usr/share/doc/expat-2.6.4
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.41. Inetutils-2.6
@@ -2965,7 +3081,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.41. Inetutils-2.6
@@ -2995,6 +3110,10 @@ make
 make install
 
 mv -v /usr/{,s}bin/ifconfig
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.42. Less-668
@@ -3003,7 +3122,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
 # 8.42. Less-668
@@ -3020,6 +3138,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.43. Perl-5.40.1
@@ -3028,7 +3150,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.43. Perl-5.40.1
@@ -3062,6 +3183,10 @@ make
 
 make install
 unset BUILD_ZLIB BUILD_BZIP2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.44. XML::Parser-2.47
@@ -3070,7 +3195,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
 # 8.44. XML::Parser-2.47
@@ -3087,6 +3211,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.45. Intltool-0.51.0
@@ -3095,7 +3223,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.45. Intltool-0.51.0
@@ -3115,6 +3242,10 @@ make
 
 make install
 install -v -Dm644 doc/I18N-HOWTO /usr/share/doc/intltool-0.51.0/I18N-HOWTO
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.46. Autoconf-2.72
@@ -3123,7 +3254,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
 # 8.46. Autoconf-2.72
@@ -3140,6 +3270,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.47. Automake-1.17
@@ -3148,7 +3282,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
 # 8.47. Automake-1.17
@@ -3165,6 +3298,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.48. OpenSSL-3.4.1
@@ -3173,7 +3310,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.48. OpenSSL-3.4.1
@@ -3199,6 +3335,10 @@ make MANSUFFIX=ssl install
 mv -v /usr/share/doc/openssl /usr/share/doc/openssl-3.4.1
 
 cp -vfr doc/* /usr/share/doc/openssl-3.4.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.49. Libelf from Elfutils-0.192
@@ -3207,7 +3347,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
 # 8.49. Libelf from Elfutils-0.192
@@ -3228,6 +3367,10 @@ make
 make -C libelf install
 install -vm644 config/libelf.pc /usr/lib/pkgconfig
 rm /usr/lib/libelf.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.50. Libffi-3.4.7
@@ -3236,7 +3379,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.50. Libffi-3.4.7
@@ -3255,6 +3397,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.51. Python-3.13.2
@@ -3263,7 +3409,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3298,6 +3443,10 @@ tar --strip-components=1  \
     --no-same-permissions \
     -C /usr/share/doc/python-3.13.2/html \
     -xvf ../python-3.13.2-docs-html.tar.bz2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.52. Flit-Core-3.11.0
@@ -3306,7 +3455,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.52. Flit-Core-3.11.0
@@ -3319,6 +3467,10 @@ cd flit_core-3.11.0
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist flit_core
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.53. Wheel-0.45.1
@@ -3327,7 +3479,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.53. Wheel-0.45.1
@@ -3340,6 +3491,10 @@ cd wheel-0.45.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist wheel
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.54. Setuptools-75.8.1
@@ -3348,7 +3503,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.54. Setuptools-75.8.1
@@ -3361,6 +3515,10 @@ cd setuptools-75.8.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist setuptools
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.55. Ninja-1.12.1
@@ -3369,7 +3527,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.55. Ninja-1.12.1
@@ -3391,6 +3548,10 @@ python3 configure.py --bootstrap --verbose
 install -vm755 ninja /usr/bin/
 install -vDm644 misc/bash-completion /usr/share/bash-completion/completions/ninja
 install -vDm644 misc/zsh-completion  /usr/share/zsh/site-functions/_ninja
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.56. Meson-1.7.0
@@ -3399,7 +3560,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.56. Meson-1.7.0
@@ -3414,6 +3574,10 @@ pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 pip3 install --no-index --find-links dist meson
 install -vDm644 data/shell-completions/bash/meson /usr/share/bash-completion/completions/meson
 install -vDm644 data/shell-completions/zsh/_meson /usr/share/zsh/site-functions/_meson
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.57. Kmod-34
@@ -3422,7 +3586,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
 # 8.57. Kmod-34
@@ -3443,6 +3606,10 @@ meson setup --prefix=/usr ..    \
 ninja
 
 ninja install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.58. Coreutils-9.6
@@ -3451,7 +3618,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
     <<'END_OF_SECTION'
@@ -3479,6 +3645,10 @@ make install
 mv -v /usr/bin/chroot /usr/sbin
 mv -v /usr/share/man/man1/chroot.1 /usr/share/man/man8/chroot.8
 sed -i 's/"1"/"8"/' /usr/share/man/man8/chroot.8
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.59. Check-0.15.2
@@ -3487,7 +3657,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.59. Check-0.15.2
@@ -3504,6 +3673,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make docdir=/usr/share/doc/check-0.15.2 install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.60. Diffutils-3.11
@@ -3512,7 +3685,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.60. Diffutils-3.11
@@ -3529,6 +3701,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.61. Gawk-5.3.1
@@ -3537,7 +3713,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.61. Gawk-5.3.1
@@ -3561,6 +3736,10 @@ make install
 ln -sv gawk.1 /usr/share/man/man1/awk.1
 
 install -vDm644 doc/{awkforai.txt,*.{eps,pdf,jpg}} -t /usr/share/doc/gawk-5.3.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.62. Findutils-4.10.0
@@ -3569,7 +3748,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.62. Findutils-4.10.0
@@ -3586,6 +3764,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.63. Groff-1.23.0
@@ -3594,7 +3776,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.63. Groff-1.23.0
@@ -3618,6 +3799,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.64. GRUB-2.12
@@ -3626,7 +3811,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.64. GRUB-2.12
@@ -3649,6 +3833,10 @@ make
 
 make install
 mv -v /etc/bash_completion.d/grub /usr/share/bash-completion/completions
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.65. Gzip-1.13
@@ -3657,7 +3845,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
 # 8.65. Gzip-1.13
@@ -3674,6 +3861,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.66. IPRoute2-6.13.0
@@ -3682,7 +3873,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.66. IPRoute2-6.13.0
@@ -3700,6 +3890,10 @@ make NETNS_RUN_DIR=/run/netns
 make SBINDIR=/usr/sbin install
 
 install -vDm644 COPYING README* -t /usr/share/doc/iproute2-6.13.0
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.67. Kbd-2.7.1
@@ -3708,7 +3902,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
     <<'END_OF_SECTION'
@@ -3733,6 +3926,10 @@ make
 make install
 
 cp -R -v docs/doc -T /usr/share/doc/kbd-2.7.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.68. Libpipeline-1.5.8
@@ -3741,7 +3938,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
 # 8.68. Libpipeline-1.5.8
@@ -3758,6 +3954,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.69. Make-4.4.1
@@ -3766,7 +3966,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.69. Make-4.4.1
@@ -3783,6 +3982,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.70. Patch-2.7.6
@@ -3791,7 +3994,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.70. Patch-2.7.6
@@ -3808,6 +4010,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.71. Tar-1.35
@@ -3816,7 +4022,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
 # 8.71. Tar-1.35
@@ -3835,6 +4040,10 @@ make
 
 make install
 make -C doc install-html docdir=/usr/share/doc/tar-1.35
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.72. Texinfo-7.2
@@ -3843,7 +4052,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.72. Texinfo-7.2
@@ -3862,6 +4070,10 @@ make
 make install
 
 make TEXMF=/usr/share/texmf install-tex
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.73. Vim-9.1.1166
@@ -3870,7 +4082,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
 # 8.73. Vim-9.1.1166
@@ -3914,6 +4125,10 @@ endif
 
 " End /etc/vimrc
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.74. MarkupSafe-3.0.2
@@ -3922,7 +4137,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.74. MarkupSafe-3.0.2
@@ -3935,6 +4149,10 @@ cd markupsafe-3.0.2
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Markupsafe
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.75. Jinja2-3.1.5
@@ -3943,7 +4161,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.75. Jinja2-3.1.5
@@ -3956,6 +4173,10 @@ cd jinja2-3.1.5
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Jinja2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.76. Systemd-257.3
@@ -3964,7 +4185,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
     <<'END_OF_SECTION'
@@ -4017,6 +4237,10 @@ tar -xf ../../systemd-man-pages-257.3.tar.xz \
 # absent: systemd generates it on the first boot.
 
 systemctl preset-all
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.77. D-Bus-1.16.0
@@ -4025,7 +4249,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dbus-1.16.0.tar.xz,target=/sources/dbus-1.16.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.77. D-Bus-1.16.0
@@ -4049,6 +4272,10 @@ ninja install
 # The link points at /etc/machine-id, which is created on the first boot (see the systemd section):
 # it dangles in the image until then.
 ln -sfv /etc/machine-id /var/lib/dbus
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.78. Man-DB-2.13.0
@@ -4057,7 +4284,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.78. Man-DB-2.13.0
@@ -4081,6 +4307,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.79. Procps-ng-4.0.5
@@ -4089,7 +4319,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
 # 8.79. Procps-ng-4.0.5
@@ -4111,6 +4340,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.80. Util-linux-2.40.4
@@ -4119,7 +4352,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.80. Util-linux-2.40.4
@@ -4151,6 +4383,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.81. E2fsprogs-1.47.2
@@ -4159,7 +4395,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.81. E2fsprogs-1.47.2
@@ -4194,6 +4429,10 @@ install-info --dir-file=/usr/share/info/dir /usr/share/info/libext2fs.info
 makeinfo -o      doc/com_err.info ../lib/et/com_err.texinfo
 install -v -m644 doc/com_err.info /usr/share/info
 install-info --dir-file=/usr/share/info/dir /usr/share/info/com_err.info
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.83. Stripping

@@ -16,8 +16,10 @@
 #   build is for: `--platform linux/amd64`, native on a x86_64 builder, emulated elsewhere)
 #
 # Build it:  docker buildx build --platform linux/amd64 -f THIS_FILE -o out .    -> out/lfs-12.3-sysv-x86_64.iso
-# Sources are mounted read-only into a tmpfs per section, and build trees live in that tmpfs: no
-# tarball or build tree lands in a layer, and a failed build resumes after the last finished section.
+# Sources are mounted read-only into each section's sources directory; build trees live in a tmpfs
+# there (host, toolchain, kernel) or on the container's disk, removed when the section ends (system:
+# chapter 8's trees are too large for memory): no tarball or build tree lands in a layer, and a
+# failed build resumes after the last finished section.
 # Every section runs with --network=none: the sources stage is the only step that downloads anything.
 
 ARG HOST_IMAGE=debian:12.11-slim
@@ -1659,7 +1661,6 @@ ARG JOBS=
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-pages-6.12.tar.xz,target=/sources/man-pages-6.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.3. Man-pages-6.12
@@ -1672,6 +1673,10 @@ cd man-pages-6.12
 rm -v man3/crypt*
 
 make -R GIT=false prefix=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.4. Iana-Etc-20250123
@@ -1680,7 +1685,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iana-etc-20250123.tar.gz,target=/sources/iana-etc-20250123.tar.gz \
     <<'END_OF_SECTION'
 # 8.4. Iana-Etc-20250123
@@ -1691,6 +1695,10 @@ tar -xf iana-etc-20250123.tar.gz
 cd iana-etc-20250123
 
 cp services protocols /etc
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.5. Glibc-2.41
@@ -1699,7 +1707,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=glibc-2.41.tar.xz,target=/sources/glibc-2.41.tar.xz \
     --mount=type=bind,from=sources,source=glibc-2.41-fhs-1.patch,target=/sources/glibc-2.41-fhs-1.patch \
     --mount=type=bind,from=sources,source=tzdata2025a.tar.gz,target=/sources/tzdata2025a.tar.gz \
@@ -1824,6 +1831,10 @@ cat > /etc/ld.so.conf << "EOF"
 /opt/lib
 
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.6. Zlib-1.3.1
@@ -1832,7 +1843,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zlib-1.3.1.tar.gz,target=/sources/zlib-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.6. Zlib-1.3.1
@@ -1851,6 +1861,10 @@ make
 make install
 
 rm -fv /usr/lib/libz.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.7. Bzip2-1.0.8
@@ -1859,7 +1873,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bzip2-1.0.8.tar.gz,target=/sources/bzip2-1.0.8.tar.gz \
     --mount=type=bind,from=sources,source=bzip2-1.0.8-install_docs-1.patch,target=/sources/bzip2-1.0.8-install_docs-1.patch \
     <<'END_OF_SECTION'
@@ -1893,6 +1906,10 @@ for i in /usr/bin/{bzcat,bunzip2}; do
 done
 
 rm -fv /usr/lib/libbz2.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.8. Xz-5.6.4
@@ -1901,7 +1918,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=xz-5.6.4.tar.xz,target=/sources/xz-5.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.8. Xz-5.6.4
@@ -1920,6 +1936,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.9. Lz4-1.10.0
@@ -1928,7 +1948,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lz4-1.10.0.tar.gz,target=/sources/lz4-1.10.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.9. Lz4-1.10.0
@@ -1943,6 +1962,10 @@ make BUILD_STATIC=no PREFIX=/usr
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make BUILD_STATIC=no PREFIX=/usr install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.10. Zstd-1.5.7
@@ -1951,7 +1974,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=zstd-1.5.7.tar.gz,target=/sources/zstd-1.5.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.10. Zstd-1.5.7
@@ -1968,6 +1990,10 @@ make prefix=/usr
 make prefix=/usr install
 
 rm -v /usr/lib/libzstd.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.11. File-5.46
@@ -1976,7 +2002,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=file-5.46.tar.gz,target=/sources/file-5.46.tar.gz \
     <<'END_OF_SECTION'
 # 8.11. File-5.46
@@ -1993,6 +2018,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.12. Readline-8.2.13
@@ -2001,7 +2030,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=readline-8.2.13.tar.gz,target=/sources/readline-8.2.13.tar.gz \
     <<'END_OF_SECTION'
 # 8.12. Readline-8.2.13
@@ -2026,6 +2054,10 @@ make SHLIB_LIBS="-lncursesw"
 make install
 
 install -v -m644 doc/*.{ps,pdf,html,dvi} /usr/share/doc/readline-8.2.13
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.13. M4-1.4.19
@@ -2034,7 +2066,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=m4-1.4.19.tar.xz,target=/sources/m4-1.4.19.tar.xz \
     <<'END_OF_SECTION'
 # 8.13. M4-1.4.19
@@ -2051,6 +2082,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.14. Bc-7.0.3
@@ -2059,7 +2094,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bc-7.0.3.tar.xz,target=/sources/bc-7.0.3.tar.xz \
     <<'END_OF_SECTION'
 # 8.14. Bc-7.0.3
@@ -2076,6 +2110,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.15. Flex-2.6.4
@@ -2084,7 +2122,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flex-2.6.4.tar.gz,target=/sources/flex-2.6.4.tar.gz \
     <<'END_OF_SECTION'
 # 8.15. Flex-2.6.4
@@ -2106,6 +2143,10 @@ make install
 
 ln -sv flex   /usr/bin/lex
 ln -sv flex.1 /usr/share/man/man1/lex.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.16. Tcl-8.6.16
@@ -2114,7 +2155,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tcl8.6.16-src.tar.gz,target=/sources/tcl8.6.16-src.tar.gz \
     --mount=type=bind,from=sources,source=tcl8.6.16-html.tar.gz,target=/sources/tcl8.6.16-html.tar.gz \
     <<'END_OF_SECTION'
@@ -2166,6 +2206,10 @@ cd ..
 tar -xf ../tcl8.6.16-html.tar.gz --strip-components=1
 mkdir -v -p /usr/share/doc/tcl-8.6.16
 cp -v -r  ./html/* /usr/share/doc/tcl-8.6.16
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.17. Expect-5.45.4
@@ -2174,7 +2218,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expect5.45.4.tar.gz,target=/sources/expect5.45.4.tar.gz \
     --mount=type=bind,from=sources,source=expect-5.45.4-gcc14-1.patch,target=/sources/expect-5.45.4-gcc14-1.patch \
     <<'END_OF_SECTION'
@@ -2202,6 +2245,10 @@ make
 
 make install
 ln -svf expect5.45.4/libexpect5.45.4.so /usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.18. DejaGNU-1.6.3
@@ -2210,7 +2257,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=dejagnu-1.6.3.tar.gz,target=/sources/dejagnu-1.6.3.tar.gz \
     <<'END_OF_SECTION'
 # 8.18. DejaGNU-1.6.3
@@ -2232,6 +2278,10 @@ makeinfo --plaintext       -o doc/dejagnu.txt  ../doc/dejagnu.texi
 make install
 install -v -dm755  /usr/share/doc/dejagnu-1.6.3
 install -v -m644   doc/dejagnu.{html,txt} /usr/share/doc/dejagnu-1.6.3
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.19. Pkgconf-2.3.0
@@ -2240,7 +2290,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=pkgconf-2.3.0.tar.xz,target=/sources/pkgconf-2.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.19. Pkgconf-2.3.0
@@ -2260,6 +2309,10 @@ make install
 
 ln -sv pkgconf   /usr/bin/pkg-config
 ln -sv pkgconf.1 /usr/share/man/man1/pkg-config.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.20. Binutils-2.44
@@ -2268,7 +2321,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=binutils-2.44.tar.xz,target=/sources/binutils-2.44.tar.xz \
     <<'END_OF_SECTION'
 # 8.20. Binutils-2.44
@@ -2300,6 +2352,10 @@ make tooldir=/usr install
 
 rm -rfv /usr/lib/lib{bfd,ctf,ctf-nobfd,gprofng,opcodes,sframe}.a \
         /usr/share/doc/gprofng/
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.21. GMP-6.3.0
@@ -2308,7 +2364,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gmp-6.3.0.tar.xz,target=/sources/gmp-6.3.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.21. GMP-6.3.0
@@ -2330,6 +2385,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.22. MPFR-4.2.1
@@ -2338,7 +2397,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpfr-4.2.1.tar.xz,target=/sources/mpfr-4.2.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.22. MPFR-4.2.1
@@ -2360,6 +2418,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.23. MPC-1.3.1
@@ -2368,7 +2430,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=mpc-1.3.1.tar.gz,target=/sources/mpc-1.3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.23. MPC-1.3.1
@@ -2389,6 +2450,10 @@ make html
 
 make install
 make install-html
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.24. Attr-2.5.2
@@ -2397,7 +2462,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=attr-2.5.2.tar.gz,target=/sources/attr-2.5.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.24. Attr-2.5.2
@@ -2417,6 +2481,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.25. Acl-2.3.2
@@ -2425,7 +2493,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=acl-2.3.2.tar.xz,target=/sources/acl-2.3.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.25. Acl-2.3.2
@@ -2444,6 +2511,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.26. Libcap-2.73
@@ -2452,7 +2523,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libcap-2.73.tar.xz,target=/sources/libcap-2.73.tar.xz \
     <<'END_OF_SECTION'
 # 8.26. Libcap-2.73
@@ -2469,6 +2539,10 @@ make prefix=/usr lib=lib
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make prefix=/usr lib=lib install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.27. Libxcrypt-4.4.38
@@ -2477,7 +2551,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libxcrypt-4.4.38.tar.xz,target=/sources/libxcrypt-4.4.38.tar.xz \
     <<'END_OF_SECTION'
 # 8.27. Libxcrypt-4.4.38
@@ -2498,6 +2571,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.28. Shadow-4.17.3
@@ -2506,7 +2583,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=shadow-4.17.3.tar.xz,target=/sources/shadow-4.17.3.tar.xz \
     --mount=type=secret,id=root_password,required=false \
     <<'END_OF_SECTION'
@@ -2557,6 +2633,10 @@ if [ -s /run/secrets/root_password ]; then
 else
   echo 'root:lfs' | chpasswd
 fi
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.29. GCC-14.2.0
@@ -2565,7 +2645,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gcc-14.2.0.tar.xz,target=/sources/gcc-14.2.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.29. GCC-14.2.0
@@ -2632,6 +2711,10 @@ rm -v dummy.c a.out dummy.log
 
 mkdir -pv /usr/share/gdb/auto-load/usr/lib
 mv -v /usr/lib/*gdb.py /usr/share/gdb/auto-load/usr/lib
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.30. Ncurses-6.5
@@ -2640,7 +2723,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ncurses-6.5.tar.gz,target=/sources/ncurses-6.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.30. Ncurses-6.5
@@ -2676,6 +2758,10 @@ done
 ln -sfv libncursesw.so /usr/lib/libcurses.so
 
 cp -v -R doc -T /usr/share/doc/ncurses-6.5
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.31. Sed-4.9
@@ -2684,7 +2770,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sed-4.9.tar.xz,target=/sources/sed-4.9.tar.xz \
     <<'END_OF_SECTION'
 # 8.31. Sed-4.9
@@ -2704,6 +2789,10 @@ make html
 make install
 install -d -m755           /usr/share/doc/sed-4.9
 install -m644 doc/sed.html /usr/share/doc/sed-4.9
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.32. Psmisc-23.7
@@ -2712,7 +2801,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=psmisc-23.7.tar.xz,target=/sources/psmisc-23.7.tar.xz \
     <<'END_OF_SECTION'
 # 8.32. Psmisc-23.7
@@ -2729,6 +2817,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.33. Gettext-0.24
@@ -2737,7 +2829,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gettext-0.24.tar.xz,target=/sources/gettext-0.24.tar.xz \
     <<'END_OF_SECTION'
 # 8.33. Gettext-0.24
@@ -2757,6 +2848,10 @@ make
 
 make install
 chmod -v 0755 /usr/lib/preloadable_libintl.so
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.34. Bison-3.8.2
@@ -2765,7 +2860,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bison-3.8.2.tar.xz,target=/sources/bison-3.8.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.34. Bison-3.8.2
@@ -2782,6 +2876,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.35. Grep-3.11
@@ -2790,7 +2888,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grep-3.11.tar.xz,target=/sources/grep-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.35. Grep-3.11
@@ -2809,6 +2906,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.36. Bash-5.2.37
@@ -2817,7 +2918,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=bash-5.2.37.tar.gz,target=/sources/bash-5.2.37.tar.gz \
     <<'END_OF_SECTION'
 # 8.36. Bash-5.2.37
@@ -2840,6 +2940,10 @@ make install
 
 # lfs-docker: the book now runs `exec /usr/bin/bash --login` to replace the running shell with
 # the new one. Every later RUN starts a fresh /bin/bash, which is already the new Bash.
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.37. Libtool-2.5.4
@@ -2848,7 +2952,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libtool-2.5.4.tar.xz,target=/sources/libtool-2.5.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.37. Libtool-2.5.4
@@ -2867,6 +2970,10 @@ make
 make install
 
 rm -fv /usr/lib/libltdl.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.38. GDBM-1.24
@@ -2875,7 +2982,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gdbm-1.24.tar.gz,target=/sources/gdbm-1.24.tar.gz \
     <<'END_OF_SECTION'
 # 8.38. GDBM-1.24
@@ -2894,6 +3000,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.39. Gperf-3.1
@@ -2902,7 +3012,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gperf-3.1.tar.gz,target=/sources/gperf-3.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.39. Gperf-3.1
@@ -2919,6 +3028,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.40. Expat-2.6.4
@@ -2927,7 +3040,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=expat-2.6.4.tar.xz,target=/sources/expat-2.6.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.40. Expat-2.6.4
@@ -2948,6 +3060,10 @@ make
 make install
 
 install -v -m644 doc/*.{html,css} /usr/share/doc/expat-2.6.4
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.41. Inetutils-2.6
@@ -2956,7 +3072,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=inetutils-2.6.tar.xz,target=/sources/inetutils-2.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.41. Inetutils-2.6
@@ -2986,6 +3101,10 @@ make
 make install
 
 mv -v /usr/{,s}bin/ifconfig
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.42. Less-668
@@ -2994,7 +3113,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=less-668.tar.gz,target=/sources/less-668.tar.gz \
     <<'END_OF_SECTION'
 # 8.42. Less-668
@@ -3011,6 +3129,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.43. Perl-5.40.1
@@ -3019,7 +3141,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=perl-5.40.1.tar.xz,target=/sources/perl-5.40.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.43. Perl-5.40.1
@@ -3053,6 +3174,10 @@ make
 
 make install
 unset BUILD_ZLIB BUILD_BZIP2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.44. XML::Parser-2.47
@@ -3061,7 +3186,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=XML-Parser-2.47.tar.gz,target=/sources/XML-Parser-2.47.tar.gz \
     <<'END_OF_SECTION'
 # 8.44. XML::Parser-2.47
@@ -3078,6 +3202,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.45. Intltool-0.51.0
@@ -3086,7 +3214,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=intltool-0.51.0.tar.gz,target=/sources/intltool-0.51.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.45. Intltool-0.51.0
@@ -3106,6 +3233,10 @@ make
 
 make install
 install -v -Dm644 doc/I18N-HOWTO /usr/share/doc/intltool-0.51.0/I18N-HOWTO
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.46. Autoconf-2.72
@@ -3114,7 +3245,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=autoconf-2.72.tar.xz,target=/sources/autoconf-2.72.tar.xz \
     <<'END_OF_SECTION'
 # 8.46. Autoconf-2.72
@@ -3131,6 +3261,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.47. Automake-1.17
@@ -3139,7 +3273,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=automake-1.17.tar.xz,target=/sources/automake-1.17.tar.xz \
     <<'END_OF_SECTION'
 # 8.47. Automake-1.17
@@ -3156,6 +3289,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.48. OpenSSL-3.4.1
@@ -3164,7 +3301,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=openssl-3.4.1.tar.gz,target=/sources/openssl-3.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.48. OpenSSL-3.4.1
@@ -3190,6 +3326,10 @@ make MANSUFFIX=ssl install
 mv -v /usr/share/doc/openssl /usr/share/doc/openssl-3.4.1
 
 cp -vfr doc/* /usr/share/doc/openssl-3.4.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.49. Libelf from Elfutils-0.192
@@ -3198,7 +3338,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=elfutils-0.192.tar.bz2,target=/sources/elfutils-0.192.tar.bz2 \
     <<'END_OF_SECTION'
 # 8.49. Libelf from Elfutils-0.192
@@ -3219,6 +3358,10 @@ make
 make -C libelf install
 install -vm644 config/libelf.pc /usr/lib/pkgconfig
 rm /usr/lib/libelf.a
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.50. Libffi-3.4.7
@@ -3227,7 +3370,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libffi-3.4.7.tar.gz,target=/sources/libffi-3.4.7.tar.gz \
     <<'END_OF_SECTION'
 # 8.50. Libffi-3.4.7
@@ -3246,6 +3388,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.51. Python-3.13.2
@@ -3254,7 +3400,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=Python-3.13.2.tar.xz,target=/sources/Python-3.13.2.tar.xz \
     --mount=type=bind,from=sources,source=python-3.13.2-docs-html.tar.bz2,target=/sources/python-3.13.2-docs-html.tar.bz2 \
     <<'END_OF_SECTION'
@@ -3289,6 +3434,10 @@ tar --strip-components=1  \
     --no-same-permissions \
     -C /usr/share/doc/python-3.13.2/html \
     -xvf ../python-3.13.2-docs-html.tar.bz2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.52. Flit-Core-3.11.0
@@ -3297,7 +3446,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=flit_core-3.11.0.tar.gz,target=/sources/flit_core-3.11.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.52. Flit-Core-3.11.0
@@ -3310,6 +3458,10 @@ cd flit_core-3.11.0
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist flit_core
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.53. Wheel-0.45.1
@@ -3318,7 +3470,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=wheel-0.45.1.tar.gz,target=/sources/wheel-0.45.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.53. Wheel-0.45.1
@@ -3331,6 +3482,10 @@ cd wheel-0.45.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist wheel
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.54. Setuptools-75.8.1
@@ -3339,7 +3494,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=setuptools-75.8.1.tar.gz,target=/sources/setuptools-75.8.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.54. Setuptools-75.8.1
@@ -3352,6 +3506,10 @@ cd setuptools-75.8.1
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist setuptools
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.55. Ninja-1.12.1
@@ -3360,7 +3518,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=ninja-1.12.1.tar.gz,target=/sources/ninja-1.12.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.55. Ninja-1.12.1
@@ -3382,6 +3539,10 @@ python3 configure.py --bootstrap --verbose
 install -vm755 ninja /usr/bin/
 install -vDm644 misc/bash-completion /usr/share/bash-completion/completions/ninja
 install -vDm644 misc/zsh-completion  /usr/share/zsh/site-functions/_ninja
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.56. Meson-1.7.0
@@ -3390,7 +3551,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=meson-1.7.0.tar.gz,target=/sources/meson-1.7.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.56. Meson-1.7.0
@@ -3405,6 +3565,10 @@ pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 pip3 install --no-index --find-links dist meson
 install -vDm644 data/shell-completions/bash/meson /usr/share/bash-completion/completions/meson
 install -vDm644 data/shell-completions/zsh/_meson /usr/share/zsh/site-functions/_meson
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.57. Kmod-34
@@ -3413,7 +3577,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kmod-34.tar.xz,target=/sources/kmod-34.tar.xz \
     <<'END_OF_SECTION'
 # 8.57. Kmod-34
@@ -3434,6 +3597,10 @@ meson setup --prefix=/usr ..    \
 ninja
 
 ninja install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.58. Coreutils-9.6
@@ -3442,7 +3609,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=coreutils-9.6.tar.xz,target=/sources/coreutils-9.6.tar.xz \
     --mount=type=bind,from=sources,source=coreutils-9.6-i18n-1.patch,target=/sources/coreutils-9.6-i18n-1.patch \
     <<'END_OF_SECTION'
@@ -3470,6 +3636,10 @@ make install
 mv -v /usr/bin/chroot /usr/sbin
 mv -v /usr/share/man/man1/chroot.1 /usr/share/man/man8/chroot.8
 sed -i 's/"1"/"8"/' /usr/share/man/man8/chroot.8
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.59. Check-0.15.2
@@ -3478,7 +3648,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=check-0.15.2.tar.gz,target=/sources/check-0.15.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.59. Check-0.15.2
@@ -3495,6 +3664,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make docdir=/usr/share/doc/check-0.15.2 install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.60. Diffutils-3.11
@@ -3503,7 +3676,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=diffutils-3.11.tar.xz,target=/sources/diffutils-3.11.tar.xz \
     <<'END_OF_SECTION'
 # 8.60. Diffutils-3.11
@@ -3520,6 +3692,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.61. Gawk-5.3.1
@@ -3528,7 +3704,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gawk-5.3.1.tar.xz,target=/sources/gawk-5.3.1.tar.xz \
     <<'END_OF_SECTION'
 # 8.61. Gawk-5.3.1
@@ -3552,6 +3727,10 @@ make install
 ln -sv gawk.1 /usr/share/man/man1/awk.1
 
 install -vDm644 doc/{awkforai.txt,*.{eps,pdf,jpg}} -t /usr/share/doc/gawk-5.3.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.62. Findutils-4.10.0
@@ -3560,7 +3739,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=findutils-4.10.0.tar.xz,target=/sources/findutils-4.10.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.62. Findutils-4.10.0
@@ -3577,6 +3755,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.63. Groff-1.23.0
@@ -3585,7 +3767,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=groff-1.23.0.tar.gz,target=/sources/groff-1.23.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.63. Groff-1.23.0
@@ -3609,6 +3790,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.64. GRUB-2.12
@@ -3617,7 +3802,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=grub-2.12.tar.xz,target=/sources/grub-2.12.tar.xz \
     <<'END_OF_SECTION'
 # 8.64. GRUB-2.12
@@ -3640,6 +3824,10 @@ make
 
 make install
 mv -v /etc/bash_completion.d/grub /usr/share/bash-completion/completions
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.65. Gzip-1.13
@@ -3648,7 +3836,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=gzip-1.13.tar.xz,target=/sources/gzip-1.13.tar.xz \
     <<'END_OF_SECTION'
 # 8.65. Gzip-1.13
@@ -3665,6 +3852,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.66. IPRoute2-6.13.0
@@ -3673,7 +3864,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=iproute2-6.13.0.tar.xz,target=/sources/iproute2-6.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.66. IPRoute2-6.13.0
@@ -3691,6 +3881,10 @@ make NETNS_RUN_DIR=/run/netns
 make SBINDIR=/usr/sbin install
 
 install -vDm644 COPYING README* -t /usr/share/doc/iproute2-6.13.0
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.67. Kbd-2.7.1
@@ -3699,7 +3893,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=kbd-2.7.1.tar.xz,target=/sources/kbd-2.7.1.tar.xz \
     --mount=type=bind,from=sources,source=kbd-2.7.1-backspace-1.patch,target=/sources/kbd-2.7.1-backspace-1.patch \
     <<'END_OF_SECTION'
@@ -3724,6 +3917,10 @@ make
 make install
 
 cp -R -v docs/doc -T /usr/share/doc/kbd-2.7.1
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.68. Libpipeline-1.5.8
@@ -3732,7 +3929,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=libpipeline-1.5.8.tar.gz,target=/sources/libpipeline-1.5.8.tar.gz \
     <<'END_OF_SECTION'
 # 8.68. Libpipeline-1.5.8
@@ -3749,6 +3945,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.69. Make-4.4.1
@@ -3757,7 +3957,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=make-4.4.1.tar.gz,target=/sources/make-4.4.1.tar.gz \
     <<'END_OF_SECTION'
 # 8.69. Make-4.4.1
@@ -3774,6 +3973,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.70. Patch-2.7.6
@@ -3782,7 +3985,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=patch-2.7.6.tar.xz,target=/sources/patch-2.7.6.tar.xz \
     <<'END_OF_SECTION'
 # 8.70. Patch-2.7.6
@@ -3799,6 +4001,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.71. Tar-1.35
@@ -3807,7 +4013,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=tar-1.35.tar.xz,target=/sources/tar-1.35.tar.xz \
     <<'END_OF_SECTION'
 # 8.71. Tar-1.35
@@ -3826,6 +4031,10 @@ make
 
 make install
 make -C doc install-html docdir=/usr/share/doc/tar-1.35
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.72. Texinfo-7.2
@@ -3834,7 +4043,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=texinfo-7.2.tar.xz,target=/sources/texinfo-7.2.tar.xz \
     <<'END_OF_SECTION'
 # 8.72. Texinfo-7.2
@@ -3853,6 +4061,10 @@ make
 make install
 
 make TEXMF=/usr/share/texmf install-tex
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.73. Vim-9.1.1166
@@ -3861,7 +4073,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=vim-9.1.1166.tar.gz,target=/sources/vim-9.1.1166.tar.gz \
     <<'END_OF_SECTION'
 # 8.73. Vim-9.1.1166
@@ -3905,6 +4116,10 @@ endif
 
 " End /etc/vimrc
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.74. MarkupSafe-3.0.2
@@ -3913,7 +4128,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=markupsafe-3.0.2.tar.gz,target=/sources/markupsafe-3.0.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.74. MarkupSafe-3.0.2
@@ -3926,6 +4140,10 @@ cd markupsafe-3.0.2
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Markupsafe
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.75. Jinja2-3.1.5
@@ -3934,7 +4152,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=jinja2-3.1.5.tar.gz,target=/sources/jinja2-3.1.5.tar.gz \
     <<'END_OF_SECTION'
 # 8.75. Jinja2-3.1.5
@@ -3947,6 +4164,10 @@ cd jinja2-3.1.5
 pip3 wheel -w dist --no-cache-dir --no-build-isolation --no-deps $PWD
 
 pip3 install --no-index --find-links dist Jinja2
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.76. Udev from Systemd-257.3
@@ -3955,7 +4176,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=systemd-257.3.tar.gz,target=/sources/systemd-257.3.tar.gz \
     --mount=type=bind,from=sources,source=udev-lfs-20230818.tar.xz,target=/sources/udev-lfs-20230818.tar.xz \
     --mount=type=bind,from=sources,source=systemd-man-pages-257.3.tar.xz,target=/sources/systemd-man-pages-257.3.tar.xz \
@@ -4038,6 +4258,10 @@ rm /usr/share/man/man*/systemd*
 unset udev_helpers
 
 udev-hwdb update
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.77. Man-DB-2.13.0
@@ -4046,7 +4270,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=man-db-2.13.0.tar.xz,target=/sources/man-db-2.13.0.tar.xz \
     <<'END_OF_SECTION'
 # 8.77. Man-DB-2.13.0
@@ -4072,6 +4295,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.78. Procps-ng-4.0.5
@@ -4080,7 +4307,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=procps-ng-4.0.5.tar.xz,target=/sources/procps-ng-4.0.5.tar.xz \
     <<'END_OF_SECTION'
 # 8.78. Procps-ng-4.0.5
@@ -4101,6 +4327,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.79. Util-linux-2.40.4
@@ -4109,7 +4339,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=util-linux-2.40.4.tar.xz,target=/sources/util-linux-2.40.4.tar.xz \
     <<'END_OF_SECTION'
 # 8.79. Util-linux-2.40.4
@@ -4143,6 +4372,10 @@ make
 # (test suite not run: `lfs-docker generate --tests` includes the book's test commands here)
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.80. E2fsprogs-1.47.2
@@ -4151,7 +4384,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=e2fsprogs-1.47.2.tar.gz,target=/sources/e2fsprogs-1.47.2.tar.gz \
     <<'END_OF_SECTION'
 # 8.80. E2fsprogs-1.47.2
@@ -4186,6 +4418,10 @@ install-info --dir-file=/usr/share/info/dir /usr/share/info/libext2fs.info
 makeinfo -o      doc/com_err.info ../lib/et/com_err.texinfo
 install -v -m644 doc/com_err.info /usr/share/info
 install-info --dir-file=/usr/share/info/dir /usr/share/info/com_err.info
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.81. Sysklogd-2.7.0
@@ -4194,7 +4430,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysklogd-2.7.0.tar.gz,target=/sources/sysklogd-2.7.0.tar.gz \
     <<'END_OF_SECTION'
 # 8.81. Sysklogd-2.7.0
@@ -4231,6 +4466,10 @@ secure_mode 2
 
 # End /etc/syslog.conf
 EOF
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.82. SysVinit-3.14
@@ -4239,7 +4478,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=sysvinit-3.14.tar.xz,target=/sources/sysvinit-3.14.tar.xz \
     --mount=type=bind,from=sources,source=sysvinit-3.14-consolidated-1.patch,target=/sources/sysvinit-3.14-consolidated-1.patch \
     <<'END_OF_SECTION'
@@ -4255,6 +4493,10 @@ patch -Np1 -i ../sysvinit-3.14-consolidated-1.patch
 make
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 8.84. Stripping
@@ -4358,7 +4600,6 @@ END_OF_SECTION
 RUN --network=none \
     --mount=type=tmpfs,target=/run \
     --mount=type=tmpfs,target=/dev/shm \
-    --mount=type=tmpfs,target=/sources \
     --mount=type=bind,from=sources,source=lfs-bootscripts-20240825.tar.xz,target=/sources/lfs-bootscripts-20240825.tar.xz \
     <<'END_OF_SECTION'
 # 9.2. LFS-Bootscripts-20240825
@@ -4369,6 +4610,10 @@ tar -xf lfs-bootscripts-20240825.tar.xz
 cd lfs-bootscripts-20240825
 
 make install
+
+# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer
+cd /
+find /sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 END_OF_SECTION
 
 # 9.4. Managing Devices

@@ -11,6 +11,8 @@ import { takeStepMap, type StepMap } from "./step-map.js";
 /** Where each stage mounts the book's sources: $LFS/sources on the host, /sources in the chroot. */
 const SOURCES_DIR: Record<StageName, string> = { host: "/mnt/lfs/sources", toolchain: "/sources", kernel: "/sources", system: "/sources" };
 const SOURCES_VAR: Record<StageName, string> = { host: "$LFS/sources", toolchain: "/sources", kernel: "/sources", system: "/sources" };
+/** The stages whose sections build on the container's disk rather than in a tmpfs (see renderSection). */
+const TREE_ON_DISK: readonly StageName[] = ["system"];
 /** Where the kernel stage installs what its sections build; the system stage copies it to /. */
 export const KERNEL_ROOT = "/lfs-kernel";
 
@@ -28,6 +30,8 @@ export interface RenderedSection {
   switchUser?: string;
   mounts: string[];
   prelude: string[];
+  /** Lines after the book's commands (the build tree removed, where it is on disk). */
+  epilogue: string[];
   body: string;
   /** ENV lines to emit after this section (the book's environment set-up sections). */
   env: string[];
@@ -66,7 +70,7 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
     env: stageEnv(s.stage, s.page, o),
   };
   if (script.header.container !== undefined) {
-    return { ...base, container: script.header.container, mounts: [], prelude: [], body: "" };
+    return { ...base, container: script.header.container, mounts: [], prelude: [], body: "", epilogue: [] };
   }
   let body: string;
   try {
@@ -86,8 +90,13 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
   // The book's chroot has a tmpfs on /run and one on /dev/shm (7.3); the engine leaves /run a
   // directory of the image and gives /dev/shm 64 MiB, where the book's is as large as any tmpfs.
   if (s.stage === "toolchain" || s.stage === "system") mounts.push("--mount=type=tmpfs,target=/run", "--mount=type=tmpfs,target=/dev/shm");
+  // The build tree: in a tmpfs of its own in the host, toolchain and kernel stages (nothing to remove;
+  // the largest, GCC's pass 2, holds 3.3 GiB); on the container's disk in the system stage, removed
+  // when the section ends (as the book removes each package's directory): chapter 8's trees, with
+  // their tests, in memory, would not fit a builder with 8 GiB. Either way no tree reaches a layer.
+  const onDisk = TREE_ON_DISK.includes(s.stage);
   if (files.length > 0) {
-    mounts.push(`--mount=type=tmpfs,target=${dir}`);
+    if (!onDisk) mounts.push(`--mount=type=tmpfs,target=${dir}`);
     for (const f of files) mounts.push(`--mount=type=bind,from=sources,source=${f},target=${dir}/${f}`);
   }
   if (script.header.secret) mounts.push(`--mount=type=secret,id=${script.header.secret},required=false`);
@@ -103,7 +112,15 @@ function renderSection(hb: TemplateEngine, book: Book, o: ResolvedOptions, s: Ed
   } else if (files.length > 0) {
     prelude.push(`cd ${SOURCES_VAR[s.stage]}`);
   }
-  return { ...base, mounts, prelude, body };
+  const epilogue =
+    onDisk && files.length > 0
+      ? [
+          `# lfs-docker: the build tree is on the container's disk: removed, so that it lands in no layer`,
+          "cd /",
+          `find ${dir} -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +`,
+        ]
+      : [];
+  return { ...base, mounts, prelude, body, epilogue };
 }
 
 export interface DockerfileModel {
@@ -148,7 +165,7 @@ export function resolvedDockerfileModel(o: ResolvedOptions, book: Book, hb: Temp
       .map((s) => {
         if (s.stage !== name) {
           const r = renderSection(hb, book, o, s, context);
-          return { ...r, copyFrom: s.stage, mounts: [], prelude: [], body: "", env: [] };
+          return { ...r, copyFrom: s.stage, mounts: [], prelude: [], body: "", epilogue: [], env: [] };
         }
         const r = renderSection(hb, book, o, s, context);
         if (!r.container && s.user !== user) {

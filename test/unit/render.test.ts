@@ -105,14 +105,25 @@ test("test suites are off by default and on with tests: true", () => {
   assert.match(gmpOn, /make check/);
 });
 
-test("sources are mounted read-only per section, build trees in a tmpfs", () => {
+test("sources are mounted read-only per section; build trees in a tmpfs (host, toolchain, kernel) or on disk, removed at the end (system)", () => {
   const gcc = sectionBlock(sysv, "5.3")!;
   assert.match(gcc, /--mount=type=tmpfs,target=\/mnt\/lfs\/sources \\/);
   for (const f of ["gcc-14.2.0.tar.xz", "mpfr-4.2.1.tar.xz", "gmp-6.3.0.tar.xz", "mpc-1.3.1.tar.gz"]) {
     assert.ok(gcc.includes(`--mount=type=bind,from=sources,source=${f},target=/mnt/lfs/sources/${f} \\`), f);
   }
-  const glibc8 = sectionBlock(sysv, "8.5")!;
-  assert.match(glibc8, /--mount=type=tmpfs,target=\/sources \\/);
+  const perl7 = sectionBlock(sysv, "7.9")!;
+  assert.match(perl7, /--mount=type=tmpfs,target=\/sources \\/);
+  assert.doesNotMatch(perl7, /find \/sources/);
+  assert.match(sectionBlock(sysv, "10.3")!, /--mount=type=tmpfs,target=\/sources \\/);
+  for (const n of ["8.5", "8.29"]) {
+    const block = sectionBlock(sysv, n)!;
+    assert.doesNotMatch(block, /--mount=type=tmpfs,target=\/sources/, n);
+    assert.match(block, /--mount=type=bind,from=sources,source=\S+,target=\/sources\//, n);
+    // The tree removed after the book's commands, as the last lines of the RUN.
+    assert.match(block, /\ncd \/\nfind \/sources -mindepth 1 -maxdepth 1 -type d -exec rm -rf \{\} \+\nEND_OF_SECTION/, n);
+  }
+  // A section of the system stage with no sources has nothing to remove.
+  assert.doesNotMatch(sectionBlock(sysv, "8.85")!, /find \/sources/);
 });
 
 test("system configuration options reach the release files and the configuration", () => {
