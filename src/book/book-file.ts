@@ -27,7 +27,7 @@ export function readBookFile(realDir: string, path: string, shown: string, maxBy
     throw new BookError(shown, `cannot read it (${(err as NodeJS.ErrnoException).code ?? "error"}); expected ${ACCEPTED}`, { cause: err });
   }
   if (kind) throw new BookError(shown, `is ${kind}; expected ${ACCEPTED}`);
-  const real = realpathSync(path);
+  const real = realpathSync.native(path);
   if (!real.startsWith(realDir + sep)) throw new BookError(shown, `resolves outside the book directory; expected ${ACCEPTED}`);
   try {
     return readBoundedText(path, { maxBytes, noFollow: true });
@@ -39,5 +39,5 @@ export function readBookFile(realDir: string, path: string, shown: string, maxBy
 
 /** The book directory's real path (symbolic links resolved), for `readBookFile`. */
 export function realBookDir(dir: string): string {
-  return realpathSync(dir);
+  return realpathSync.native(dir);
 }
